@@ -1,0 +1,26 @@
+#!/bin/sh
+# Install what certstatus needs to build, test and benchmark on Debian 12.
+# Idempotent: does nothing when every package is present.
+set -eu
+
+PKGS="build-essential pkg-config openssl libssl-dev libevent-dev libsqlite3-dev
+sqlite3 check libjansson-dev curl gnutls-bin python3 python3-cryptography
+nghttp2-client nginx-light chromium clang libclang-rt-14-dev"
+
+missing=""
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "install-deps: missing packages:$missing" >&2
+	echo "install-deps: run as root (or: sudo apt-get install$missing)" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null
