@@ -33,16 +33,17 @@ PORT    ?= 8080
 
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
-               common/audit.c common/pki.c common/crlgen.c common/serial.c
+               common/audit.c common/serial.c
 SERVER_SRCS  = server/main.c
 CERTCTL_SRCS = tools/certctl.c
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
-SERVER_LIB_SRCS = server/ocsp.c
-UNIT_TESTS   = config clock db audit pki crlgen ocsp
+SERVER_LIB_SRCS =
+UNIT_TESTS   = config clock db audit
 
-COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o)
+SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
+COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
 SERVER_OBJS  = $(SERVER_SRCS:%.c=$(BUILD)/%.o)
 SERVER_LIB_OBJS = $(SERVER_LIB_SRCS:%.c=$(BUILD)/%.o)
 CERTCTL_OBJS = $(CERTCTL_SRCS:%.c=$(BUILD)/%.o)
@@ -56,6 +57,13 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/schema.c: $(SCHEMA_SQL) tools/embed-schema.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-schema.sh $@ $(SCHEMA_SQL)
+
+$(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)

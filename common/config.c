@@ -1,0 +1,450 @@
+/*
+ * config.c: table-driven parser for certstatus.conf (see config.h).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "config.h"
+
+enum conf_type {
+	T_STR,		/* any text */
+	T_PATH,		/* text, resolved against the config's folder */
+	T_INT,
+	T_DURATION,
+	T_SIZE,
+	T_DATE,
+	T_LISTEN,	/* addr:port */
+	T_UNKNOWN,	/* unknown | revoked */
+	T_CRLEXP,	/* drop | keep */
+	T_OFFICE,	/* repeatable, appends */
+};
+
+struct directive {
+	const char	*name;
+	enum conf_type	 type;
+	size_t		 off;
+	long		 min, max;	/* T_INT bounds */
+};
+
+#define F(m)	offsetof(struct config, m)
+static const struct directive directives[] = {
+	{ "database",		T_PATH,		F(database), 0, 0 },
+	{ "response-cache",	T_PATH,		F(response_cache), 0, 0 },
+	{ "listen",		T_LISTEN,	0, 0, 0 },
+	{ "user",		T_STR,		F(user), 0, 0 },
+	{ "workers",		T_INT,		F(workers), 0, 64 },
+	{ "access-log",		T_PATH,		F(access_log), 0, 0 },
+	{ "max-body",		T_SIZE,		F(max_body), 0, 0 },
+	{ "max-headers",	T_SIZE,		F(max_headers), 0, 0 },
+	{ "max-certids",	T_INT,		F(max_certids), 1, 10000 },
+	{ "max-connections",	T_INT,		F(max_connections), 1, 1000000 },
+	{ "timeout",		T_DURATION,	F(timeout_sec), 0, 0 },
+	{ "poll-interval-ms",	T_INT,		F(poll_ms), 10, 60000 },
+	{ "ocsp-validity",	T_DURATION,	F(ocsp_validity), 0, 0 },
+	{ "ocsp-refresh",	T_DURATION,	F(ocsp_refresh), 0, 0 },
+	{ "unknown-serial",	T_UNKNOWN,	F(unknown_serial), 0, 0 },
+	{ "cache-memory",	T_SIZE,		F(cache_memory), 0, 0 },
+	{ "base-url",		T_STR,		F(base_url), 0, 0 },
+	{ "crl-validity",	T_DURATION,	F(crl_validity), 0, 0 },
+	{ "crl-delta-validity",	T_DURATION,	F(crl_delta_validity), 0, 0 },
+	{ "crl-debounce",	T_DURATION,	F(crl_debounce), 0, 0 },
+	{ "crl-key",		T_PATH,		F(crl_key), 0, 0 },
+	{ "crl-expired",	T_CRLEXP,	F(crl_expired), 0, 0 },
+	{ "crl-retention",	T_DURATION,	F(crl_retention), 0, 0 },
+	{ "prefecture",		T_STR,		F(prefecture), 0, 0 },
+	{ "city",		T_STR,		F(city), 0, 0 },
+	{ "key-algorithm",	T_STR,		F(key_algorithm), 0, 0 },
+	{ "juki-issuance-end",	T_DATE,		F(juki_issuance_end), 0, 0 },
+	{ "juki-validity-years", T_INT,		F(juki_validity_years), 1, 20 },
+	{ "mynumber-birthdays",	T_INT,		F(mynumber_birthdays), 1, 20 },
+	{ "office",		T_OFFICE,	0, 0, 0 },
+	{ "phone",		T_STR,		F(phone), 0, 0 },
+	{ "counter-rate",	T_INT,		F(counter_rate), 1, 100000 },
+};
+#undef F
+
+static const char *default_offices[] = {
+	"City Hall 1F Citizens Division", "Hirao branch", "Wakabadai branch",
+};
+
+static char *
+xstrdup(const char *s)
+{
+	char	*p = strdup(s);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+int
+config_parse_duration(const char *s, time_t *out)
+{
+	char		*end;
+	long long	 v, mult;
+
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (end == s || errno != 0 || v < 0)
+		return -1;
+	switch (*end) {
+	case '\0':
+	case 's': mult = 1; break;
+	case 'm': mult = 60; break;
+	case 'h': mult = 3600; break;
+	case 'd': mult = 86400; break;
+	case 'w': mult = 7 * 86400; break;
+	case 'y': mult = 365 * 86400LL; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > (long long)INT_MAX / mult)
+		return -1;
+	*out = (time_t)(v * mult);
+	return 0;
+}
+
+int
+config_parse_size(const char *s, size_t *out)
+{
+	char			*end;
+	unsigned long long	 v, mult;
+
+	if (!isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (end == s || errno != 0)
+		return -1;
+	switch (*end) {
+	case '\0': mult = 1; break;
+	case 'k': case 'K': mult = 1024; break;
+	case 'm': case 'M': mult = 1024 * 1024; break;
+	case 'g': case 'G': mult = 1024ULL * 1024 * 1024; break;
+	default: return -1;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		return -1;
+	if (v > SIZE_MAX / mult)
+		return -1;
+	*out = (size_t)(v * mult);
+	return 0;
+}
+
+char *
+config_path(const struct config *c, const char *p)
+{
+	char	*r;
+
+	if (p[0] == '/' || c->dir == NULL)
+		return xstrdup(p);
+	if (asprintf(&r, "%s/%s", c->dir, p) == -1)
+		abort();
+	return r;
+}
+
+const char *
+config_default_path(const char *given)
+{
+	const char	*env;
+
+	if (given != NULL)
+		return given;
+	if ((env = getenv("CERTSTATUS_CONF")) != NULL && *env != '\0')
+		return env;
+	return "certstatus.conf";
+}
+
+struct config *
+config_defaults(const char *dir)
+{
+	struct config	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		abort();
+	c->dir = xstrdup(dir != NULL ? dir : ".");
+	c->database = config_path(c, "certstatus.db");
+	c->response_cache = config_path(c, "responses.db");
+	c->listen_addr = xstrdup("127.0.0.1");
+	c->listen_port = 8080;
+	c->workers = 0;
+	c->max_body = 16 * 1024;
+	c->max_headers = 8 * 1024;
+	c->max_certids = 32;
+	c->max_connections = 4096;
+	c->timeout_sec = 10;
+	c->poll_ms = 200;
+	c->ocsp_validity = 24 * 3600;
+	c->ocsp_refresh = 12 * 3600;
+	c->unknown_serial = UNKNOWN_AS_UNKNOWN;
+	c->cache_memory = 64 * 1024 * 1024;
+	c->base_url = xstrdup("http://127.0.0.1:8080");
+	c->crl_validity = 7 * 86400;
+	c->crl_delta_validity = 86400;
+	c->crl_debounce = 3;
+	c->crl_expired = CRL_EXPIRED_DROP;
+	c->crl_retention = 0;
+	c->prefecture = xstrdup("Tokyo");
+	c->city = xstrdup("Inagi");
+	c->key_algorithm = xstrdup("rsa2048");
+	clock_parse("2015-12-22", &c->juki_issuance_end);
+	c->juki_validity_years = 3;
+	c->mynumber_birthdays = 5;
+	c->phone = xstrdup("042-378-2111");
+	c->counter_rate = 30;
+	for (size_t i = 0; i < sizeof(default_offices) / sizeof(default_offices[0]); i++)
+		c->offices[c->noffices++] = xstrdup(default_offices[i]);
+	return c;
+}
+
+void
+config_free(struct config *c)
+{
+	if (c == NULL)
+		return;
+	for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++) {
+		const struct directive *d = &directives[i];
+
+		if (d->type == T_STR || d->type == T_PATH)
+			free(*(char **)((char *)c + d->off));
+	}
+	for (int i = 0; i < c->noffices; i++)
+		free(c->offices[i]);
+	free(c->listen_addr);
+	free(c->path);
+	free(c->dir);
+	free(c);
+}
+
+/* Apply one directive's value; returns NULL or a static reason. */
+static const char *
+config_apply(struct config *c, const struct directive *d, const char *v,
+    int *offices_reset)
+{
+	void		*field = (char *)c + d->off;
+	char		*end;
+	long		 n;
+	const char	*colon;
+
+	switch (d->type) {
+	case T_STR:
+		if (*v == '\0')
+			return "empty value";
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		break;
+	case T_PATH:
+		if (*v == '\0')
+			return "empty path";
+		free(*(char **)field);
+		*(char **)field = config_path(c, v);
+		break;
+	case T_INT:
+		errno = 0;
+		n = strtol(v, &end, 10);
+		if (end == v || *end != '\0' || errno != 0)
+			return "not a number";
+		if (n < d->min || n > d->max)
+			return "out of range";
+		*(int *)field = (int)n;
+		break;
+	case T_DURATION: {
+		time_t	t;
+
+		if (config_parse_duration(v, &t) != 0)
+			return "bad duration (use e.g. 30s, 5m, 12h, 7d)";
+		if (d->off == offsetof(struct config, timeout_sec))
+			*(int *)field = (int)t;
+		else
+			*(time_t *)field = t;
+		break;
+	}
+	case T_SIZE:
+		if (config_parse_size(v, (size_t *)field) != 0)
+			return "bad size (use e.g. 512, 64k, 1M)";
+		break;
+	case T_DATE:
+		if (clock_parse(v, (time_t *)field) != 0)
+			return "bad date (use YYYY-MM-DD)";
+		break;
+	case T_LISTEN:
+		if ((colon = strrchr(v, ':')) == NULL || colon == v)
+			return "expected address:port";
+		errno = 0;
+		n = strtol(colon + 1, &end, 10);
+		if (end == colon + 1 || *end != '\0' || n < 0 || n > 65535)
+			return "bad port";
+		free(c->listen_addr);
+		c->listen_addr = strndup(v, colon - v);
+		c->listen_port = (int)n;
+		break;
+	case T_UNKNOWN:
+		if (strcmp(v, "unknown") == 0)
+			*(enum unknown_policy *)field = UNKNOWN_AS_UNKNOWN;
+		else if (strcmp(v, "revoked") == 0)
+			*(enum unknown_policy *)field = UNKNOWN_AS_REVOKED;
+		else
+			return "expected unknown or revoked";
+		break;
+	case T_CRLEXP:
+		if (strcmp(v, "drop") == 0)
+			*(enum crl_expired_policy *)field = CRL_EXPIRED_DROP;
+		else if (strcmp(v, "keep") == 0)
+			*(enum crl_expired_policy *)field = CRL_EXPIRED_KEEP;
+		else
+			return "expected drop or keep";
+		break;
+	case T_OFFICE:
+		if (!*offices_reset) {	/* the file's list replaces the defaults */
+			for (int i = 0; i < c->noffices; i++)
+				free(c->offices[i]);
+			c->noffices = 0;
+			*offices_reset = 1;
+		}
+		if (*v == '\0')
+			return "empty value";
+		if (c->noffices == CONFIG_OFFICES_MAX)
+			return "too many offices";
+		c->offices[c->noffices++] = xstrdup(v);
+		break;
+	}
+	return NULL;
+}
+
+/* Split a line into name and value (value unquoted in place). */
+static const char *
+config_split(char *line, char **name, char **value)
+{
+	char	*p = line, *e;
+
+	while (isspace((unsigned char)*p))
+		p++;
+	*name = p;
+	while (*p != '\0' && !isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0')
+		return "missing value";
+	*p++ = '\0';
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '"') {
+		p++;
+		if ((e = strrchr(p, '"')) == NULL)
+			return "unterminated quote";
+		for (char *t = e + 1; *t != '\0'; t++)
+			if (!isspace((unsigned char)*t))
+				return "text after closing quote";
+		*e = '\0';
+	} else {
+		e = p + strlen(p);
+		while (e > p && isspace((unsigned char)e[-1]))
+			*--e = '\0';
+	}
+	*value = p;
+	return NULL;
+}
+
+static void
+config_set_dir(struct config *c, const char *path)
+{
+	char	*abs, *slash;
+
+	if ((abs = realpath(path, NULL)) == NULL)
+		abs = xstrdup(path);
+	free(c->path);
+	c->path = xstrdup(abs);
+	if ((slash = strrchr(abs, '/')) == NULL)
+		strcpy(abs, ".");
+	else if (slash == abs)
+		abs[1] = '\0';
+	else
+		*slash = '\0';
+	free(c->dir);
+	c->dir = abs;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errlen)
+{
+	struct config	*c = NULL;
+	FILE		*f;
+	char		*line = NULL, *name, *value, *hash;
+	size_t		 cap = 0;
+	ssize_t		 len;
+	int		 lineno = 0, offices_reset = 0, ok = 0;
+	const char	*why;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	c = config_defaults(".");
+	config_set_dir(c, path);
+	/* re-derive defaults relative to the file's folder */
+	free(c->database);
+	c->database = config_path(c, "certstatus.db");
+	free(c->response_cache);
+	c->response_cache = config_path(c, "responses.db");
+
+	while ((len = getline(&line, &cap, f)) != -1) {
+		const struct directive	*d = NULL;
+
+		lineno++;
+		if (memchr(line, '\0', len) != NULL) {
+			snprintf(err, errlen, "%s:%d: NUL byte in line", path,
+			    lineno);
+			goto done;
+		}
+		/* '#' starts a comment unless inside quotes */
+		if ((hash = strchr(line, '#')) != NULL &&
+		    (strchr(line, '"') == NULL || hash < strchr(line, '"')))
+			*hash = '\0';
+		for (name = line; isspace((unsigned char)*name); name++)
+			;
+		if (*name == '\0')
+			continue;
+		if ((why = config_split(line, &name, &value)) != NULL) {
+			snprintf(err, errlen, "%s:%d: %s: %s", path, lineno,
+			    name, why);
+			goto done;
+		}
+		for (size_t i = 0; i < sizeof(directives) / sizeof(directives[0]); i++)
+			if (strcmp(directives[i].name, name) == 0)
+				d = &directives[i];
+		if (d == NULL) {
+			snprintf(err, errlen, "%s:%d: %s: unknown directive",
+			    path, lineno, name);
+			goto done;
+		}
+		if ((why = config_apply(c, d, value, &offices_reset)) != NULL) {
+			snprintf(err, errlen, "%s:%d: %s: %s \"%s\"", path,
+			    lineno, name, why, value);
+			goto done;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto done;
+	}
+	if (c->ocsp_refresh >= c->ocsp_validity) {
+		snprintf(err, errlen, "%s: ocsp-refresh must be shorter than "
+		    "ocsp-validity", path);
+		goto done;
+	}
+	ok = 1;
+ done:
+	free(line);
+	fclose(f);
+	if (!ok) {
+		config_free(c);
+		return NULL;
+	}
+	return c;
+}

@@ -1,0 +1,344 @@
+/*
+ * db.c: opening, migrating and reading the registry (see db.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db.h"
+#include "log.h"
+
+#define STATUS_COLS \
+	"id, issuer_id, serial, status, not_after, revoked_at, reason, change_seq"
+
+struct db *
+db_open(const char *path, enum db_mode mode, char *err, size_t errlen)
+{
+	struct db	*db;
+	int		 flags, rc;
+
+	if ((db = calloc(1, sizeof(*db))) == NULL ||
+	    (db->path = strdup(path)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(db);
+		return NULL;
+	}
+	switch (mode) {
+	case DB_READONLY:
+		flags = SQLITE_OPEN_READONLY;
+		break;
+	case DB_READWRITE:
+		flags = SQLITE_OPEN_READWRITE;
+		break;
+	default:
+		flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+		break;
+	}
+	rc = sqlite3_open_v2(path, &db->h, flags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db->h != NULL ?
+		    sqlite3_errmsg(db->h) : sqlite3_errstr(rc));
+		goto fail;
+	}
+	sqlite3_busy_timeout(db->h, DB_BUSY_MS);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (mode != DB_READONLY &&
+	    db_exec(db, "PRAGMA journal_mode=WAL") != 0) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	/* NORMAL is durable in WAL mode across process crashes (not power loss
+	 * of the last commit); FULL also survives power loss.  Registry writes
+	 * are rare: take FULL. */
+	if (db_exec(db, "PRAGMA foreign_keys=ON; PRAGMA synchronous=FULL") != 0) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	/* A read-only opener of a database that is not one gets told here. */
+	if (db_schema_version(db) < 0) {
+		snprintf(err, errlen, "%s: not a certstatus database (%s)",
+		    path, sqlite3_errmsg(db->h));
+		goto fail;
+	}
+	return db;
+ fail:
+	db_close(db);
+	return NULL;
+}
+
+void
+db_close(struct db *db)
+{
+	if (db == NULL)
+		return;
+	sqlite3_finalize(db->st_status);
+	sqlite3_finalize(db->st_changes);
+	sqlite3_finalize(db->st_version);
+	sqlite3_close(db->h);
+	free(db->path);
+	free(db);
+}
+
+const char *
+db_errmsg(struct db *db)
+{
+	return sqlite3_errmsg(db->h);
+}
+
+int
+db_exec(struct db *db, const char *sql)
+{
+	char	*msg = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("%s: %s", db->path, msg != NULL ? msg : "error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_schema_latest(void)
+{
+	return db_migrations[db_nmigrations - 1].version;
+}
+
+int
+db_schema_version(struct db *db)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 v = -1, rc;
+
+	rc = sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master "
+	    "WHERE type = 'table' AND name = 'schema_migrations'", -1, &st, NULL);
+	if (rc != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW)
+		goto done;
+	if (sqlite3_column_int(st, 0) == 0) {
+		v = 0;
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db->h, "SELECT coalesce(max(version), 0) "
+	    "FROM schema_migrations", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_ROW)
+		goto done;
+	v = sqlite3_column_int(st, 0);
+ done:
+	sqlite3_finalize(st);
+	return v;
+}
+
+int
+db_migrate(struct db *db, char *err, size_t errlen)
+{
+	int	 have, i;
+	char	 sql[256];
+
+	if (db_exec(db, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+	    "version INTEGER PRIMARY KEY, name TEXT NOT NULL, "
+	    "applied_at INTEGER NOT NULL)") != 0) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		return -1;
+	}
+	if ((have = db_schema_version(db)) < 0) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		return -1;
+	}
+	if (have > db_schema_latest()) {
+		snprintf(err, errlen, "%s: schema version %d is newer than this "
+		    "program (%d)", db->path, have, db_schema_latest());
+		return -1;
+	}
+	for (i = 0; i < db_nmigrations; i++) {
+		const struct db_migration *m = &db_migrations[i];
+
+		if (m->version <= have)
+			continue;
+		if (db_begin(db) != 0 || db_exec(db, m->sql) != 0)
+			goto fail;
+		snprintf(sql, sizeof(sql), "INSERT INTO schema_migrations "
+		    "VALUES (%d, '%s', strftime('%%s','now'))", m->version,
+		    m->name);
+		if (db_exec(db, sql) != 0 || db_commit(db) != 0)
+			goto fail;
+		continue;
+ fail:
+		snprintf(err, errlen, "%s: migration %s: %s", db->path, m->name,
+		    db_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+db_begin(struct db *db)
+{
+	return db_exec(db, "BEGIN IMMEDIATE");
+}
+
+int
+db_commit(struct db *db)
+{
+	return db_exec(db, "COMMIT");
+}
+
+void
+db_rollback(struct db *db)
+{
+	if (!sqlite3_get_autocommit(db->h))
+		(void)sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static int
+db_prepare_once(struct db *db, sqlite3_stmt **st, const char *sql)
+{
+	if (*st != NULL)
+		return 0;
+	if (sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, st,
+	    NULL) != SQLITE_OK) {
+		log_warnx("%s: prepare: %s", db->path, db_errmsg(db));
+		*st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static enum cert_state
+state_from_text(const unsigned char *s)
+{
+	if (s == NULL)
+		return CERT_UNKNOWN;
+	if (strcmp((const char *)s, "good") == 0)
+		return CERT_GOOD;
+	if (strcmp((const char *)s, "hold") == 0)
+		return CERT_HOLD;
+	return CERT_REVOKED;
+}
+
+void
+db_status_from_row(sqlite3_stmt *st, int col, struct cert_status *out)
+{
+	const void	*blob;
+	int		 n;
+
+	memset(out, 0, sizeof(*out));
+	out->cert_id = sqlite3_column_int64(st, col);
+	out->issuer_id = sqlite3_column_int64(st, col + 1);
+	blob = sqlite3_column_blob(st, col + 2);
+	n = sqlite3_column_bytes(st, col + 2);
+	if (n > 0 && n <= SERIAL_MAX) {
+		memcpy(out->serial.b, blob, n);
+		out->serial.len = n;
+	}
+	out->state = state_from_text(sqlite3_column_text(st, col + 3));
+	out->not_after = (time_t)sqlite3_column_int64(st, col + 4);
+	out->revoked_at = (time_t)sqlite3_column_int64(st, col + 5);
+	out->reason = sqlite3_column_type(st, col + 6) == SQLITE_NULL ? -1 :
+	    sqlite3_column_int(st, col + 6);
+	out->change_seq = sqlite3_column_int64(st, col + 7);
+}
+
+int
+db_cert_status(struct db *db, int64_t issuer_id, const struct serial *serial,
+    struct cert_status *out)
+{
+	int	 rc = -1;
+
+	if (db_prepare_once(db, &db->st_status, "SELECT " STATUS_COLS
+	    " FROM certificates WHERE issuer_id = ? AND serial = ?") != 0)
+		return -1;
+	if (sqlite3_bind_int64(db->st_status, 1, issuer_id) != SQLITE_OK ||
+	    sqlite3_bind_blob(db->st_status, 2, serial->b, (int)serial->len,
+	    SQLITE_STATIC) != SQLITE_OK)
+		goto done;
+	switch (sqlite3_step(db->st_status)) {
+	case SQLITE_ROW:
+		db_status_from_row(db->st_status, 0, out);
+		rc = 0;
+		break;
+	case SQLITE_DONE:
+		memset(out, 0, sizeof(*out));
+		out->issuer_id = issuer_id;
+		out->serial = *serial;
+		out->state = CERT_UNKNOWN;
+		out->reason = -1;
+		rc = 0;
+		break;
+	default:
+		log_warnx("%s: %s", __func__, db_errmsg(db));
+	}
+ done:
+	sqlite3_reset(db->st_status);	/* never leave a read open: it pins the WAL */
+	sqlite3_clear_bindings(db->st_status);
+	return rc;
+}
+
+int
+db_changes_since(struct db *db, int64_t since, int limit,
+    void (*fn)(const struct cert_status *, void *), void *arg)
+{
+	struct cert_status	 cs;
+	int			 n = 0, rc;
+
+	if (db_prepare_once(db, &db->st_changes, "SELECT " STATUS_COLS
+	    " FROM certificates WHERE change_seq > ? ORDER BY change_seq"
+	    " LIMIT ?") != 0)
+		return -1;
+	sqlite3_bind_int64(db->st_changes, 1, since);
+	sqlite3_bind_int(db->st_changes, 2, limit);
+	while ((rc = sqlite3_step(db->st_changes)) == SQLITE_ROW) {
+		db_status_from_row(db->st_changes, 0, &cs);
+		fn(&cs, arg);
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("%s: %s", __func__, db_errmsg(db));
+		n = -1;
+	}
+	sqlite3_reset(db->st_changes);
+	return n;
+}
+
+int64_t
+db_data_version(struct db *db)
+{
+	int64_t	 v = -1;
+
+	if (db_prepare_once(db, &db->st_version, "PRAGMA data_version") != 0)
+		return -1;
+	if (sqlite3_step(db->st_version) == SQLITE_ROW)
+		v = sqlite3_column_int64(db->st_version, 0);
+	sqlite3_reset(db->st_version);
+	return v;
+}
+
+static int64_t
+db_int64_query(struct db *db, const char *sql)
+{
+	sqlite3_stmt	*st = NULL;
+	int64_t		 v = -1;
+
+	if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		log_warnx("%s: %s", db->path, db_errmsg(db));
+	sqlite3_finalize(st);
+	return v;
+}
+
+int64_t
+db_change_seq(struct db *db)
+{
+	return db_int64_query(db, "SELECT change_seq FROM registry_state");
+}
+
+int64_t
+db_next_change(struct db *db)
+{
+	return db_int64_query(db, "UPDATE registry_state SET change_seq = "
+	    "change_seq + 1 RETURNING change_seq");
+}
