@@ -40,7 +40,7 @@ CERTCTL_SRCS = tools/certctl.c
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS =
-UNIT_TESTS   = config clock db audit
+UNIT_TESTS   = config clock db
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o

@@ -402,6 +402,8 @@ config_load(const char *path, char *err, size_t errlen)
 			    lineno);
 			goto done;
 		}
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
 		/* '#' starts a comment unless inside quotes */
 		if ((hash = strchr(line, '#')) != NULL &&
 		    (strchr(line, '"') == NULL || hash < strchr(line, '"')))

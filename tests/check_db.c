@@ -1,0 +1,288 @@
+/*
+ * check_db.c: migrations, status lookups, the change feed and the audit
+ * chain (tampered with through the sqlite3 library, as an intruder would).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <check.h>
+
+#include "audit.h"
+#include "db.h"
+
+static char		 dir[64], path[128];
+static struct db	*db;
+static char		 err[256];
+
+static void
+setup(void)
+{
+	strcpy(dir, "/tmp/check_db.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/t.db", dir);
+	db = db_open(path, DB_CREATE, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_msg(db_migrate(db, err, sizeof(err)) == 0, "%s", err);
+}
+
+static void
+teardown(void)
+{
+	char	cmd[128];
+
+	db_close(db);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void
+add_cert(int64_t id, const char *serial, const char *status, int reason,
+    int64_t seq)
+{
+	char	sql[512];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO certificates (id, issuer_id, "
+	    "serial, kind, not_before, not_after, status, revoked_at, reason, "
+	    "change_seq, created_at) VALUES (%lld, 1, X'%s', 'sign', 0, 100, "
+	    "'%s', %s, %s, %lld, 0)", (long long)id, serial, status,
+	    reason < 0 ? "NULL" : "50", reason < 0 ? "NULL" : (reason == 6 ? "6" : "3"),
+	    (long long)seq);
+	ck_assert_int_eq(db_exec(db, sql), 0);
+}
+
+START_TEST(migrate_twice)
+{
+	ck_assert_int_eq(db_schema_version(db), db_schema_latest());
+	ck_assert_int_eq(db_migrate(db, err, sizeof(err)), 0);
+	ck_assert_int_eq(db_schema_version(db), db_schema_latest());
+}
+END_TEST
+
+START_TEST(wal_mode)
+{
+	sqlite3_stmt	*st;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db->h, "PRAGMA journal_mode", -1,
+	    &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "wal");
+	sqlite3_finalize(st);
+}
+END_TEST
+
+START_TEST(status_lookup)
+{
+	struct cert_status	 cs;
+	struct serial		 s;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO issuers VALUES (1, 'x', 'pem', "
+	    "NULL, 'pem', 'k', 0)"), 0);
+	add_cert(1, "0A0B", "good", -1, 0);
+	add_cert(2, "0C", "revoked", 3, 1);
+	add_cert(3, "0D", "hold", 6, 2);
+
+	ck_assert_int_eq(serial_from_hex("0a0b", &s), 0);
+	ck_assert_int_eq(db_cert_status(db, 1, &s, &cs), 0);
+	ck_assert_int_eq(cs.state, CERT_GOOD);
+	ck_assert_int_eq(cs.reason, -1);
+	ck_assert_int_eq(serial_from_hex("C", &s), 0);
+	ck_assert_int_eq(db_cert_status(db, 1, &s, &cs), 0);
+	ck_assert_int_eq(cs.state, CERT_REVOKED);
+	ck_assert_int_eq(cs.reason, 3);
+	ck_assert_int_eq((long)cs.revoked_at, 50);
+	ck_assert_int_eq(serial_from_hex("0D", &s), 0);
+	ck_assert_int_eq(db_cert_status(db, 1, &s, &cs), 0);
+	ck_assert_int_eq(cs.state, CERT_HOLD);
+	/* same serial, other issuer: never issued */
+	ck_assert_int_eq(db_cert_status(db, 2, &s, &cs), 0);
+	ck_assert_int_eq(cs.state, CERT_UNKNOWN);
+	ck_assert_int_eq(serial_from_hex("EE", &s), 0);
+	ck_assert_int_eq(db_cert_status(db, 1, &s, &cs), 0);
+	ck_assert_int_eq(cs.state, CERT_UNKNOWN);
+}
+END_TEST
+
+static void
+count_change(const struct cert_status *cs, void *arg)
+{
+	int64_t	*last = arg;
+
+	ck_assert_int_gt(cs->change_seq, *last);
+	*last = cs->change_seq;
+}
+
+START_TEST(change_feed)
+{
+	int64_t	last = 0, seq;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO issuers VALUES (1, 'x', 'pem', "
+	    "NULL, 'pem', 'k', 0)"), 0);
+	ck_assert_int_eq(db_change_seq(db), 0);
+	ck_assert_int_eq(db_begin(db), 0);
+	seq = db_next_change(db);
+	ck_assert_int_eq(seq, 1);
+	add_cert(1, "01", "revoked", 3, seq);
+	seq = db_next_change(db);
+	add_cert(2, "02", "revoked", 3, seq);
+	ck_assert_int_eq(db_commit(db), 0);
+	ck_assert_int_eq(db_change_seq(db), 2);
+	ck_assert_int_eq(db_changes_since(db, 0, 100, count_change, &last), 2);
+	ck_assert_int_eq(last, 2);
+	last = 1;
+	ck_assert_int_eq(db_changes_since(db, 1, 100, count_change, &last), 1);
+	ck_assert_int_eq(db_changes_since(db, 2, 100, count_change, &last), 0);
+}
+END_TEST
+
+START_TEST(data_version_sees_other_writer)
+{
+	struct db	*other;
+	int64_t		 v;
+
+	other = db_open(path, DB_READONLY, err, sizeof(err));
+	ck_assert_ptr_nonnull(other);
+	v = db_data_version(other);
+	ck_assert_int_ge(v, 0);
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 7"), 0);
+	ck_assert_int_ne(db_data_version(other), v);
+	ck_assert_int_eq(db_change_seq(other), 7);
+	db_close(other);
+}
+END_TEST
+
+START_TEST(not_a_database)
+{
+	FILE	*f;
+	char	 p[160];
+
+	snprintf(p, sizeof(p), "%s/junk.db", dir);
+	f = fopen(p, "w");
+	fputs("this is not SQLite, just text long enough to be a header......"
+	    "......................................................", f);
+	fclose(f);
+	ck_assert_ptr_null(db_open(p, DB_READONLY, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "junk.db"));
+}
+END_TEST
+
+static void
+append(const char *action, const char *detail)
+{
+	struct audit_record	r = {
+		.at = 1700000000, .operator_name = "tanaka",
+		.office = "Hirao branch", .action = action,
+		.subject = "card 1", .detail = detail,
+	};
+
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(audit_append(db, &r), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+}
+
+static int
+verify(char *why, size_t len, int64_t *n)
+{
+	return audit_verify(db, n, why, len);
+}
+
+static void
+fill_log(void)
+{
+	append("card.add", "{\"n\":1}");
+	append("card.lost", "{\"n\":2}");
+	append("card.found", "{\"n\":3}");
+	append("card.return", "{\"n\":4}");
+}
+
+START_TEST(audit_intact)
+{
+	char	why[256];
+	int64_t	n;
+
+	ck_assert_int_eq(verify(why, sizeof(why), &n), 0);
+	ck_assert_int_eq(n, 0);
+	fill_log();
+	ck_assert_msg(verify(why, sizeof(why), &n) == 0, "%s", why);
+	ck_assert_int_eq(n, 4);
+}
+END_TEST
+
+static const struct {
+	const char	*sql;
+	const char	*want;
+} tamper[] = {
+	{ "UPDATE audit SET detail = '{\"n\":9}' WHERE id = 2",
+	    "record 2: hash mismatch" },
+	{ "UPDATE audit SET operator = 'suzuki' WHERE id = 4",
+	    "record 4: hash mismatch" },
+	{ "DELETE FROM audit WHERE id = 2", "record 3: expected record 2" },
+	{ "INSERT INTO audit SELECT 5, at, operator, office, action, subject, "
+	    "detail, hash, hash FROM audit WHERE id = 4", "record 5: hash mismatch" },
+	{ "UPDATE audit SET id = id + 10 WHERE id >= 3",
+	    "record 13: expected record 3" },
+	{ "UPDATE audit SET prev_hash = zeroblob(32) WHERE id = 3",
+	    "record 3: does not chain" },
+};
+
+START_TEST(audit_tampered)
+{
+	sqlite3	*h;
+	char	 why[256];
+	int64_t	 n;
+
+	fill_log();
+	/* the intruder's own connection, not ours */
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, tamper[_i].sql, NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_int_eq(verify(why, sizeof(why), &n), 1);
+	ck_assert_msg(strstr(why, tamper[_i].want) != NULL, "got \"%s\", want \"%s\"",
+	    why, tamper[_i].want);
+}
+END_TEST
+
+START_TEST(audit_rolled_back_with_write)
+{
+	struct audit_record	r = {
+		.at = 1, .operator_name = "o", .office = "f", .action = "a",
+		.subject = "s", .detail = "{}",
+	};
+	char			why[256];
+	int64_t			n;
+
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(audit_append(db, &r), 0);
+	db_rollback(db);
+	ck_assert_int_eq(verify(why, sizeof(why), &n), 0);
+	ck_assert_int_eq(n, 0);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("db");
+	TCase	*tc = tcase_create("core");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, migrate_twice);
+	tcase_add_test(tc, wal_mode);
+	tcase_add_test(tc, status_lookup);
+	tcase_add_test(tc, change_feed);
+	tcase_add_test(tc, data_version_sees_other_writer);
+	tcase_add_test(tc, not_a_database);
+	tcase_add_test(tc, audit_intact);
+	tcase_add_loop_test(tc, audit_tampered, 0, sizeof(tamper) / sizeof(tamper[0]));
+	tcase_add_test(tc, audit_rolled_back_with_write);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
