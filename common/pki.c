@@ -580,7 +580,7 @@ key_id(X509 *x)
 	    NULL)) != NULL)
 		return id;
 	if (crit != -1) {
-		log_warnx("%s: malformed or repeated subjectKeyIdentifier",
+		log_ssl("%s: malformed or repeated subjectKeyIdentifier",
 		    __func__);
 		return NULL;
 	}
@@ -954,7 +954,7 @@ pki_signer_create(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *signer_key,
 		return NULL;
 	if (cn == NULL) {
 		if ((ca_cn = name_cn(X509_get_subject_name(ca))) == NULL) {
-			log_warnx("%s: CA has no commonName", __func__);
+			log_ssl("%s: CA has no usable commonName", __func__);
 			goto done;
 		}
 		if (asprintf(&dflt, "%s OCSP Signer", ca_cn) == -1) {
