@@ -42,7 +42,7 @@ static const struct directive directives[] = {
 	{ "access-log",		T_PATH,		F(access_log), 0, 0 },
 	{ "max-body",		T_SIZE,		F(max_body), 0, 0 },
 	{ "max-headers",	T_SIZE,		F(max_headers), 0, 0 },
-	{ "max-certids",	T_INT,		F(max_certids), 1, 10000 },
+	{ "max-certids",	T_INT,		F(max_certids), 1, 256 },
 	{ "max-connections",	T_INT,		F(max_connections), 1, 1000000 },
 	{ "timeout",		T_DURATION,	F(timeout_sec), 0, 0 },
 	{ "poll-interval-ms",	T_INT,		F(poll_ms), 10, 60000 },

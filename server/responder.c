@@ -1,0 +1,578 @@
+/*
+ * responder.c: OCSP over HTTP (RFC 6960, RFC 5019, RFC 9654).
+ *
+ * A request is parsed and looked up on the event loop (indexed reads and
+ * memory lookups only).  Requests without a nonce for one certificate are
+ * answered from pre-signed responses; everything else becomes a signing job
+ * for a signer worker, and the reply is sent when the job comes back.
+ * Pre-signing walks the registry in small steps from a timer, and the
+ * registry is polled for changes, whose responses are dropped and re-signed
+ * at once.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <openssl/ocsp.h>
+
+#include "cache.h"
+#include "clock.h"
+#include "log.h"
+#include "server.h"
+#include "signer.h"
+
+#define CHANGES_BATCH		1000	/* registry changes read per query */
+#define FLUSH_MS		100	/* cache writes are batched this long */
+#define PRESIGN_IDLE_SEC	60	/* pause between passes, at least */
+
+struct pending {
+	struct server		*s;
+	struct evhttp_request	*req;	/* NULL: pre-signing, or client gone */
+	int			 is_get;
+	int			 cacheable;
+	uint64_t		 epoch;
+	struct cache_key	 key;
+	time_t			 this_update, next_update;
+};
+
+struct presign {
+	sqlite3_stmt		*st_walk;
+	int64_t			 cursor;	/* certificates.id */
+	int			 inflight;
+	int			 walking;
+	time_t			 pass_started;
+	struct event		*ev;
+	struct event		*flush_ev;
+};
+
+static struct presign	 ps;
+
+static void	presign_schedule(struct server *s, int msec);
+
+static int
+http_date(time_t t, char *buf, size_t len)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0 ? 0 : -1;
+}
+
+static time_t
+http_date_parse(const char *s)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	return timegm(&tm);
+}
+
+/* Send an OCSPResponse, with RFC 5019 cache headers when it can be cached. */
+static void
+reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
+    const unsigned char *der, size_t len, const struct cache_entry *ce)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	char			 buf[64];
+	time_t			 now = clock_now();
+
+	if (ce != NULL && is_get) {
+		const char	*inm = evhttp_find_header(in, "If-None-Match");
+		const char	*ims = evhttp_find_header(in, "If-Modified-Since");
+		long		 max_age = (long)(ce->next_update - now);
+		time_t		 t;
+
+		if (max_age < 0)
+			max_age = 0;
+		http_date(ce->this_update, buf, sizeof(buf));
+		evhttp_add_header(out, "Last-Modified", buf);
+		http_date(ce->next_update, buf, sizeof(buf));
+		evhttp_add_header(out, "Expires", buf);
+		snprintf(buf, sizeof(buf), "max-age=%ld, public, no-transform, "
+		    "must-revalidate", max_age);
+		evhttp_add_header(out, "Cache-Control", buf);
+		evhttp_add_header(out, "ETag", ce->etag);
+		if ((inm != NULL && (strstr(inm, ce->etag) != NULL ||
+		    strcmp(inm, "*") == 0)) ||
+		    (inm == NULL && ims != NULL &&
+		    (t = http_date_parse(ims)) != -1 && t >= ce->this_update)) {
+			s->metrics.not_modified++;
+			http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
+			return;
+		}
+	} else
+		evhttp_add_header(out, "Cache-Control", "no-store");
+	http_reply(req, HTTP_OK, "application/ocsp-response", der, len);
+}
+
+static void
+reply_ocsp_error(struct server *s, struct evhttp_request *req, int status)
+{
+	size_t			 len;
+	const unsigned char	*der = ocsp_response_error(status, &len);
+
+	s->metrics.ocsp_response[status & 7]++;
+	reply_ocsp(s, req, 0, der, len, NULL);
+}
+
+static void
+pending_conn_closed(struct evhttp_connection *con, void *arg)
+{
+	struct pending	*p = arg;
+
+	(void)con;
+	p->req = NULL;
+}
+
+static void
+sign_done(void *arg, const unsigned char *der, size_t len)
+{
+	struct pending	*p = arg;
+	struct server	*s = p->s;
+
+	if (p->req != NULL)
+		evhttp_connection_set_closecb(
+		    evhttp_request_get_connection(p->req), NULL, NULL);
+	if (der == NULL) {
+		if (p->req != NULL)
+			reply_ocsp_error(s, p->req, OCSP_RESPONSE_STATUS_INTERNALERROR);
+		else
+			ps.inflight--;
+		free(p);
+		return;
+	}
+	if (p->cacheable && p->epoch == s->epoch)
+		(void)cache_put(s->cache, &p->key, der, len, p->this_update,
+		    p->next_update, p->req != NULL);
+	if (p->req != NULL) {
+		struct cache_entry	 ce;
+
+		s->metrics.ocsp_response[0]++;
+		memset(&ce, 0, sizeof(ce));
+		if (p->cacheable && cache_get(s->cache, &p->key, clock_now(),
+		    &ce) == 0 && ce.len == len && memcmp(ce.der, der, len) == 0)
+			reply_ocsp(s, p->req, p->is_get, der, len, &ce);
+		else
+			reply_ocsp(s, p->req, p->is_get, der, len, NULL);
+	} else {
+		ps.inflight--;
+		s->metrics.presigned++;
+		if (ps.walking && ps.inflight < PRESIGN_INFLIGHT / 2)
+			presign_schedule(s, 0);
+	}
+	free(p);
+}
+
+/* Fill one SingleResponse from the registry's view of the certificate. */
+static void
+single_from_status(struct server *s, const struct cert_status *cs,
+    struct ocsp_single *one, int *extended_revoke)
+{
+	switch (cs->state) {
+	case CERT_GOOD:
+		one->status = OCSP_ST_GOOD;
+		s->metrics.ocsp_cert[0]++;
+		break;
+	case CERT_REVOKED:
+	case CERT_HOLD:
+		one->status = OCSP_ST_REVOKED;
+		one->revoked_at = cs->revoked_at;
+		one->reason = cs->state == CERT_HOLD ? 6 :
+		    (cs->reason > 0 ? cs->reason : -1);
+		s->metrics.ocsp_cert[1]++;
+		break;
+	default:
+		if (s->conf->unknown_serial == UNKNOWN_AS_REVOKED) {
+			/* RFC 6960 2.2: never issued, answered revoked */
+			one->status = OCSP_ST_REVOKED;
+			one->revoked_at = 0;
+			one->reason = 6;
+			*extended_revoke = 1;
+			s->metrics.ocsp_cert[1]++;
+		} else {
+			one->status = OCSP_ST_UNKNOWN;
+			s->metrics.ocsp_cert[2]++;
+		}
+	}
+}
+
+/*
+ * Look up every CertID and queue the signing job.  Returns 0 when queued
+ * (the reply comes from sign_done), else the OCSP error status to answer.
+ */
+static int
+submit_job(struct server *s, struct evhttp_request *req, int is_get,
+    struct ocsp_request *r, struct issuer *is, int cacheable,
+    const struct cache_key *key)
+{
+	static unsigned char	 buf[OCSP_JOB_MAX];
+	struct ocsp_single	 singles[OCSP_JOB_ENTRIES_MAX];
+	struct ocsp_job		 job;
+	struct pending		*p;
+	struct cert_status	 cs;
+	time_t			 now = clock_now();
+	size_t			 len;
+
+	memset(&job, 0, sizeof(job));
+	job.issuer = (uint32_t)is->index;
+	job.produced_at = now;
+	job.s = singles;
+	job.n = r->n;
+	if (r->has_nonce) {
+		memcpy(job.nonce, r->nonce, r->nonce_len);
+		job.nonce_len = r->nonce_len;
+	}
+	for (size_t i = 0; i < r->n; i++) {
+		struct ocsp_single	*one = &singles[i];
+
+		memset(one, 0, sizeof(*one));
+		one->id = r->ids[i].id;
+		one->reason = -1;
+		one->this_update = now;
+		one->next_update = now + s->conf->ocsp_validity;
+		if (!r->ids[i].serial_ok || issuers_match(s->issuers,
+		    &r->ids[i]) != is) {
+			one->status = OCSP_ST_UNKNOWN;
+			s->metrics.ocsp_cert[2]++;
+			cacheable = 0;
+			continue;
+		}
+		if (db_cert_status(s->db, is->id, &r->ids[i].serial, &cs) != 0) {
+			s->db_ok = 0;
+			return OCSP_RESPONSE_STATUS_INTERNALERROR;
+		}
+		if (cs.state == CERT_UNKNOWN)
+			cacheable = 0;	/* never-issued: not worth storing */
+		single_from_status(s, &cs, one, &job.extended_revoke);
+	}
+	if (ocsp_job_encode(&job, buf, sizeof(buf), &len) != 0)
+		return OCSP_RESPONSE_STATUS_INTERNALERROR;
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return OCSP_RESPONSE_STATUS_TRYLATER;
+	p->s = s;
+	p->req = req;
+	p->is_get = is_get;
+	p->cacheable = cacheable;
+	p->epoch = s->epoch;
+	if (key != NULL)
+		p->key = *key;
+	p->this_update = now;
+	p->next_update = now + s->conf->ocsp_validity;
+	if (signer_submit(s->signers, buf, len, sign_done, p) != 0) {
+		free(p);
+		return OCSP_RESPONSE_STATUS_TRYLATER;
+	}
+	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
+	    pending_conn_closed, p);
+	return 0;
+}
+
+void
+responder_handle(struct server *s, struct evhttp_request *req,
+    const char *get_path)
+{
+	struct ocsp_request	 r;
+	struct cache_key	 key;
+	struct cache_entry	 ce;
+	struct issuer		*is = NULL;
+	unsigned char		*der = NULL;
+	size_t			 len = 0;
+	const char		*why = NULL;
+	int			 too_large = 0, status, is_get = get_path != NULL;
+	int			 single;
+
+	memset(&r, 0, sizeof(r));
+	if (is_get) {
+		if (ocsp_get_decode(get_path, s->conf->max_body, &der, &len) != 0) {
+			why = "bad GET encoding";
+			status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+			goto error;
+		}
+	} else if ((der = http_body(req, s->conf->max_body, &len,
+	    &too_large)) == NULL) {
+		if (too_large) {
+			http_reply_error(req, HTTP_ENTITYTOOLARGE,
+			    "request body too large");
+			return;
+		}
+		why = "empty body";
+		status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+		goto error;
+	}
+	if (ocsp_request_parse(der, len, (size_t)s->conf->max_certids, &r,
+	    &why) != 0) {
+		status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+		goto error;
+	}
+	for (size_t i = 0; i < r.n && is == NULL; i++)
+		is = issuers_match(s->issuers, &r.ids[i]);
+	if (is == NULL) {
+		why = "no CertID names an issuer of ours";
+		status = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+		goto error;
+	}
+	if (!s->db_ok) {
+		why = s->db_error;
+		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
+		goto error;
+	}
+	single = r.n == 1 && !r.has_nonce && r.ids[0].serial_ok;
+	if (single) {
+		cache_key_set(&key, (int)is->id, r.ids[0].hash, &r.ids[0].serial);
+		switch (cache_get(s->cache, &key, clock_now(), &ce)) {
+		case 0:
+			s->metrics.ocsp_response[0]++;
+			reply_ocsp(s, req, is_get, ce.der, ce.len, &ce);
+			goto done;
+		case 1:
+			break;
+		default:
+			break;	/* a store read error: sign afresh */
+		}
+	}
+	if ((status = submit_job(s, req, is_get, &r, is, single,
+	    single ? &key : NULL)) == 0)
+		goto done;
+	why = status == OCSP_RESPONSE_STATUS_TRYLATER ? "signers busy" :
+	    "lookup failed";
+ error:
+	log_debug("%s: %s: %s", __func__, http_peer(req), why ? why : "?");
+	reply_ocsp_error(s, req, status);
+ done:
+	ocsp_request_clear(&r);
+	free(der);
+}
+
+/* --- pre-signing ----------------------------------------------------------- */
+
+static int
+presign_one(struct server *s, const struct cert_status *cs)
+{
+	static unsigned char	 buf[OCSP_JOB_MAX];
+	struct issuer		*is = issuers_by_id(s->issuers, cs->issuer_id);
+	struct ocsp_single	 one;
+	struct ocsp_job		 job;
+	struct pending		*p;
+	OCSP_CERTID		*id;
+	ASN1_INTEGER		*ai;
+	time_t			 now = clock_now();
+	size_t			 len;
+	int			 rc = -1;
+
+	if (is == NULL || cs->serial.len == 0)
+		return 0;
+	if ((ai = serial_to_asn1(&cs->serial)) == NULL)
+		return -1;
+	id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(is->ca),
+	    X509_get0_pubkey_bitstr(is->ca), ai);
+	ASN1_INTEGER_free(ai);
+	if (id == NULL)
+		return -1;
+	memset(&job, 0, sizeof(job));
+	memset(&one, 0, sizeof(one));
+	job.issuer = (uint32_t)is->index;
+	job.produced_at = now;
+	job.s = &one;
+	job.n = 1;
+	one.id = id;
+	one.reason = -1;
+	one.this_update = now;
+	one.next_update = now + s->conf->ocsp_validity;
+	single_from_status(s, cs, &one, &job.extended_revoke);
+	if (ocsp_job_encode(&job, buf, sizeof(buf), &len) != 0 ||
+	    (p = calloc(1, sizeof(*p))) == NULL)
+		goto done;
+	p->s = s;
+	p->cacheable = 1;
+	p->epoch = s->epoch;
+	cache_key_set(&p->key, (int)is->id, OCSP_HASH_SHA1, &cs->serial);
+	p->this_update = one.this_update;
+	p->next_update = one.next_update;
+	if (signer_submit(s->signers, buf, len, sign_done, p) != 0) {
+		free(p);
+		goto done;
+	}
+	ps.inflight++;
+	rc = 0;
+ done:
+	OCSP_CERTID_free(id);
+	return rc;
+}
+
+/* One step of the walk over the registry: a batch of certificates. */
+static void
+presign_step(evutil_socket_t fd, short what, void *arg)
+{
+	struct server		*s = arg;
+	struct cert_status	 cs;
+	time_t			 fresh_after = clock_now() - s->conf->ocsp_refresh;
+	int			 rows = 0, rc;
+
+	(void)fd;
+	(void)what;
+	if (!ps.walking) {
+		ps.walking = 1;
+		ps.cursor = 0;
+		ps.pass_started = clock_now();
+	}
+	if (!s->db_ok || s->signers == NULL) {
+		presign_schedule(s, 1000);
+		return;
+	}
+	if (ps.st_walk == NULL && sqlite3_prepare_v3(s->db->h, "SELECT id, "
+	    "issuer_id, serial, status, not_after, revoked_at, reason, "
+	    "change_seq FROM certificates WHERE id > ? ORDER BY id LIMIT ?",
+	    -1, SQLITE_PREPARE_PERSISTENT, &ps.st_walk, NULL) != SQLITE_OK) {
+		log_warnx("%s: %s", __func__, db_errmsg(s->db));
+		presign_schedule(s, 1000);
+		return;
+	}
+	sqlite3_bind_int64(ps.st_walk, 1, ps.cursor);
+	sqlite3_bind_int(ps.st_walk, 2, PRESIGN_BATCH);
+	while (ps.inflight < PRESIGN_INFLIGHT &&
+	    (rc = sqlite3_step(ps.st_walk)) == SQLITE_ROW) {
+		db_status_from_row(ps.st_walk, 0, &cs);
+		ps.cursor = cs.cert_id;
+		rows++;
+		if (cache_stored_at(s->cache, (int)cs.issuer_id, &cs.serial) >
+		    fresh_after)
+			continue;
+		if (presign_one(s, &cs) != 0)
+			break;	/* signers full: resume from here later */
+	}
+	sqlite3_reset(ps.st_walk);	/* never keep the read open */
+	if (rows == 0) {
+		/* pass complete */
+		ps.walking = 0;
+		s->metrics.presign_passes++;
+		s->metrics.presign_done_at = clock_now();
+		log_info("pre-signing pass done in %lds",
+		    (long)(clock_now() - ps.pass_started));
+		presign_schedule(s, (int)((s->conf->ocsp_refresh / 4 >
+		    PRESIGN_IDLE_SEC ? s->conf->ocsp_refresh / 4 :
+		    PRESIGN_IDLE_SEC) * 1000));
+		return;
+	}
+	if (ps.inflight < PRESIGN_INFLIGHT / 2)
+		presign_schedule(s, 0);
+	/* else sign_done reschedules as jobs come back */
+}
+
+static void
+presign_schedule(struct server *s, int msec)
+{
+	struct timeval	 tv = { msec / 1000, (msec % 1000) * 1000 };
+
+	(void)s;
+	if (ps.ev != NULL && !evtimer_pending(ps.ev, NULL))
+		evtimer_add(ps.ev, &tv);
+	else if (ps.ev != NULL && msec == 0) {
+		evtimer_del(ps.ev);
+		evtimer_add(ps.ev, &tv);
+	}
+}
+
+static void
+flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)fd;
+	(void)what;
+	(void)cache_flush(s->cache);
+}
+
+/* --- registry changes ------------------------------------------------------ */
+
+static void
+change_cb(const struct cert_status *cs, void *arg)
+{
+	struct server	*s = arg;
+
+	cache_drop(s->cache, (int)cs->issuer_id, &cs->serial);
+	if (cs->change_seq > s->change_seq)
+		s->change_seq = cs->change_seq;
+	(void)presign_one(s, cs);	/* re-sign now, before anyone asks */
+}
+
+static void
+apply_changes(struct server *s)
+{
+	int	 n;
+
+	s->epoch++;	/* jobs started before this must not be stored */
+	do {
+		if ((n = db_changes_since(s->db, s->change_seq, CHANGES_BATCH,
+		    change_cb, s)) < 0) {
+			s->db_ok = 0;
+			snprintf(s->db_error, sizeof(s->db_error), "registry "
+			    "read failed: %s", db_errmsg(s->db));
+			return;
+		}
+	} while (n == CHANGES_BATCH);
+	(void)cache_flush(s->cache);
+	(void)cache_set_seq(s->cache, s->change_seq);
+}
+
+void
+responder_registry_changed(struct server *s)
+{
+	apply_changes(s);
+}
+
+int
+responder_start(struct server *s)
+{
+	int64_t	 stored = cache_get_seq(s->cache);
+	int64_t	 now_seq = db_change_seq(s->db);
+
+	if (now_seq < 0)
+		return -1;
+	if (stored < 0 || stored > now_seq) {
+		/* a new store, or a registry that went back: start afresh */
+		if (stored > now_seq)
+			log_warnx("response cache is ahead of the registry "
+			    "(%lld > %lld): dropping it", (long long)stored,
+			    (long long)now_seq);
+		(void)cache_clear(s->cache);
+		s->change_seq = now_seq;
+		(void)cache_set_seq(s->cache, now_seq);
+	} else {
+		s->change_seq = stored;
+		apply_changes(s);
+	}
+	ps.ev = evtimer_new(s->base, presign_step, s);
+	ps.flush_ev = event_new(s->base, -1, EV_PERSIST, flush_cb, s);
+	if (ps.ev == NULL || ps.flush_ev == NULL)
+		return -1;
+	{
+		struct timeval	tv = { 0, FLUSH_MS * 1000 };
+
+		event_add(ps.flush_ev, &tv);
+	}
+	presign_schedule(s, 0);
+	return 0;
+}
+
+/* Restart the walk (after a reload: new issuers, new keys). */
+void
+responder_stop(struct server *s)
+{
+	(void)s;
+	if (ps.ev != NULL)
+		event_free(ps.ev);
+	if (ps.flush_ev != NULL)
+		event_free(ps.flush_ev);
+	sqlite3_finalize(ps.st_walk);
+	memset(&ps, 0, sizeof(ps));
+}

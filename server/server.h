@@ -1,0 +1,142 @@
+/*
+ * server.h: certstatusd's shared state and the interfaces between its
+ * subsystems (one per file: main.c http.c responder.c signer.c cache.c
+ * issuers.c metrics.c crl.c counter.c).
+ */
+#ifndef CERTSTATUSD_SERVER_H
+#define CERTSTATUSD_SERVER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/http.h>
+#include <openssl/x509.h>
+
+#include "config.h"
+#include "db.h"
+#include "ocsp.h"
+
+#define ISSUERS_MAX		64
+#define SIGN_QUEUE_MAX		4096	/* jobs waiting for a signer: beyond, tryLater */
+#define PRESIGN_BATCH		256	/* certificates read per pre-signing step */
+#define PRESIGN_INFLIGHT	512	/* pre-signing jobs in flight at most */
+
+enum endpoint {
+	EP_OCSP_POST, EP_OCSP_GET, EP_CRL, EP_PAGE, EP_API, EP_HEALTHZ,
+	EP_METRICS, EP_OTHER, EP_COUNT
+};
+
+/* Counters behind /metrics (Prometheus text format, metrics.c). */
+struct metrics {
+	uint64_t	requests[EP_COUNT];
+	uint64_t	http_status[6];		/* by first digit */
+	uint64_t	ocsp_response[8];	/* by OCSPResponseStatus */
+	uint64_t	ocsp_cert[3];		/* good, revoked, unknown */
+	uint64_t	not_modified;
+	uint64_t	presigned;		/* responses signed ahead */
+	uint64_t	presign_passes;
+	time_t		presign_done_at;	/* end of the last full pass */
+	uint64_t	connections_refused;
+	uint64_t	accept_errors;
+};
+
+/* One CA we answer for, with its delegated signer (public parts only). */
+struct issuer {
+	int64_t			 id;		/* issuers.id */
+	int			 index;		/* position in server.issuers */
+	char			*name;
+	X509			*ca;
+	X509			*signer;
+	char			*signer_key;	/* path: only signer workers open it */
+	time_t			 signer_not_after;
+	struct ocsp_issuer_hashes hashes;
+};
+
+struct issuer_set {
+	struct issuer		 v[ISSUERS_MAX];
+	size_t			 n;
+};
+
+struct cache;
+struct signer_pool;
+struct crl_state;
+struct counter;
+
+struct server {
+	struct config		*conf;
+	struct event_base	*base;
+	struct evhttp		*http;
+	struct db		*db;		/* registry, read-only */
+	struct issuer_set	*issuers;
+	struct cache		*cache;
+	struct signer_pool	*signers;
+	struct metrics		 metrics;
+	struct crl_state	*crl;
+	struct counter		*counter;
+
+	int64_t			 data_version;	/* registry's PRAGMA data_version */
+	int64_t			 change_seq;	/* last change applied */
+	uint64_t		 epoch;		/* bumped by every applied change batch */
+	int			 db_ok;		/* last registry read succeeded */
+	char			 db_error[256];
+	time_t			 started;
+	int			 stopping;
+	unsigned		 connections;
+	struct event		*poll_ev;
+};
+
+extern struct server	*srv;
+
+/* issuers.c: load the CAs and signer certificates from the registry. */
+struct issuer_set	*issuers_load(struct db *db, const struct config *conf,
+			    char *err, size_t errlen);
+void			 issuers_free(struct issuer_set *s);
+/* The issuer whose hashes match this CertID, or NULL. */
+struct issuer		*issuers_match(struct issuer_set *s,
+			    const struct ocsp_certid *id);
+struct issuer		*issuers_by_id(struct issuer_set *s, int64_t id);
+struct issuer		*issuers_by_name(struct issuer_set *s, const char *name);
+
+/* metrics.c: /metrics and /healthz. */
+void	metrics_handle(struct server *s, struct evhttp_request *req);
+void	healthz_handle(struct server *s, struct evhttp_request *req);
+/* 1 when healthy; why gets the first problem. */
+int	health_check(struct server *s, char *why, size_t whylen);
+
+/* http.c: listener, routes, limits, access log, common replies. */
+int	http_start(struct server *s, char *err, size_t errlen);
+void	http_stop(struct server *s);
+/* Reply with body (may be NULL) and content type; counts and logs it. */
+void	http_reply(struct evhttp_request *req, int code, const char *type,
+	    const void *body, size_t len);
+void	http_reply_error(struct evhttp_request *req, int code, const char *msg);
+/* Read the request body into a capped buffer; NULL on empty or too large. */
+unsigned char *http_body(struct evhttp_request *req, size_t max, size_t *len,
+	    int *too_large);
+/* The client address as text (for logs and rate limits). */
+const char *http_peer(struct evhttp_request *req);
+
+/* responder.c: the OCSP endpoints and the pre-signing/refresh machinery. */
+void	responder_handle(struct server *s, struct evhttp_request *req,
+	    const char *get_path);
+int	responder_start(struct server *s);
+void	responder_registry_changed(struct server *s);
+void	responder_stop(struct server *s);
+
+/* crl.c: CRL endpoints and (optional) generation. */
+int	crl_start(struct server *s, char *err, size_t errlen);
+void	crl_handle(struct server *s, struct evhttp_request *req, const char *name);
+void	crl_registry_changed(struct server *s);
+void	crl_stop(struct server *s);
+
+/* counter.c: the online counter page and its JSON API. */
+int	counter_start(struct server *s, char *err, size_t errlen);
+void	counter_handle_page(struct server *s, struct evhttp_request *req);
+void	counter_handle_api(struct server *s, struct evhttp_request *req);
+void	counter_handle_static(struct server *s, struct evhttp_request *req,
+	    const char *path);
+void	counter_stop(struct server *s);
+
+#endif

@@ -1,0 +1,61 @@
+/*
+ * signer.h: signer processes.
+ *
+ * The network-facing process never holds a private key.  At start (and at
+ * each reload) it forks worker processes that load the delegated signers'
+ * keys, check them against their certificates, and then sign: each takes a
+ * job (struct ocsp_job, already parsed and looked up by the network process,
+ * so no network input reaches a key holder) over a socketpair and returns the
+ * signed OCSPResponse DER.  Several workers spread signing over the cores.
+ */
+#ifndef CERTSTATUSD_SIGNER_H
+#define CERTSTATUSD_SIGNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "server.h"
+
+#define SIGNER_WORKERS_MAX	32
+#define SIGNER_START_SEC	10	/* a worker must report ready by then */
+
+/* Called on the event loop with the response (der NULL on failure). */
+typedef void (*signer_cb)(void *arg, const unsigned char *der, size_t len);
+
+struct signer_pool;
+
+/*
+ * Fork n workers (0: one per core) for the issuers in set; wait until each
+ * has loaded its keys.  NULL with err filled when any key is unreadable,
+ * wrong, or does not match its certificate.
+ */
+struct signer_pool	*signer_pool_start(struct event_base *base,
+			    const struct config *conf, struct issuer_set *set,
+			    int n, char *err, size_t errlen);
+/* Stop accepting jobs, let queued ones finish, then end the workers. */
+void			 signer_pool_retire(struct signer_pool *p);
+void			 signer_pool_free(struct signer_pool *p);
+/*
+ * Queue an encoded ocsp_job; cb runs once with the result.  -1 (cb not
+ * called) when the queue is full (the caller answers tryLater) or no worker
+ * is alive.
+ */
+int			 signer_submit(struct signer_pool *p, const unsigned char *job,
+			    size_t len, signer_cb cb, void *arg);
+/* Jobs queued or in flight. */
+size_t			 signer_pending(const struct signer_pool *p);
+/* Workers alive. */
+int			 signer_alive(const struct signer_pool *p);
+
+struct signer_stats {
+	uint64_t	signed_ok, failed;
+	double		seconds_sum;
+	uint64_t	buckets[8];	/* <=1ms 2ms 5ms 10ms 50ms 100ms 1s +Inf */
+};
+void			 signer_stats(const struct signer_pool *p,
+			    struct signer_stats *out);
+extern const double	 signer_bucket_bounds[8];
+
+#endif
