@@ -34,13 +34,15 @@ PORT    ?= 8080
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c
-SERVER_SRCS  = server/main.c
+SERVER_SRCS  = server/main.c server/http.c server/responder.c server/signer.c \
+               server/cache.c server/issuers.c server/metrics.c server/crl.c \
+               server/counter.c
 CERTCTL_SRCS = tools/certctl.c
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
-SERVER_LIB_SRCS =
-UNIT_TESTS   = config clock db pki
+SERVER_LIB_SRCS = server/ocsp.c
+UNIT_TESTS   = config clock db pki ocsp
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o

@@ -39,7 +39,7 @@ static const struct directive directives[] = {
 	{ "listen",		T_LISTEN,	0, 0, 0 },
 	{ "user",		T_STR,		F(user), 0, 0 },
 	{ "workers",		T_INT,		F(workers), 0, 64 },
-	{ "access-log",		T_PATH,		F(access_log), 0, 0 },
+	{ "access-log",		T_STR,		F(access_log), 0, 0 },
 	{ "max-body",		T_SIZE,		F(max_body), 0, 0 },
 	{ "max-headers",	T_SIZE,		F(max_headers), 0, 0 },
 	{ "max-certids",	T_INT,		F(max_certids), 1, 256 },

@@ -1,1 +1,384 @@
-int main(void) { return 0; }
+/*
+ * certstatusd: OCSP and CRL responder and online counter for resident-card
+ * certificates.  See certstatusd(8) in README.md.
+ *
+ *	certstatusd [-d] [-n] [-c file] [-p port]
+ */
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <err.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "cache.h"
+#include "clock.h"
+#include "log.h"
+#include "server.h"
+#include "signer.h"
+
+#define STOP_GRACE_SEC	10	/* in-flight requests get this long at SIGTERM */
+#define RETIRE_MS	200	/* how often a retired signer pool is checked */
+
+struct server		*srv;
+static struct server	 server;
+static struct signer_pool *retired;
+static struct event	*retire_ev;
+static dev_t		 db_dev;
+static ino_t		 db_ino;
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: certstatusd [-dn] [-c file] [-p port]\n");
+	exit(2);
+}
+
+static int
+db_stat(const char *path, dev_t *dev, ino_t *ino)
+{
+	struct stat	 st;
+
+	if (stat(path, &st) == -1)
+		return -1;
+	*dev = st.st_dev;
+	*ino = st.st_ino;
+	return 0;
+}
+
+/* Open the registry read-only and remember which file it is. */
+static struct db *
+registry_open(const char *path, char *err, size_t errlen)
+{
+	struct db	*db;
+
+	if ((db = db_open(path, DB_READONLY, err, errlen)) == NULL)
+		return NULL;
+	if (db_schema_version(db) < 1) {
+		snprintf(err, errlen, "%s: no registry here (run certctl init)",
+		    path);
+		db_close(db);
+		return NULL;
+	}
+	if (db_stat(path, &db_dev, &db_ino) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		db_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+static void
+db_fail(struct server *s, const char *fmt, const char *arg)
+{
+	if (s->db_ok)
+		log_warnx(fmt, arg);
+	s->db_ok = 0;
+	snprintf(s->db_error, sizeof(s->db_error), fmt, arg);
+}
+
+/*
+ * Every poll interval: is the registry still the file we opened, readable,
+ * and has anyone committed?  A replaced or corrupted file is reported (OCSP
+ * answers internalError, /healthz fails) until a good one is back.
+ */
+static void
+poll_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	dev_t		 dev;
+	ino_t		 ino;
+	int64_t		 v;
+	char		 err[256];
+
+	(void)fd;
+	(void)what;
+	if (db_stat(s->conf->database, &dev, &ino) == -1) {
+		db_fail(s, "registry %s is gone", s->conf->database);
+		return;
+	}
+	if (dev != db_dev || ino != db_ino) {
+		struct db	*db;
+
+		log_warnx("registry %s was replaced: reopening",
+		    s->conf->database);
+		if ((db = registry_open(s->conf->database, err, sizeof(err))) == NULL) {
+			db_fail(s, "%s", err);
+			return;
+		}
+		responder_stop(s);
+		db_close(s->db);
+		s->db = db;
+		s->data_version = -1;
+		s->db_ok = 1;
+		if (responder_start(s) != 0) {
+			db_fail(s, "registry %s: cannot read changes",
+			    s->conf->database);
+			return;
+		}
+	}
+	if ((v = db_data_version(s->db)) < 0 || db_change_seq(s->db) < 0) {
+		db_fail(s, "registry read failed: %s", db_errmsg(s->db));
+		return;
+	}
+	if (!s->db_ok)
+		log_info("registry %s readable again", s->conf->database);
+	s->db_ok = 1;
+	if (v != s->data_version) {
+		s->data_version = v;
+		responder_registry_changed(s);
+		crl_registry_changed(s);
+	}
+}
+
+static void
+retire_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	 tv = { 0, RETIRE_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	if (retired != NULL && signer_pending(retired) == 0) {
+		signer_pool_free(retired);
+		retired = NULL;
+		return;
+	}
+	if (retired != NULL)
+		evtimer_add(retire_ev, &tv);
+}
+
+/*
+ * SIGHUP: parse the config afresh, reload issuers and start new signer
+ * workers with the keys; swap only when all of it worked.
+ */
+static void
+reload(struct server *s)
+{
+	struct config		*conf;
+	struct issuer_set	*set = NULL;
+	struct signer_pool	*pool;
+	char			 err[CONFIG_ERR_MAX];
+	struct timeval		 tv = { 0, RETIRE_MS * 1000 };
+
+	log_info("reloading %s", s->conf->path);
+	if ((conf = config_load(s->conf->path, err, sizeof(err))) == NULL) {
+		log_warnx("reload refused, keeping the running config: %s", err);
+		return;
+	}
+	if (strcmp(conf->database, s->conf->database) != 0 ||
+	    strcmp(conf->listen_addr, s->conf->listen_addr) != 0)
+		log_warnx("reload: database and listen changes need a restart");
+	if ((set = issuers_load(s->db, conf, err, sizeof(err))) == NULL ||
+	    (pool = signer_pool_start(s->base, conf, set, conf->workers, err,
+	    sizeof(err))) == NULL) {
+		log_warnx("reload refused, keeping the running signers: %s", err);
+		issuers_free(set);
+		config_free(conf);
+		return;
+	}
+	if (retired != NULL)
+		signer_pool_free(retired);
+	signer_pool_retire(s->signers);
+	retired = s->signers;
+	s->signers = pool;
+	evtimer_add(retire_ev, &tv);
+	/* keep the listen settings the socket was bound with */
+	conf->listen_port = s->conf->listen_port;
+	free(conf->database);
+	conf->database = strdup(s->conf->database);
+	issuers_free(s->issuers);
+	s->issuers = set;
+	config_free(s->conf);
+	s->conf = conf;
+	s->epoch++;
+	http_reload(s);
+	responder_stop(s);
+	(void)responder_start(s);
+	log_info("reloaded: %zu issuer(s), %d signer worker(s)", set->n,
+	    signer_alive(pool));
+}
+
+static void
+stop_check(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	struct timeval	 tv = { 0, 50 * 1000 };
+	static int	 ticks;
+
+	(void)fd;
+	(void)what;
+	if ((s->connections == 0 && signer_pending(s->signers) == 0) ||
+	    ++ticks > STOP_GRACE_SEC * 20) {
+		event_base_loopexit(s->base, NULL);
+		return;
+	}
+	event_base_once(s->base, -1, EV_TIMEOUT, stop_check, s, &tv);
+}
+
+static void
+signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct server	*s = arg;
+
+	(void)what;
+	switch (sig) {
+	case SIGHUP:
+		reload(s);
+		break;
+	case SIGTERM:
+	case SIGINT:
+		if (s->stopping)
+			break;
+		log_info("stopping: finishing requests in flight");
+		s->stopping = 1;
+		http_stop_listening(s);
+		stop_check(-1, 0, s);
+		break;
+	}
+}
+
+static void
+raise_fd_limit(void)
+{
+	struct rlimit	 rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if (user == NULL || geteuid() != 0)
+		return;
+	if ((pw = getpwnam(user)) == NULL)
+		errx(1, "user %s: no such user", user);
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
+		err(1, "cannot drop privileges to %s", user);
+	log_info("running as %s", user);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct server	*s = &server;
+	const char	*conf_path = NULL;
+	char		 err[CONFIG_ERR_MAX];
+	int		 ch, check_only = 0, port = -1;
+	struct event	*sig_hup, *sig_term, *sig_int;
+	struct timeval	 tv;
+
+	srv = s;
+	log_init("certstatusd", LOG_LVL_INFO);
+	while ((ch = getopt(argc, argv, "c:dnp:")) != -1) {
+		switch (ch) {
+		case 'c':
+			conf_path = optarg;
+			break;
+		case 'd':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		case 'n':
+			check_only = 1;
+			break;
+		case 'p':
+			port = atoi(optarg);
+			if (port < 0 || port > 65535)
+				usage();
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	conf_path = config_default_path(conf_path);
+	if ((s->conf = config_load(conf_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s\n", err);
+		return 1;
+	}
+	if (port >= 0)
+		s->conf->listen_port = port;
+	if ((s->db = registry_open(s->conf->database, err, sizeof(err))) == NULL ||
+	    (s->issuers = issuers_load(s->db, s->conf, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "%s: %s\n", conf_path, err);
+		return 1;
+	}
+	if (check_only) {
+		printf("configuration OK\n");
+		return 0;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	raise_fd_limit();
+	s->started = clock_now();
+	s->db_ok = 1;
+	s->data_version = db_data_version(s->db);
+	if ((s->base = event_base_new()) == NULL)
+		errx(1, "event_base_new failed");
+	if ((s->cache = cache_open(s->conf->response_cache,
+	    s->conf->cache_memory, err, sizeof(err))) == NULL)
+		errx(1, "response cache: %s", err);
+	if ((s->signers = signer_pool_start(s->base, s->conf, s->issuers,
+	    s->conf->workers, err, sizeof(err))) == NULL)
+		errx(1, "signer: %s", err);
+	if (http_start(s, err, sizeof(err)) != 0)
+		errx(1, "%s", err);
+	drop_privileges(s->conf->user);
+	if (responder_start(s) != 0)
+		errx(1, "cannot read the registry's changes");
+	if (crl_start(s, err, sizeof(err)) != 0)
+		errx(1, "crl: %s", err);
+	if (counter_start(s, err, sizeof(err)) != 0)
+		errx(1, "counter: %s", err);
+
+	sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
+	sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
+	sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
+	evsignal_add(sig_hup, NULL);
+	evsignal_add(sig_term, NULL);
+	evsignal_add(sig_int, NULL);
+	retire_ev = evtimer_new(s->base, retire_cb, s);
+	s->poll_ev = event_new(s->base, -1, EV_PERSIST, poll_cb, s);
+	tv.tv_sec = s->conf->poll_ms / 1000;
+	tv.tv_usec = (s->conf->poll_ms % 1000) * 1000;
+	event_add(s->poll_ev, &tv);
+
+	log_info("listening on %s:%d with %zu issuer(s), %d signer worker(s)",
+	    s->conf->listen_addr, s->conf->listen_port, s->issuers->n,
+	    signer_alive(s->signers));
+	event_base_dispatch(s->base);
+
+	log_info("stopped");
+	responder_stop(s);
+	crl_stop(s);
+	counter_stop(s);
+	http_stop(s);
+	signer_pool_free(s->signers);
+	signer_pool_free(retired);
+	cache_close(s->cache);
+	event_free(s->poll_ev);
+	event_free(retire_ev);
+	event_free(sig_hup);
+	event_free(sig_term);
+	event_free(sig_int);
+	event_base_free(s->base);
+	issuers_free(s->issuers);
+	db_close(s->db);
+	config_free(s->conf);
+	return 0;
+}

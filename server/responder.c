@@ -83,7 +83,7 @@ reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
-	char			 buf[64];
+	char			 buf[96];
 	time_t			 now = clock_now();
 
 	if (ce != NULL && is_get) {

@@ -108,6 +108,8 @@ int	health_check(struct server *s, char *why, size_t whylen);
 /* http.c: listener, routes, limits, access log, common replies. */
 int	http_start(struct server *s, char *err, size_t errlen);
 void	http_stop(struct server *s);
+void	http_stop_listening(struct server *s);
+void	http_reload(struct server *s);
 /* Reply with body (may be NULL) and content type; counts and logs it. */
 void	http_reply(struct evhttp_request *req, int code, const char *type,
 	    const void *body, size_t len);

@@ -1,0 +1,367 @@
+/*
+ * http.c: the HTTP side of certstatusd on libevent's evhttp: one listener,
+ * the routes, the limits (body, headers, CertIDs via the responder,
+ * connections, timeouts), the access log, and the one reply path.
+ *
+ * libevent 2.1.12 has no connection cap, so every connection's bufferevent
+ * is created here (evhttp_set_bevcb) wrapped in a pass-through filter whose
+ * free callback tells us when evhttp closes it; at the cap the listener
+ * stops accepting until a connection ends.  When accept() fails for want of
+ * file descriptors the listener pauses instead of spinning.
+ */
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+
+#include "clock.h"
+#include "log.h"
+#include "server.h"
+
+#define ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE */
+
+static struct evhttp_bound_socket	*bound;
+static struct evconnlistener		*listener;
+static struct event			*resume_ev;
+static FILE				*access_log;
+static int				 listener_paused;
+
+static void
+listener_pause(struct server *s)
+{
+	if (!listener_paused) {
+		evconnlistener_disable(listener);
+		listener_paused = 1;
+	}
+	(void)s;
+}
+
+static void
+listener_resume(struct server *s)
+{
+	if (listener_paused &&
+	    s->connections < (unsigned)s->conf->max_connections) {
+		evconnlistener_enable(listener);
+		listener_paused = 0;
+	}
+}
+
+static void
+resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	listener_resume(arg);
+}
+
+static void
+accept_error_cb(struct evconnlistener *lev, void *arg)
+{
+	struct server	*s = arg;
+	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int		 err = EVUTIL_SOCKET_ERROR();
+
+	(void)lev;
+	s->metrics.accept_errors++;
+	log_warnx("accept: %s: pausing the listener for %d ms",
+	    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS);
+	listener_pause(s);
+	evtimer_add(resume_ev, &tv);
+}
+
+static void
+conn_freed(void *arg)
+{
+	struct server	*s = arg;
+
+	s->connections--;
+	listener_resume(s);
+}
+
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	struct server		*s = arg;
+	struct bufferevent	*sock, *f;
+
+	if ((sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	f = bufferevent_filter_new(sock, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
+	    conn_freed, s);
+	if (f == NULL) {
+		bufferevent_free(sock);
+		return NULL;
+	}
+	if (++s->connections >= (unsigned)s->conf->max_connections) {
+		s->metrics.connections_refused++;
+		listener_pause(s);
+	}
+	return f;
+}
+
+const char *
+http_peer(struct evhttp_request *req)
+{
+	struct evhttp_connection	*con = evhttp_request_get_connection(req);
+	char				*addr = NULL;
+	ev_uint16_t			 port;
+
+	if (con == NULL)
+		return "-";
+	evhttp_connection_get_peer(con, &addr, &port);
+	return addr != NULL ? addr : "-";
+}
+
+static const char *
+method_name(enum evhttp_cmd_type t)
+{
+	switch (t) {
+	case EVHTTP_REQ_GET: return "GET";
+	case EVHTTP_REQ_POST: return "POST";
+	case EVHTTP_REQ_HEAD: return "HEAD";
+	case EVHTTP_REQ_PUT: return "PUT";
+	case EVHTTP_REQ_DELETE: return "DELETE";
+	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
+	case EVHTTP_REQ_TRACE: return "TRACE";
+	case EVHTTP_REQ_CONNECT: return "CONNECT";
+	case EVHTTP_REQ_PATCH: return "PATCH";
+	}
+	return "?";
+}
+
+/* One line per request; the path only up to '?', truncated: no personal data. */
+static void
+access_log_line(struct evhttp_request *req, int code, size_t len)
+{
+	const char	*uri = evhttp_request_get_uri(req);
+	char		 stamp[32];
+	int		 n;
+
+	if (access_log == NULL)
+		return;
+	clock_format_iso(clock_now(), stamp);
+	n = (int)strcspn(uri, "?");
+	fprintf(access_log, "%s %s %s %.*s%s %d %zu\n", stamp, http_peer(req),
+	    method_name(evhttp_request_get_command(req)), n > 200 ? 200 : n,
+	    uri, n > 200 ? "..." : "", code, len);
+}
+
+void
+http_reply(struct evhttp_request *req, int code, const char *type,
+    const void *body, size_t len)
+{
+	struct evbuffer		*buf = NULL;
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+
+	srv->metrics.http_status[(code / 100) % 6]++;
+	if (type != NULL)
+		evhttp_add_header(out, "Content-Type", type);
+	if (body != NULL && len > 0 && (buf = evbuffer_new()) != NULL)
+		evbuffer_add(buf, body, len);
+	access_log_line(req, code, len);
+	evhttp_send_reply(req, code, code == HTTP_OK ? "OK" :
+	    code == HTTP_NOTMODIFIED ? "Not Modified" : NULL, buf);
+	if (buf != NULL)
+		evbuffer_free(buf);
+}
+
+void
+http_reply_error(struct evhttp_request *req, int code, const char *msg)
+{
+	char	 body[256];
+	int	 n = snprintf(body, sizeof(body), "%s\n", msg);
+
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	http_reply(req, code, "text/plain; charset=utf-8", body,
+	    n > 0 ? (size_t)n : 0);
+}
+
+unsigned char *
+http_body(struct evhttp_request *req, size_t max, size_t *len, int *too_large)
+{
+	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
+	size_t		 n = evbuffer_get_length(in);
+	unsigned char	*p;
+
+	*too_large = 0;
+	*len = 0;
+	if (n == 0)
+		return NULL;
+	if (n > max) {
+		*too_large = 1;
+		return NULL;
+	}
+	if ((p = malloc(n)) == NULL)
+		return NULL;
+	evbuffer_remove(in, p, n);
+	*len = n;
+	return p;
+}
+
+/* Route by the raw request target: never a decoded or "normalized" one. */
+static void
+route(struct evhttp_request *req, void *arg)
+{
+	struct server		*s = arg;
+	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
+	const char		*uri = evhttp_request_get_uri(req);
+	const char		*path, *p;
+	size_t			 plen;
+	int			 get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+
+	if (s->stopping)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+	/* absolute-form request target: skip scheme and authority */
+	path = uri;
+	if (strncmp(path, "http://", 7) == 0 &&
+	    (path = strchr(path + 7, '/')) == NULL)
+		path = "/";
+	plen = strcspn(path, "?");
+
+	if (plen == 8 && strncmp(path, "/healthz", 8) == 0 && get) {
+		s->metrics.requests[EP_HEALTHZ]++;
+		healthz_handle(s, req);
+	} else if (plen == 8 && strncmp(path, "/metrics", 8) == 0 && get) {
+		s->metrics.requests[EP_METRICS]++;
+		metrics_handle(s, req);
+	} else if (strncmp(path, "/crl/", 5) == 0 && get) {
+		char	name[128];
+
+		s->metrics.requests[EP_CRL]++;
+		if (plen - 5 >= sizeof(name)) {
+			http_reply_error(req, HTTP_NOTFOUND, "no such CRL");
+			return;
+		}
+		memcpy(name, path + 5, plen - 5);
+		name[plen - 5] = '\0';
+		crl_handle(s, req, name);
+	} else if (plen == 13 && strncmp(path, "/api/v1/check", 13) == 0) {
+		s->metrics.requests[EP_API]++;
+		if (cmd != EVHTTP_REQ_POST) {
+			evhttp_add_header(evhttp_request_get_output_headers(req),
+			    "Allow", "POST");
+			http_reply_error(req, 405, "method not allowed");
+			return;
+		}
+		counter_handle_api(s, req);
+	} else if (strncmp(path, "/static/", 8) == 0 && get) {
+		s->metrics.requests[EP_PAGE]++;
+		counter_handle_static(s, req, path + 8);
+	} else if (plen == 1 && get) {
+		s->metrics.requests[EP_PAGE]++;
+		counter_handle_page(s, req);
+	} else if (cmd == EVHTTP_REQ_POST &&
+	    ((plen == 1 && path[0] == '/') ||
+	    (plen == 5 && strncmp(path, "/ocsp", 5) == 0) ||
+	    (plen == 6 && strncmp(path, "/ocsp/", 6) == 0))) {
+		s->metrics.requests[EP_OCSP_POST]++;
+		responder_handle(s, req, NULL);
+	} else if (cmd == EVHTTP_REQ_POST && plen == 6 &&
+	    strncmp(path, "/check", 6) == 0) {
+		s->metrics.requests[EP_PAGE]++;
+		counter_handle_page(s, req);	/* the form, without JavaScript */
+	} else if (get) {
+		s->metrics.requests[EP_OCSP_GET]++;
+		p = strncmp(path, "/ocsp/", 6) == 0 ? path + 6 : path + 1;
+		responder_handle(s, req, p);
+	} else {
+		s->metrics.requests[EP_OTHER]++;
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "GET, HEAD, POST");
+		http_reply_error(req, 405, "method not allowed");
+	}
+}
+
+/* Apply the limits from the configuration (at start and on reload). */
+static void
+http_limits(struct server *s)
+{
+	evhttp_set_max_body_size(s->http, (ev_ssize_t)s->conf->max_body);
+	evhttp_set_max_headers_size(s->http, (ev_ssize_t)s->conf->max_headers);
+	evhttp_set_timeout(s->http, s->conf->timeout_sec);
+}
+
+int
+http_start(struct server *s, char *err, size_t errlen)
+{
+	if ((s->http = evhttp_new(s->base)) == NULL) {
+		snprintf(err, errlen, "evhttp_new failed");
+		return -1;
+	}
+	http_limits(s);
+	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_PATCH);
+	evhttp_set_bevcb(s->http, conn_new, s);
+	evhttp_set_gencb(s->http, route, s);
+	evhttp_set_default_content_type(s->http, "text/plain; charset=utf-8");
+	bound = evhttp_bind_socket_with_handle(s->http, s->conf->listen_addr,
+	    (ev_uint16_t)s->conf->listen_port);
+	if (bound == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%d: %s",
+		    s->conf->listen_addr, s->conf->listen_port, strerror(errno));
+		return -1;
+	}
+	listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(listener, accept_error_cb);
+	resume_ev = evtimer_new(s->base, resume_cb, s);
+	if (s->conf->access_log != NULL) {
+		if (strcmp(s->conf->access_log, "-") == 0)
+			access_log = stderr;
+		else {
+			char	*p = config_path(s->conf, s->conf->access_log);
+
+			access_log = fopen(p, "a");
+			free(p);
+			if (access_log == NULL) {
+				snprintf(err, errlen, "access-log %s: %s",
+				    s->conf->access_log, strerror(errno));
+				return -1;
+			}
+		}
+		setvbuf(access_log, NULL, _IOLBF, 0);
+	}
+	return 0;
+}
+
+void
+http_reload(struct server *s)
+{
+	http_limits(s);
+	listener_resume(s);
+}
+
+/* Stop accepting; connections in flight finish. */
+void
+http_stop_listening(struct server *s)
+{
+	(void)s;
+	if (listener != NULL)
+		evconnlistener_disable(listener);
+	listener_paused = 1;
+}
+
+void
+http_stop(struct server *s)
+{
+	if (s->http != NULL)
+		evhttp_free(s->http);
+	s->http = NULL;
+	if (resume_ev != NULL)
+		event_free(resume_ev);
+	resume_ev = NULL;
+	if (access_log != NULL && access_log != stderr)
+		fclose(access_log);
+	access_log = NULL;
+}

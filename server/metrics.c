@@ -1,0 +1,191 @@
+/*
+ * metrics.c: /metrics (Prometheus text exposition format) and /healthz.
+ */
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "cache.h"
+#include "clock.h"
+#include "server.h"
+#include "signer.h"
+
+static const char *endpoint_names[EP_COUNT] = {
+	"ocsp_post", "ocsp_get", "crl", "page", "api", "healthz", "metrics",
+	"other",
+};
+static const char *ocsp_status_names[8] = {
+	"successful", "malformedRequest", "internalError", "tryLater", "4",
+	"sigRequired", "unauthorized", "7",
+};
+static const char *cert_status_names[3] = { "good", "revoked", "unknown" };
+
+int
+health_check(struct server *s, char *why, size_t whylen)
+{
+	time_t	 now = clock_now(), oldest;
+
+	if (!s->db_ok) {
+		snprintf(why, whylen, "registry: %s", s->db_error);
+		return 0;
+	}
+	if (signer_alive(s->signers) == 0) {
+		snprintf(why, whylen, "no signer worker alive");
+		return 0;
+	}
+	for (size_t i = 0; i < s->issuers->n; i++)
+		if (s->issuers->v[i].signer_not_after <= now) {
+			snprintf(why, whylen, "issuer %s: signer certificate "
+			    "expired", s->issuers->v[i].name);
+			return 0;
+		}
+	oldest = cache_oldest(s->cache);
+	if (oldest != 0 && oldest + s->conf->ocsp_validity <= now) {
+		snprintf(why, whylen, "pre-signed responses past nextUpdate");
+		return 0;
+	}
+	snprintf(why, whylen, "ok");
+	return 1;
+}
+
+void
+healthz_handle(struct server *s, struct evhttp_request *req)
+{
+	char	 why[384], body[512];
+	int	 ok = health_check(s, why, sizeof(why));
+	int	 n;
+
+	n = snprintf(body, sizeof(body), "%s\n", why);
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Cache-Control", "no-store");
+	http_reply(req, ok ? HTTP_OK : 503, "text/plain; charset=utf-8", body,
+	    (size_t)n);
+}
+
+void
+metrics_handle(struct server *s, struct evhttp_request *req)
+{
+	struct evbuffer		*b = evbuffer_new();
+	struct cache_stats	 cs;
+	struct signer_stats	 ss;
+	struct metrics		*m = &s->metrics;
+	time_t			 now = clock_now(), oldest;
+	double			 cum = 0;
+	char			 why[256];
+	size_t			 len;
+	unsigned char		*body;
+
+	if (b == NULL) {
+		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	cache_stats(s->cache, &cs);
+	signer_stats(s->signers, &ss);
+	evbuffer_add_printf(b, "# HELP certstatus_requests_total HTTP requests "
+	    "by endpoint.\n# TYPE certstatus_requests_total counter\n");
+	for (int i = 0; i < EP_COUNT; i++)
+		evbuffer_add_printf(b, "certstatus_requests_total{endpoint=\"%s\"}"
+		    " %llu\n", endpoint_names[i], (unsigned long long)m->requests[i]);
+	evbuffer_add_printf(b, "# HELP certstatus_http_responses_total HTTP "
+	    "responses by status class.\n# TYPE certstatus_http_responses_total"
+	    " counter\n");
+	for (int i = 1; i < 6; i++)
+		evbuffer_add_printf(b, "certstatus_http_responses_total{code=\"%dxx\"}"
+		    " %llu\n", i, (unsigned long long)m->http_status[i]);
+	evbuffer_add_printf(b, "# HELP certstatus_ocsp_responses_total OCSP "
+	    "responses by responseStatus.\n# TYPE certstatus_ocsp_responses_total"
+	    " counter\n");
+	for (int i = 0; i < 8; i++)
+		if (i != 4 && i != 7)
+			evbuffer_add_printf(b, "certstatus_ocsp_responses_total"
+			    "{status=\"%s\"} %llu\n", ocsp_status_names[i],
+			    (unsigned long long)m->ocsp_response[i]);
+	evbuffer_add_printf(b, "# HELP certstatus_ocsp_cert_status_total "
+	    "certificate statuses answered (signed afresh).\n# TYPE "
+	    "certstatus_ocsp_cert_status_total counter\n");
+	for (int i = 0; i < 3; i++)
+		evbuffer_add_printf(b, "certstatus_ocsp_cert_status_total{status="
+		    "\"%s\"} %llu\n", cert_status_names[i],
+		    (unsigned long long)m->ocsp_cert[i]);
+	evbuffer_add_printf(b, "# HELP certstatus_cache_lookups_total "
+	    "pre-signed response lookups.\n# TYPE certstatus_cache_lookups_total"
+	    " counter\n"
+	    "certstatus_cache_lookups_total{result=\"hit_memory\"} %llu\n"
+	    "certstatus_cache_lookups_total{result=\"hit_store\"} %llu\n"
+	    "certstatus_cache_lookups_total{result=\"miss\"} %llu\n",
+	    (unsigned long long)cs.hits_memory, (unsigned long long)cs.hits_store,
+	    (unsigned long long)cs.misses);
+	evbuffer_add_printf(b, "# HELP certstatus_cache_memory_bytes bytes of "
+	    "responses held in memory.\n# TYPE certstatus_cache_memory_bytes "
+	    "gauge\ncertstatus_cache_memory_bytes %zu\n", cs.memory_bytes);
+	evbuffer_add_printf(b, "# HELP certstatus_not_modified_total 304 "
+	    "answers.\n# TYPE certstatus_not_modified_total counter\n"
+	    "certstatus_not_modified_total %llu\n",
+	    (unsigned long long)m->not_modified);
+	evbuffer_add_printf(b, "# HELP certstatus_presigned_total responses "
+	    "signed ahead of requests.\n# TYPE certstatus_presigned_total "
+	    "counter\ncertstatus_presigned_total %llu\n",
+	    (unsigned long long)m->presigned);
+	oldest = cache_oldest(s->cache);
+	evbuffer_add_printf(b, "# HELP certstatus_presigned_oldest_age_seconds "
+	    "age of the oldest pre-signed response.\n# TYPE "
+	    "certstatus_presigned_oldest_age_seconds gauge\n"
+	    "certstatus_presigned_oldest_age_seconds %lld\n",
+	    (long long)(oldest != 0 ? now - oldest : 0));
+	evbuffer_add_printf(b, "# HELP certstatus_presign_pass_complete 1 once "
+	    "a full pre-signing pass has finished.\n# TYPE "
+	    "certstatus_presign_pass_complete gauge\n"
+	    "certstatus_presign_pass_complete %d\n", m->presign_passes > 0);
+	evbuffer_add_printf(b, "# HELP certstatus_signing_seconds time from "
+	    "job to signed response.\n# TYPE certstatus_signing_seconds "
+	    "histogram\n");
+	for (int i = 0; i < 8; i++) {
+		cum += (double)ss.buckets[i];
+		if (i < 7)
+			evbuffer_add_printf(b, "certstatus_signing_seconds_bucket"
+			    "{le=\"%g\"} %.0f\n", signer_bucket_bounds[i], cum);
+		else
+			evbuffer_add_printf(b, "certstatus_signing_seconds_bucket"
+			    "{le=\"+Inf\"} %.0f\n", cum);
+	}
+	evbuffer_add_printf(b, "certstatus_signing_seconds_sum %.6f\n"
+	    "certstatus_signing_seconds_count %llu\n", ss.seconds_sum,
+	    (unsigned long long)ss.signed_ok);
+	evbuffer_add_printf(b, "# HELP certstatus_signing_failures_total jobs "
+	    "that failed.\n# TYPE certstatus_signing_failures_total counter\n"
+	    "certstatus_signing_failures_total %llu\n",
+	    (unsigned long long)ss.failed);
+	evbuffer_add_printf(b, "# HELP certstatus_signer_cert_days_left days "
+	    "until each signer certificate expires.\n# TYPE "
+	    "certstatus_signer_cert_days_left gauge\n");
+	for (size_t i = 0; i < s->issuers->n; i++)
+		evbuffer_add_printf(b, "certstatus_signer_cert_days_left{issuer="
+		    "\"%s\"} %.1f\n", s->issuers->v[i].name,
+		    (double)(s->issuers->v[i].signer_not_after - now) / 86400.0);
+	evbuffer_add_printf(b, "# HELP certstatus_signer_workers signer "
+	    "processes alive.\n# TYPE certstatus_signer_workers gauge\n"
+	    "certstatus_signer_workers %d\n", signer_alive(s->signers));
+	evbuffer_add_printf(b, "# HELP certstatus_sign_queue jobs queued or "
+	    "signing.\n# TYPE certstatus_sign_queue gauge\n"
+	    "certstatus_sign_queue %zu\n", signer_pending(s->signers));
+	evbuffer_add_printf(b, "# HELP certstatus_connections open client "
+	    "connections.\n# TYPE certstatus_connections gauge\n"
+	    "certstatus_connections %u\n", s->connections);
+	evbuffer_add_printf(b, "# HELP certstatus_accept_errors_total accept() "
+	    "failures (e.g. out of file descriptors).\n# TYPE "
+	    "certstatus_accept_errors_total counter\n"
+	    "certstatus_accept_errors_total %llu\n",
+	    (unsigned long long)m->accept_errors);
+	evbuffer_add_printf(b, "# HELP certstatus_healthy 1 when /healthz is "
+	    "ok.\n# TYPE certstatus_healthy gauge\ncertstatus_healthy %d\n",
+	    health_check(s, why, sizeof(why)));
+	len = evbuffer_get_length(b);
+	body = evbuffer_pullup(b, -1);
+	http_reply(req, HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+	    body, len);
+	evbuffer_free(b);
+}

@@ -1,0 +1,82 @@
+# lib.sh: shared helpers for integration scripts (sourced, not run).
+# Each script gets a scratch folder ($WORK), builds a demo there with the
+# real certctl, starts the real certstatusd on a free 127.0.0.1 port and
+# stops it on exit.
+
+set -eu
+TOP=${TOP:-$(cd "$(dirname "$0")/../.." && pwd)}
+BIN=${BIN:-$TOP/bin}
+case "$BIN" in /*) ;; *) BIN="$TOP/$BIN" ;; esac
+CERTCTL="$BIN/certctl"
+CERTSTATUSD="$BIN/certstatusd"
+PY=/usr/bin/python3
+WORK=$(mktemp -d /tmp/certstatus-test.XXXXXX)
+SERVER_PID=""
+PORT=""
+FAILS=0
+
+cleanup() {
+	if [ -n "$SERVER_PID" ]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+		wait "$SERVER_PID" 2>/dev/null || true
+	fi
+	if [ "$FAILS" -eq 0 ] && [ -z "${KEEP:-}" ]; then
+		rm -rf "$WORK"
+	else
+		echo "scratch kept in $WORK"
+	fi
+}
+trap cleanup EXIT INT TERM
+
+fail() {
+	echo "FAIL: $*"
+	FAILS=$((FAILS + 1))
+}
+
+ok() {
+	echo "ok: $*"
+}
+
+# A TCP port nobody listens on now.
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# make_demo DIR [extra certctl demo args]
+make_demo() {
+	"$CERTCTL" demo "$@" >"$WORK/demo.out" 2>&1 ||
+		{ cat "$WORK/demo.out"; echo "certctl demo failed"; exit 1; }
+}
+
+# start_server CONF: start certstatusd and wait for /healthz to answer 200.
+start_server() {
+	PORT=$(free_port)
+	"$CERTSTATUSD" -c "$1" -p "$PORT" >"$WORK/server.log" 2>&1 &
+	SERVER_PID=$!
+	i=0
+	while [ $i -lt 300 ]; do
+		if curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+			return 0
+		fi
+		if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+			cat "$WORK/server.log"; echo "server died"; exit 1
+		fi
+		sleep 0.1
+		i=$((i + 1))
+	done
+	cat "$WORK/server.log"; echo "server not ready in 30 s"; exit 1
+}
+
+stop_server() {
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	SERVER_PID=""
+}
+
+finish() {
+	if [ "$FAILS" -ne 0 ]; then
+		echo "$FAILS check(s) failed"
+		exit 1
+	fi
+	echo "all checks passed"
+}
