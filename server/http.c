@@ -78,34 +78,89 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
 	evtimer_add(resume_ev, &tv);
 }
 
-static void
-conn_freed(void *arg)
-{
-	struct server	*s = arg;
+/*
+ * Connection accounting.  evhttp creates each connection's bufferevent
+ * through conn_new(); we hold an extra reference on it, so its memory (and
+ * its socket) outlive evhttp's bufferevent_free() until conn_release().  On
+ * the next loop turn conn_adopt() finds the evhttp_connection (the
+ * bufferevent's callback argument) and sets its close callback; if evhttp
+ * already dropped the connection, the callbacks are gone and we release.
+ */
+struct conn {
+	struct server		*s;
+	struct bufferevent	*bev;
+};
 
+static void
+conn_release(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	struct server	*s = c->s;
+
+	(void)fd;
+	(void)what;
+	bufferevent_decref(c->bev);	/* the last reference: closes the socket */
+	free(c);
 	s->connections--;
 	listener_resume(s);
+}
+
+static void
+conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+	struct conn	*c = arg;
+	struct timeval	 now = { 0, 0 };
+
+	(void)evcon;
+	/* evhttp frees the bufferevent after this returns: release later */
+	if (event_base_once(c->s->base, -1, EV_TIMEOUT, conn_release, c,
+	    &now) != 0)
+		log_warnx("%s: cannot schedule a release", __func__);
+}
+
+static void
+conn_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn		*c = arg;
+	bufferevent_data_cb	 readcb;
+	void			*evcon;
+
+	(void)fd;
+	(void)what;
+	bufferevent_getcb(c->bev, &readcb, NULL, NULL, &evcon);
+	if (readcb == NULL || evcon == NULL) {
+		conn_release(-1, 0, c);
+		return;
+	}
+	evhttp_connection_set_closecb(evcon, conn_closed, c);
 }
 
 static struct bufferevent *
 conn_new(struct event_base *base, void *arg)
 {
-	struct server		*s = arg;
-	struct bufferevent	*sock, *f;
+	struct server	*s = arg;
+	struct conn	*c;
+	struct timeval	 now = { 0, 0 };
 
-	if ((sock = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	f = bufferevent_filter_new(sock, NULL, NULL, BEV_OPT_CLOSE_ON_FREE,
-	    conn_freed, s);
-	if (f == NULL) {
-		bufferevent_free(sock);
+	c->s = s;
+	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	bufferevent_incref(c->bev);
+	if (event_base_once(base, -1, EV_TIMEOUT, conn_adopt, c, &now) != 0) {
+		bufferevent_decref(c->bev);
+		bufferevent_free(c->bev);
+		free(c);
 		return NULL;
 	}
 	if (++s->connections >= (unsigned)s->conf->max_connections) {
 		s->metrics.connections_refused++;
 		listener_pause(s);
 	}
-	return f;
+	return c->bev;
 }
 
 const char *

@@ -32,7 +32,7 @@
 
 struct pending {
 	struct server		*s;
-	struct evhttp_request	*req;	/* NULL: pre-signing, or client gone */
+	struct evhttp_request	*req;	/* NULL: pre-signing */
 	int			 is_get;
 	int			 cacheable;
 	uint64_t		 epoch;
@@ -126,23 +126,11 @@ reply_ocsp_error(struct server *s, struct evhttp_request *req, int status)
 }
 
 static void
-pending_conn_closed(struct evhttp_connection *con, void *arg)
-{
-	struct pending	*p = arg;
-
-	(void)con;
-	p->req = NULL;
-}
-
-static void
 sign_done(void *arg, const unsigned char *der, size_t len)
 {
 	struct pending	*p = arg;
 	struct server	*s = p->s;
 
-	if (p->req != NULL)
-		evhttp_connection_set_closecb(
-		    evhttp_request_get_connection(p->req), NULL, NULL);
 	if (der == NULL) {
 		if (p->req != NULL)
 			reply_ocsp_error(s, p->req, OCSP_RESPONSE_STATUS_INTERNALERROR);
@@ -272,8 +260,10 @@ submit_job(struct server *s, struct evhttp_request *req, int is_get,
 		free(p);
 		return OCSP_RESPONSE_STATUS_TRYLATER;
 	}
-	evhttp_connection_set_closecb(evhttp_request_get_connection(req),
-	    pending_conn_closed, p);
+	/*
+	 * If the client goes away meanwhile, evhttp detaches the request
+	 * rather than freeing it, and frees it at our evhttp_send_reply().
+	 */
 	return 0;
 }
 
