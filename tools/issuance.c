@@ -163,6 +163,8 @@ iss_issue(struct reg *r, const struct issue_req *q, struct issue_result *out)
 	int		 rc, nsrc, wrote = 0;
 
 	memset(&ca, 0, sizeof(ca));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	nsrc = (q->csr != NULL) + (q->pubkey != NULL) + (q->keyout != NULL) +
 	    (q->key != NULL);
 	if (nsrc != 1)
@@ -245,6 +247,8 @@ iss_import(struct reg *r, const char *certfile, const char *card,
 
 	memset(&row, 0, sizeof(row));
 	memset(&plan, 0, sizeof(plan));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
 	if ((x = pki_cert_load(certfile, err, sizeof(err))) == NULL)
 		return reg_say(r, REG_REFUSED, "%s", err);
 	if ((rc = reg_txn_begin(r)) != REG_OK)
@@ -391,7 +395,7 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 		goto done;
 	if (asprintf(&ca_rel, "keys/%s-ca.key", name) == -1 ||
 	    asprintf(&signer_rel, "keys/%s-ocsp.key", name) == -1 ||
-	    asprintf(&cn, "%s %s Resident Card CA", r->cfg->city, name) == -1)
+	    asprintf(&cn, "%s Resident Card CA (%s)", r->cfg->city, name) == -1)
 		abort();
 	keydir = config_path(r->cfg, "keys");
 	ca_path = config_path(r->cfg, ca_rel);
