@@ -229,8 +229,10 @@ finish(struct reg *r, const char *action, const char *subject, json_t *detail)
 	json_object_set_new(detail, "action", json_string(action));
 	json_object_set_new(detail, "subject", json_string(subject));
 	rc = reg_audit(r, action, subject, detail);
-	if (rc == REG_OK)
+	if (rc == REG_OK) {
+		json_decref(r->result);	/* bulk work: one result per call */
 		r->result = json_incref(detail);
+	}
 	return rc;
 }
 
