@@ -361,6 +361,7 @@ issuer_insert(struct reg *r, const char *name, X509 *ca, const char *ca_key,
 	rc = reg_audit(r, action, subject, d);
 	if (rc == REG_OK) {
 		json_object_set_new(d, "action", json_string(action));
+		json_object_set_new(d, "subject", json_string(subject));
 		json_object_set_new(d, "ca_cert", json_string(ca_pem));
 		json_decref(r->result);
 		r->result = d;
