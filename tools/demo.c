@@ -360,6 +360,29 @@ extras(struct demo *d, int n)
 	return rc;
 }
 
+/* mkdir -p: the demo folder may be several levels new. */
+static int
+mkdir_p(const char *dir)
+{
+	char	 p[PATH_MAX];
+	size_t	 n = strlen(dir);
+
+	if (n == 0 || n >= sizeof(p)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(p, dir, n + 1);
+	for (char *s = p + 1; *s != '\0'; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, 0755) != 0 && errno != EEXIST)
+			return -1;
+		*s = '/';
+	}
+	return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
 static const char demo_conf[] =
 "# certstatus demo configuration, written by `certctl demo`.\n"
 "# One file for both programs:\n"
@@ -388,7 +411,7 @@ demo_build(const char *dir, int extra, const char *operator_name, char *why,
 	memset(&row, 0, sizeof(row));
 	d.why = why;
 	d.whylen = whylen;
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+	if (mkdir_p(dir) != 0)
 		return demo_fail(&d, REG_REFUSED, "%s: %s", dir, strerror(errno));
 	if (realpath(dir, d.dir) == NULL)
 		return demo_fail(&d, REG_REFUSED, "%s: %s", dir, strerror(errno));
