@@ -1,0 +1,704 @@
+/*
+ * check_certctl.c: the counter's rules (tools/registry.c, tools/issuance.c)
+ * and the demo (tools/demo.c): what each life event revokes and must not
+ * revoke, refusals, validity arithmetic, the audit chain against tampering,
+ * the certificate profile, and the demo's index against the registry.
+ * Each test gets a fresh temporary folder, database and CA (CK_FORK).
+ */
+#include <check.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/x509v3.h>
+
+#include "audit.h"
+#include "certctl.h"
+#include "clock.h"
+#include "issuance.h"
+#include "log.h"
+#include "pki.h"
+#include "registry.h"
+
+static char		 tdir[] = "/tmp/check_certctl.XXXXXX";
+static struct config	*cfg;
+static struct db	*db;
+static struct reg	 r;
+static EVP_PKEY		*holder;
+
+static time_t
+at(const char *iso)
+{
+	time_t	 t;
+
+	ck_assert_int_eq(clock_parse(iso, &t), 0);
+	return t;
+}
+
+static void
+setup(void)
+{
+	char	 err[512];
+
+	log_init("check_certctl", LOG_LVL_ERR);
+	ck_assert_ptr_nonnull(mkdtemp(tdir));
+	cfg = config_defaults(tdir);
+	free(cfg->database);
+	cfg->database = config_path(cfg, "test.db");
+	free(cfg->key_algorithm);
+	cfg->key_algorithm = strdup("p256");	/* quick keys */
+	db = db_open(cfg->database, DB_CREATE, err, sizeof(err));
+	ck_assert_msg(db != NULL, "%s", err);
+	ck_assert_int_eq(db_migrate(db, err, sizeof(err)), 0);
+	clock_set(at("2024-06-01T03:00:00Z"));
+	reg_init(&r, db, cfg, "tester", cfg->offices[0]);
+	ck_assert_int_eq(iss_ca_create(&r, "test", NULL, 0), REG_OK);
+	ck_assert_ptr_nonnull(holder = pki_key_generate(PKI_P256));
+}
+
+static int
+rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static void
+teardown(void)
+{
+	EVP_PKEY_free(holder);
+	reg_done(&r);
+	db_close(db);
+	config_free(cfg);
+	nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void
+add_resident(const char *uid, const char *birth)
+{
+	struct resident_info ri = { uid, "Test Resident", "Inagi 1-1", birth, 1 };
+
+	ck_assert_msg(reg_resident_add(&r, &ri) == REG_OK, "%s", r.why);
+}
+
+static void
+add_card(const char *uid, const char *number, const char *type,
+    const char *expires, int photo)
+{
+	struct card_info ci = { number, type, expires, photo };
+
+	ck_assert_msg(reg_card_add(&r, uid, &ci) == REG_OK, "%s", r.why);
+}
+
+/* Issue and return the serial (static buffer per call site is enough). */
+static int
+try_issue(const char *card, const char *kind, time_t issued, char *serial)
+{
+	struct issue_req	 q;
+	struct issue_result	 res;
+	int			 rc;
+
+	memset(&q, 0, sizeof(q));
+	q.card = card;
+	q.kind = kind;
+	q.key = holder;
+	q.issued = issued;
+	if ((rc = iss_issue(&r, &q, &res)) == REG_OK) {
+		if (serial != NULL)
+			strcpy(serial, res.serial);
+		iss_result_free(&res);
+	}
+	return rc;
+}
+
+static void
+issue(const char *card, const char *kind, char *serial)
+{
+	int	 rc = try_issue(card, kind, 0, serial);
+
+	ck_assert_msg(rc == REG_OK, "issue %s %s: %s", card, kind, r.why);
+}
+
+static json_t *
+show(const char *serial)
+{
+	json_t	*j = reg_cert_show(&r, serial, NULL);
+
+	ck_assert_msg(j != NULL, "show %s: %s", serial, r.why);
+	return j;
+}
+
+/* Assert a certificate's registry status and reason name ("-" = none). */
+static void
+expect(const char *serial, const char *status, const char *reason)
+{
+	json_t		*j = show(serial);
+	json_t		*rj = json_object_get(j, "reason");
+
+	ck_assert_str_eq(json_string_value(json_object_get(j, "status")), status);
+	ck_assert_str_eq(json_is_null(rj) ? "-" : json_string_value(rj), reason);
+	json_decref(j);
+}
+
+static int64_t
+count(const char *sql)
+{
+	sqlite3_stmt	*st;
+	int64_t		 n = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db->h, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* Two residents, each with a My Number card holding sign + auth. */
+static char s1[SERIAL_HEX_MAX], a1[SERIAL_HEX_MAX];
+static char s2[SERIAL_HEX_MAX], a2[SERIAL_HEX_MAX];
+
+static void
+two_residents(void)
+{
+	add_resident("R1", "1980-04-01");
+	add_resident("R2", "1985-10-10");
+	add_card("R1", "C1", "mynumber", "2034-01-01", 1);
+	add_card("R2", "C2", "mynumber", "2034-01-01", 1);
+	issue("C1", "sign", s1);
+	issue("C1", "auth", a1);
+	issue("C2", "sign", s2);
+	issue("C2", "auth", a2);
+}
+
+/* --- life events ---------------------------------------------------------- */
+
+START_TEST(test_detail_changes_revoke_sign_only)
+{
+	static const char *fields[] = { "address", "name", "birth", "sex" };
+	struct resident_info ri;
+
+	two_residents();
+	memset(&ri, 0, sizeof(ri));
+	ri.uid = "R1";
+	switch (_i) {
+	case 0: ri.address = "Inagi 9-9"; break;
+	case 1: ri.name = "New Name"; break;
+	case 2: ri.birth_date = "1980-04-02"; break;
+	default: ri.sex = 2; break;
+	}
+	ck_assert_msg(reg_resident_change(&r, &ri) == REG_OK, "%s: %s",
+	    fields[_i], r.why);
+	expect(s1, "revoked", "affiliationChanged");
+	expect(a1, "good", "-");	/* auth carries no details */
+	expect(s2, "good", "-");	/* another resident */
+	expect(a2, "good", "-");
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+	    "'resident.change'"), 1);
+}
+END_TEST
+
+START_TEST(test_change_revokes_hold_and_keeps_revoked)
+{
+	struct resident_info ri = { "R1", NULL, "Inagi 2-2", NULL, 0 };
+	char	 k[SERIAL_HEX_MAX], h[SERIAL_HEX_MAX];
+
+	two_residents();
+	add_card("R1", "C1b", "mynumber", "2034-01-01", 1);
+	issue("C1b", "sign", h);
+	ck_assert_int_eq(reg_card_lost(&r, "C1b"), REG_OK);
+	expect(h, "hold", "certificateHold");
+	ck_assert_int_eq(reg_cert_revoke(&r, s1, NULL, REASON_KEY_COMPROMISE),
+	    REG_OK);
+	strcpy(k, s1);
+	ck_assert_int_eq(reg_resident_change(&r, &ri), REG_OK);
+	expect(k, "revoked", "keyCompromise");	/* already revoked: as it was */
+	expect(h, "revoked", "affiliationChanged");
+	expect(a1, "good", "-");
+}
+END_TEST
+
+START_TEST(test_card_replace_supersedes)
+{
+	struct card_info ci = { "C9", "mynumber", "2035-01-01", 1 };
+
+	two_residents();
+	ck_assert_msg(reg_card_replace(&r, "C1", &ci) == REG_OK, "%s", r.why);
+	expect(s1, "revoked", "superseded");
+	expect(a1, "revoked", "superseded");
+	expect(s2, "good", "-");
+	ck_assert_int_eq(count("SELECT count(*) FROM cards WHERE number = 'C1' "
+	    "AND state = 'replaced' AND replaced_by = (SELECT id FROM cards "
+	    "WHERE number = 'C9')"), 1);
+	ck_assert_int_eq(try_issue("C1", "sign", 0, NULL), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "replaced"));
+	issue("C9", "sign", NULL);
+	/* A replaced card cannot be replaced again. */
+	ci.number = "C10";
+	ck_assert_int_eq(reg_card_replace(&r, "C1", &ci), REG_REFUSED);
+}
+END_TEST
+
+START_TEST(test_card_return_and_resident_remove)
+{
+	two_residents();
+	ck_assert_int_eq(reg_card_return(&r, "C1"), REG_OK);
+	expect(s1, "revoked", "cessationOfOperation");
+	expect(a1, "revoked", "cessationOfOperation");
+	expect(s2, "good", "-");
+	ck_assert_int_eq(try_issue("C1", "auth", 0, NULL), REG_REFUSED);
+
+	ck_assert_int_eq(reg_resident_remove(&r, "R2", "death"), REG_OK);
+	expect(s2, "revoked", "cessationOfOperation");
+	expect(a2, "revoked", "cessationOfOperation");
+	ck_assert_int_eq(count("SELECT count(*) FROM cards WHERE number = 'C2' "
+	    "AND state = 'returned'"), 1);
+	{
+		struct card_info ci = { "C3", "mynumber", "2034-01-01", 1 };
+
+		ck_assert_int_eq(reg_card_add(&r, "R2", &ci), REG_REFUSED);
+	}
+	ck_assert_int_eq(try_issue("C2", "sign", 0, NULL), REG_REFUSED);
+	ck_assert_int_eq(reg_resident_remove(&r, "R2", NULL), REG_REFUSED);
+}
+END_TEST
+
+START_TEST(test_lost_then_found)
+{
+	time_t	 lost = at("2024-06-02T01:00:00Z"), found = at("2024-06-05T02:00:00Z");
+
+	two_residents();
+	clock_set(lost);
+	ck_assert_int_eq(reg_card_lost(&r, "C1"), REG_OK);
+	expect(s1, "hold", "certificateHold");
+	expect(a1, "hold", "certificateHold");
+	expect(s2, "good", "-");
+	ck_assert_int_eq(try_issue("C1", "sign", 0, NULL), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "lost"));
+	ck_assert_int_eq(reg_card_lost(&r, "C1"), REG_REFUSED);
+	ck_assert_int_eq(reg_card_found(&r, "C2"), REG_REFUSED);	/* not lost */
+	clock_set(found);
+	ck_assert_int_eq(reg_card_found(&r, "C1"), REG_OK);
+	expect(s1, "revoked", "cessationOfOperation");
+	expect(a1, "revoked", "cessationOfOperation");
+	ck_assert_int_eq(count("SELECT count(*) FROM certificates WHERE "
+	    "hold_at = 1717290000 AND revoked_at = 1717552800"), 2);
+	/* A hold is never lifted: the found card takes no new certificate. */
+	ck_assert_int_eq(try_issue("C1", "sign", 0, NULL), REG_REFUSED);
+	ck_assert_int_eq(reg_card_unlock(&r, "C1", NULL), REG_OK);
+}
+END_TEST
+
+START_TEST(test_revoke_named_certificate)
+{
+	two_residents();
+	ck_assert_int_eq(reg_cert_revoke(&r, a1, NULL, REASON_CESSATION), REG_OK);
+	expect(a1, "revoked", "cessationOfOperation");
+	expect(s1, "good", "-");
+	ck_assert_int_eq(reg_cert_revoke(&r, a1, NULL, REASON_KEY_COMPROMISE),
+	    REG_REFUSED);
+	ck_assert_int_eq(reg_cert_revoke(&r, s2, NULL,
+	    REASON_CERTIFICATE_HOLD), REG_REFUSED);
+	ck_assert_int_eq(reg_cert_revoke(&r, "00AB", NULL, REASON_CESSATION),
+	    REG_REFUSED);
+	ck_assert_int_eq(reg_cert_revoke(&r, "zz", NULL, REASON_CESSATION),
+	    REG_REFUSED);
+	/* Leading zeros are optional. */
+	{
+		char	 z[SERIAL_HEX_MAX + 2];
+
+		snprintf(z, sizeof(z), "00%s", s2);
+		ck_assert_int_eq(reg_cert_revoke(&r, z, "test",
+		    REASON_KEY_COMPROMISE), REG_OK);
+		expect(s2, "revoked", "keyCompromise");
+	}
+	ck_assert_int_eq(reg_cert_revoke(&r, s1, "nosuch", REASON_CESSATION),
+	    REG_REFUSED);
+}
+END_TEST
+
+START_TEST(test_change_seq_per_change)
+{
+	int64_t	 before;
+
+	two_residents();
+	before = db_change_seq(db);
+	ck_assert_int_eq(reg_card_lost(&r, "C1"), REG_OK);
+	ck_assert_int_eq(db_change_seq(db), before + 2);
+	ck_assert_int_eq(count("SELECT count(DISTINCT change_seq) FROM "
+	    "certificates"), 4);
+	ck_assert_int_eq(count("SELECT max(change_seq) FROM certificates"),
+	    before + 2);
+}
+END_TEST
+
+START_TEST(test_refused_write_changes_nothing)
+{
+	struct card_info ci = { "C2", "mynumber", "2035-01-01", 1 };
+	int64_t	 audits, seq;
+
+	two_residents();
+	audits = count("SELECT count(*) FROM audit");
+	seq = db_change_seq(db);
+	/* New number already taken: no revocation may survive the refusal. */
+	ck_assert_int_eq(reg_card_replace(&r, "C1", &ci), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "already recorded"));
+	expect(s1, "good", "-");
+	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits);
+	ck_assert_int_eq(db_change_seq(db), seq);
+}
+END_TEST
+
+/* --- refusals ------------------------------------------------------------- */
+
+START_TEST(test_juki_rules)
+{
+	char	 s[SERIAL_HEX_MAX];
+
+	add_resident("J1", "1960-05-05");
+	add_card("J1", "JK1", "juki", "2024-12-31", 0);
+	ck_assert_int_eq(try_issue("JK1", "sign", 0, NULL), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "My Number Card"));
+	ck_assert_ptr_nonnull(strstr(r.why, "2015-12-22"));
+	/* The day before the end (Japan time) is still history. */
+	ck_assert_int_eq(try_issue("JK1", "sign", at("2015-12-21T14:59:59Z"),
+	    s), REG_OK);
+	ck_assert_int_eq(try_issue("JK1", "sign", at("2015-12-21T15:00:00Z"),
+	    NULL), REG_REFUSED);
+	ck_assert_int_eq(try_issue("JK1", "auth", at("2014-01-01T00:00:00Z"),
+	    NULL), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "My Number"));
+}
+END_TEST
+
+START_TEST(test_input_refusals)
+{
+	struct resident_info bad = { "B1", "N", "A", "1990-02-30", 1 };
+	struct card_info ci = { "C1", "mynumber", "2034-13-01", 1 };
+
+	ck_assert_int_eq(reg_resident_add(&r, &bad), REG_REFUSED);
+	bad.birth_date = "2099-01-01";
+	ck_assert_int_eq(reg_resident_add(&r, &bad), REG_REFUSED);
+	bad.birth_date = "1990-01-01";
+	bad.sex = 4;
+	ck_assert_int_eq(reg_resident_add(&r, &bad), REG_REFUSED);
+	add_resident("R1", "1980-01-01");
+	add_resident("R2", "1980-01-01");
+	bad.uid = "R1";
+	bad.sex = 1;
+	ck_assert_int_eq(reg_resident_add(&r, &bad), REG_REFUSED);
+	ck_assert_int_eq(reg_card_add(&r, "R1", &ci), REG_REFUSED);
+	ci.expires = "2034-01-01";
+	ci.type = "passport";
+	ck_assert_int_eq(reg_card_add(&r, "R1", &ci), REG_REFUSED);
+	ci.type = "mynumber";
+	ck_assert_int_eq(reg_card_add(&r, "nobody", &ci), REG_REFUSED);
+	ck_assert_int_eq(reg_card_add(&r, "R1", &ci), REG_OK);
+	ck_assert_int_eq(reg_card_add(&r, "R2", &ci), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "already recorded"));
+	ck_assert_int_eq(reg_card_lost(&r, "nosuch"), REG_REFUSED);
+	ck_assert_int_eq(try_issue("C1", "other", 0, NULL), REG_REFUSED);
+	ck_assert_int_eq(try_issue("C1", "sign", at("2030-01-01"), NULL),
+	    REG_REFUSED);	/* in the future */
+	{
+		struct resident_info none = { "R1", NULL, NULL, NULL, 0 };
+
+		ck_assert_int_eq(reg_resident_change(&r, &none), REG_REFUSED);
+	}
+}
+END_TEST
+
+START_TEST(test_counter_procedures_photo_rule)
+{
+	add_resident("J1", "1960-05-05");
+	add_card("J1", "JK1", "juki", "2030-12-31", 0);
+	add_card("J1", "MN1", "mynumber", "2030-12-31", -1);	/* photo by type */
+	ck_assert_int_eq(reg_card_unlock(&r, "JK1", NULL), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "photo"));
+	ck_assert_int_eq(reg_password_change(&r, "JK1", ""), REG_REFUSED);
+	ck_assert_int_eq(reg_card_unlock(&r, "JK1", "driver's licence"), REG_OK);
+	ck_assert_int_eq(reg_password_change(&r, "MN1", NULL), REG_OK);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+	    "'card.unlock' AND office = 'City Hall 1F Citizens Division' AND "
+	    "operator = 'tester' AND detail LIKE '%driver''s licence%'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+	    "'password.change' AND detail LIKE '%card with photo%'"), 1);
+	ck_assert_int_eq(reg_card_lost(&r, "MN1"), REG_OK);
+	ck_assert_int_eq(reg_card_unlock(&r, "MN1", NULL), REG_REFUSED);
+}
+END_TEST
+
+/* --- validity ------------------------------------------------------------- */
+
+static time_t
+vend(const char *type, const char *birth, const char *card, const char *issued)
+{
+	time_t	 t;
+
+	ck_assert_int_eq(reg_validity_end(cfg, type, birth, card, at(issued),
+	    &t), 0);
+	return t;
+}
+
+START_TEST(test_validity_arithmetic)
+{
+	/* Juki: three years to the second, capped by the card's last day. */
+	ck_assert_int_eq(vend("juki", "1960-01-01", "2030-01-01",
+	    "2014-04-01T01:00:00Z"), at("2017-04-01T01:00:00Z"));
+	ck_assert_int_eq(vend("juki", "1960-01-01", "2016-06-30",
+	    "2014-04-01T01:00:00Z"), at("2016-06-30T14:59:59Z"));
+	ck_assert_int_eq(vend("juki", "1960-01-01", "2030-01-01",
+	    "2012-02-29T01:00:00Z"), at("2015-02-28T01:00:00Z"));
+	/* My Number: end of the 5th birthday after issuance (Japan time). */
+	ck_assert_int_eq(vend("mynumber", "1980-04-01", "2040-01-01",
+	    "2020-03-31T15:00:00Z"), at("2025-04-01T14:59:59Z"));	/* on it */
+	ck_assert_int_eq(vend("mynumber", "1980-04-01", "2040-01-01",
+	    "2020-03-31T14:59:59Z"), at("2024-04-01T14:59:59Z"));	/* eve */
+	/* 29 February: 28 February in common years. */
+	ck_assert_int_eq(vend("mynumber", "1992-02-29", "2040-01-01",
+	    "2021-03-01T00:00:00Z"), at("2026-02-28T14:59:59Z"));
+	ck_assert_int_eq(vend("mynumber", "1992-02-29", "2040-01-01",
+	    "2019-03-01T00:00:00Z"), at("2024-02-29T14:59:59Z"));
+	/* Capped by the card. */
+	ck_assert_int_eq(vend("mynumber", "1980-04-01", "2022-12-31",
+	    "2020-05-01T00:00:00Z"), at("2022-12-31T14:59:59Z"));
+	cfg->mynumber_birthdays = 1;
+	ck_assert_int_eq(vend("mynumber", "1980-04-01", "2040-01-01",
+	    "2020-05-01T00:00:00Z"), at("2021-04-01T14:59:59Z"));
+}
+END_TEST
+
+START_TEST(test_issue_validity_recorded)
+{
+	char	 s[SERIAL_HEX_MAX];
+	json_t	*j;
+
+	add_resident("R1", "1980-04-01");
+	add_card("R1", "C1", "mynumber", "2027-03-31", 1);
+	issue("C1", "sign", s);
+	j = show(s);
+	ck_assert_str_eq(json_string_value(json_object_get(j, "not_after")),
+	    "2027-03-31T14:59:59Z");	/* card before 5th birthday */
+	ck_assert_str_eq(json_string_value(json_object_get(j, "not_before")),
+	    "2024-06-01T03:00:00Z");
+	json_decref(j);
+}
+END_TEST
+
+/* --- certificate profile -------------------------------------------------- */
+
+START_TEST(test_profile_parse_back)
+{
+	struct pki_details	 d;
+	struct iss_ca		 ca;
+	sqlite3_stmt		*st;
+	const unsigned char	*p;
+	X509			*x;
+	AUTHORITY_INFO_ACCESS	*aia;
+	char			 s[SERIAL_HEX_MAX], hex[SERIAL_HEX_MAX];
+	struct serial		 sn;
+	uint32_t		 ku;
+	struct resident_info	 ri = { "R1", "稲城 花子", "東京都稲城市東長沼2111",
+				    "1992-02-29", 2 };
+
+	ck_assert_int_eq(reg_resident_add(&r, &ri), REG_OK);
+	add_card("R1", "C1", "mynumber", "2034-01-01", 1);
+	issue("C1", "sign", s);
+	ck_assert_int_eq(sqlite3_prepare_v2(db->h, "SELECT der FROM "
+	    "certificates", -1, &st, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	p = sqlite3_column_blob(st, 0);
+	ck_assert_ptr_nonnull(x = d2i_X509(NULL, &p, sqlite3_column_bytes(st, 0)));
+	sqlite3_finalize(st);
+	ck_assert_int_eq(serial_from_asn1(X509_get0_serialNumber(x), &sn), 0);
+	serial_to_hex(&sn, hex);
+	ck_assert_str_eq(hex, s);
+	ck_assert_int_eq(sn.len, PKI_SERIAL_LEN);
+	ck_assert_int_eq(pki_cert_details(x, &d), 0);
+	ck_assert_str_eq(d.name, "稲城 花子");
+	ck_assert_str_eq(d.address, "東京都稲城市東長沼2111");
+	ck_assert_str_eq(d.birth_date, "1992-02-29");
+	ck_assert_int_eq(d.sex, 2);
+	pki_details_free(&d);
+	ku = X509_get_key_usage(x);
+	ck_assert(ku & KU_DIGITAL_SIGNATURE);
+	ck_assert(ku & KU_NON_REPUDIATION);
+	ck_assert_ptr_nonnull(aia = X509_get_ext_d2i(x, NID_info_access, NULL,
+	    NULL));
+	ck_assert_str_eq((const char *)ASN1_STRING_get0_data(
+	    sk_ACCESS_DESCRIPTION_value(aia, 0)->location->d.
+	    uniformResourceIdentifier), "http://127.0.0.1:8080/ocsp");
+	AUTHORITY_INFO_ACCESS_free(aia);
+	ck_assert_int_eq(iss_ca_load(&r, NULL, &ca), REG_OK);
+	ck_assert_int_eq(pki_cert_issued_by(x, ca.cert), 1);
+	iss_ca_free(&ca);
+	X509_free(x);
+}
+END_TEST
+
+/* --- audit chain ---------------------------------------------------------- */
+
+static void
+tamper(const char *sql)
+{
+	sqlite3	*h;
+
+	ck_assert_int_eq(sqlite3_open(cfg->database, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s",
+	    sqlite3_errmsg(h));
+	sqlite3_close(h);
+}
+
+START_TEST(test_audit_tamper)
+{
+	static const char *attacks[] = {
+		"UPDATE audit SET detail = replace(detail, 'C1', 'C7') WHERE id = 4",
+		"DELETE FROM audit WHERE id = 3",
+		"INSERT INTO audit SELECT (SELECT max(id) + 1 FROM audit), at, "
+		    "operator, office, 'cert.revoke', subject, detail, prev_hash, "
+		    "hash FROM audit WHERE id = 2",
+		"UPDATE audit SET operator = 'someone else' WHERE id = 5",
+	};
+	int64_t	 n;
+	char	 why[256];
+
+	two_residents();
+	ck_assert_int_eq(reg_card_lost(&r, "C1"), REG_OK);
+	ck_assert_int_eq(audit_verify(db, &n, why, sizeof(why)), 0);
+	ck_assert_int_ge(n, 8);
+	tamper(attacks[_i]);
+	ck_assert_int_eq(audit_verify(db, &n, why, sizeof(why)), 1);
+	ck_assert_ptr_nonnull(strstr(why, "record"));
+}
+END_TEST
+
+/* --- demo ----------------------------------------------------------------- */
+
+static int64_t
+count_demo(struct db *d)
+{
+	sqlite3_stmt	*st;
+	int64_t		 n = -1;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(d->h, "SELECT count(*) + 1 FROM "
+	    "certificates", -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+START_TEST(test_demo_matches_registry)
+{
+	char	 dir[600], why[1024], line[512], path[700], err[256];
+	FILE	*f;
+	int	 lines = 0, unknown = 0;
+	struct config	*dc;
+	struct db	*ddb;
+	struct reg	 dr;
+
+	clock_set(0);
+	snprintf(dir, sizeof(dir), "%s/demo", tdir);
+	ck_assert_msg(demo_build(dir, 3, "tester", why, sizeof(why)) == 0, "%s",
+	    why);
+	/* A second run on the same folder is refused. */
+	ck_assert_int_eq(demo_build(dir, 0, "tester", why, sizeof(why)),
+	    REG_REFUSED);
+	snprintf(path, sizeof(path), "%s/certstatus.conf", dir);
+	ck_assert_ptr_nonnull(dc = config_load(path, err, sizeof(err)));
+	ck_assert_ptr_nonnull(ddb = db_open(dc->database, DB_READWRITE, err,
+	    sizeof(err)));
+	reg_init(&dr, ddb, dc, "tester", dc->offices[0]);
+	snprintf(path, sizeof(path), "%s/certs/index.tsv", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char		*file = strtok(line, "\t"), *serial = strtok(NULL, "\t");
+		char		*status = strtok(NULL, "\t"), *reason = strtok(NULL, "\n");
+		char		 pem[700], hex[SERIAL_HEX_MAX];
+		struct serial	 sn;
+		X509		*x;
+		json_t		*j;
+
+		ck_assert_ptr_nonnull(reason);
+		lines++;
+		snprintf(pem, sizeof(pem), "%s/certs/%s", dir, file);
+		ck_assert_msg((x = pki_cert_load(pem, err, sizeof(err))) != NULL,
+		    "%s", err);
+		ck_assert_int_eq(serial_from_asn1(X509_get0_serialNumber(x), &sn), 0);
+		serial_to_hex(&sn, hex);
+		ck_assert_str_eq(hex, serial);
+		X509_free(x);
+		j = reg_cert_show(&dr, serial, NULL);
+		if (strcmp(status, "unknown") == 0) {
+			ck_assert_ptr_null(j);
+			unknown++;
+			continue;
+		}
+		ck_assert_msg(j != NULL, "%s: %s", file, dr.why);
+		if (strcmp(status, "good") == 0) {
+			ck_assert_str_eq(json_string_value(json_object_get(j,
+			    "status")), "good");
+			ck_assert_str_eq(reason, "-");
+		} else if (strcmp(reason, "certificateHold") == 0) {
+			ck_assert_str_eq(json_string_value(json_object_get(j,
+			    "status")), "hold");
+		} else {
+			ck_assert_str_eq(status, "revoked");
+			ck_assert_str_eq(json_string_value(json_object_get(j,
+			    "status")), "revoked");
+			ck_assert_str_eq(json_string_value(json_object_get(j,
+			    "reason")), reason);
+		}
+		json_decref(j);
+	}
+	fclose(f);
+	ck_assert_int_eq(unknown, 1);
+	ck_assert_int_eq(lines, (int)count_demo(ddb));
+	reg_done(&dr);
+	db_close(ddb);
+	config_free(dc);
+}
+END_TEST
+
+static Suite *
+certctl_suite(void)
+{
+	Suite	*s = suite_create("certctl");
+	TCase	*tc = tcase_create("registry");
+
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_detail_changes_revoke_sign_only, 0, 4);
+	tcase_add_test(tc, test_change_revokes_hold_and_keeps_revoked);
+	tcase_add_test(tc, test_card_replace_supersedes);
+	tcase_add_test(tc, test_card_return_and_resident_remove);
+	tcase_add_test(tc, test_lost_then_found);
+	tcase_add_test(tc, test_revoke_named_certificate);
+	tcase_add_test(tc, test_change_seq_per_change);
+	tcase_add_test(tc, test_refused_write_changes_nothing);
+	tcase_add_test(tc, test_juki_rules);
+	tcase_add_test(tc, test_input_refusals);
+	tcase_add_test(tc, test_counter_procedures_photo_rule);
+	tcase_add_test(tc, test_validity_arithmetic);
+	tcase_add_test(tc, test_issue_validity_recorded);
+	tcase_add_test(tc, test_profile_parse_back);
+	tcase_add_loop_test(tc, test_audit_tamper, 0, 4);
+	tcase_add_test(tc, test_demo_matches_registry);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner	*sr = srunner_create(certctl_suite());
+	int	 failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

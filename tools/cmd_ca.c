@@ -1,0 +1,149 @@
+/*
+ * cmd_ca.c: issuers (ca create|import|list) and the audit log (audit
+ * verify|show).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "audit.h"
+#include "certctl.h"
+#include "issuance.h"
+
+int
+cmd_ca(struct ctx *c, int argc, char **argv)
+{
+	static const struct optdef defs[] = {
+		{ "key-algorithm", 1 }, { "ca-cert", 1 }, { "signer-cert", 1 },
+		{ "signer-key", 1 }, { "ca-key", 1 }, { NULL, 0 },
+	};
+	struct opts	 o;
+	const char	*sub;
+	json_t		*a, *v;
+	size_t		 i;
+	int		 rc;
+
+	if (argc < 2)
+		return usage("ca create|import|list ...");
+	sub = argv[1];
+	if (opts_parse(argc - 2, argv + 2, defs, &o) != 0)
+		return EXIT_USAGE;
+	if (strcmp(sub, "list") == 0) {
+		if (o.npos != 0)
+			return usage("ca list");
+		if ((rc = ctx_open(c, 0)) != EXIT_OK)
+			return rc;
+		if ((a = reg_issuer_list(&c->reg)) == NULL)
+			return report(c, REG_ERROR);
+		if (c->json)
+			print_json(a);
+		else
+			json_array_foreach(a, i, v)
+				printf("%-16s certificates %-8lld CA key %-4s "
+				    "signer key %s\n",
+				    json_string_value(json_object_get(v, "name")),
+				    (long long)json_integer_value(json_object_get(v,
+				    "certificates")),
+				    json_is_true(json_object_get(v, "ca_key")) ?
+				    "yes" : "no",
+				    json_string_value(json_object_get(v, "signer_key")));
+		json_decref(a);
+		return EXIT_OK;
+	}
+	if (o.npos != 1)
+		return usage("ca %s NAME ...", sub);
+	if (strcmp(sub, "create") == 0) {
+		if ((rc = ctx_open(c, 0)) != EXIT_OK)
+			return rc;
+		rc = iss_ca_create(&c->reg, o.pos[0], opt(&o, defs,
+		    "key-algorithm"), 0);
+	} else if (strcmp(sub, "import") == 0) {
+		if (opt(&o, defs, "ca-cert") == NULL ||
+		    opt(&o, defs, "signer-cert") == NULL ||
+		    opt(&o, defs, "signer-key") == NULL)
+			return usage("ca import NAME --ca-cert F --signer-cert F "
+			    "--signer-key F [--ca-key F]");
+		if ((rc = ctx_open(c, 0)) != EXIT_OK)
+			return rc;
+		rc = iss_ca_import(&c->reg, o.pos[0], opt(&o, defs, "ca-cert"),
+		    opt(&o, defs, "signer-cert"), opt(&o, defs, "signer-key"),
+		    opt(&o, defs, "ca-key"));
+	} else
+		return usage("ca create|import|list ...");
+	if (rc != REG_OK)
+		return report(c, rc);
+	if (!c->json && c->reg.result != NULL)
+		json_object_del(c->reg.result, "ca_cert");
+	return print_result(c);
+}
+
+int
+cmd_audit(struct ctx *c, int argc, char **argv)
+{
+	static const struct optdef defs[] = { { "limit", 1 }, { NULL, 0 } };
+	struct opts	 o;
+	json_t		*a, *v;
+	size_t		 i;
+	int64_t		 count;
+	char		 why[256], *end, *detail;
+	const char	*lim;
+	long		 limit = 20;
+	int		 rc;
+
+	if (argc < 2)
+		return usage("audit verify | audit show [--limit N]");
+	if (opts_parse(argc - 2, argv + 2, defs, &o) != 0)
+		return EXIT_USAGE;
+	if (o.npos != 0)
+		return usage("audit verify | audit show [--limit N]");
+	if (strcmp(argv[1], "verify") == 0) {
+		if ((rc = ctx_open(c, 0)) != EXIT_OK)
+			return rc;
+		rc = audit_verify(c->db, &count, why, sizeof(why));
+		if (c->json) {
+			json_t	*j = json_pack("{s:b,s:I,s:s}", "ok", rc == 0,
+			    "records", (json_int_t)count, "result", why);
+
+			print_json(j);
+			json_decref(j);
+		}
+		if (rc == 0) {
+			if (!c->json)
+				printf("audit log intact: %lld records\n",
+				    (long long)count);
+			return EXIT_OK;
+		}
+		fprintf(stderr, "certctl: %s: audit log %s: %s\n", rc > 0 ?
+		    "refused" : "error", rc > 0 ? "broken" : "unreadable", why);
+		return EXIT_REFUSED;
+	}
+	if (strcmp(argv[1], "show") != 0)
+		return usage("audit verify | audit show [--limit N]");
+	if ((lim = opt(&o, defs, "limit")) != NULL) {
+		limit = strtol(lim, &end, 10);
+		if (*lim == '\0' || *end != '\0' || limit < 0)
+			return usage("--limit takes a number (0: all)");
+	}
+	if ((rc = ctx_open(c, 0)) != EXIT_OK)
+		return rc;
+	if ((a = reg_audit_show(&c->reg, (int)limit)) == NULL)
+		return report(c, REG_ERROR);
+	if (c->json)
+		print_json(a);
+	else
+		json_array_foreach(a, i, v) {
+			detail = json_dumps(json_object_get(v, "detail"),
+			    JSON_COMPACT | JSON_SORT_KEYS);
+			printf("%lld %s %s [%s] %s %s %s\n",
+			    (long long)json_integer_value(json_object_get(v, "id")),
+			    json_string_value(json_object_get(v, "at")),
+			    json_string_value(json_object_get(v, "operator")),
+			    json_string_value(json_object_get(v, "office")),
+			    json_string_value(json_object_get(v, "action")),
+			    json_string_value(json_object_get(v, "subject")),
+			    detail != NULL ? detail : "");
+			free(detail);
+		}
+	json_decref(a);
+	return EXIT_OK;
+}

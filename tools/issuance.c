@@ -1,0 +1,536 @@
+/*
+ * issuance.c: issuers and certificate issuance/import (see issuance.h).
+ * The certificate profile itself is pki_cert_issue's (common/pki.c).
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/x509v3.h>
+
+#include "clock.h"
+#include "issuance.h"
+#include "log.h"
+#include "pki.h"
+
+void
+iss_result_free(struct issue_result *res)
+{
+	free(res->pem);
+	res->pem = NULL;
+}
+
+void
+iss_ca_free(struct iss_ca *ca)
+{
+	reg_issuer_free(&ca->row);
+	X509_free(ca->cert);
+	EVP_PKEY_free(ca->key);
+	memset(ca, 0, sizeof(*ca));
+}
+
+int
+iss_ca_load(struct reg *r, const char *name, struct iss_ca *out)
+{
+	char	*path, err[256];
+	int	 rc;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = reg_issuer_get(r, name, &out->row)) != REG_OK)
+		return rc;
+	if (out->row.ca_key == NULL) {
+		rc = reg_say(r, REG_REFUSED, "issuer %s was imported without its "
+		    "CA key: certificates can only be imported, not issued here",
+		    out->row.name);
+		goto fail;
+	}
+	if ((out->cert = pki_cert_from_pem(out->row.ca_cert,
+	    strlen(out->row.ca_cert))) == NULL) {
+		rc = reg_say(r, REG_ERROR, "issuer %s: stored CA certificate "
+		    "does not parse", out->row.name);
+		goto fail;
+	}
+	path = config_path(r->cfg, out->row.ca_key);
+	out->key = pki_key_load(path, err, sizeof(err));
+	free(path);
+	if (out->key == NULL) {
+		rc = reg_say(r, REG_REFUSED, "issuer %s: CA key: %s",
+		    out->row.name, err);
+		goto fail;
+	}
+	return REG_OK;
+ fail:
+	iss_ca_free(out);
+	return rc;
+}
+
+static void
+result_fill(struct issue_result *out, X509 *x, const struct serial *s,
+    const struct issue_plan *p, const char *kind)
+{
+	memset(out, 0, sizeof(*out));
+	serial_to_hex(s, out->serial);
+	out->not_before = p->not_before;
+	out->not_after = p->not_after;
+	snprintf(out->card_expires, sizeof(out->card_expires), "%s",
+	    p->card_expires);
+	snprintf(out->card_type, sizeof(out->card_type), "%s", p->card_type);
+	snprintf(out->kind, sizeof(out->kind), "%s", kind);
+	out->pem = pki_cert_to_pem(x);
+}
+
+static int
+der_of(struct reg *r, X509 *x, unsigned char **der, int *len)
+{
+	*der = NULL;
+	if ((*len = i2d_X509(x, der)) <= 0)
+		return reg_say(r, REG_ERROR, "cannot encode certificate: %s",
+		    log_ssl_drain());
+	return REG_OK;
+}
+
+int
+iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
+    EVP_PKEY *subject_key, struct issue_result *out)
+{
+	struct issue_plan	 plan;
+	struct pki_profile	 p;
+	X509			*x = NULL;
+	unsigned char		*der = NULL;
+	char			*ocsp = NULL, *crl = NULL;
+	const char		*base = r->cfg->base_url;
+	size_t			 blen = strlen(base);
+	int			 rc, derlen;
+
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	if ((rc = reg_issue_plan(r, q->card, q->kind, q->issued != 0 ? q->issued :
+	    r->now, &plan)) != REG_OK)
+		return rc;
+	if (asprintf(&ocsp, "%.*s/ocsp", (int)blen, base) == -1 ||
+	    asprintf(&crl, "%.*s/crl/%s.crl", (int)blen, base,
+	    ca->row.name) == -1)
+		abort();
+	memset(&p, 0, sizeof(p));
+	p.kind = strcmp(q->kind, "sign") == 0 ? PKI_KIND_SIGN : PKI_KIND_AUTH;
+	p.prefecture = r->cfg->prefecture;
+	p.city = r->cfg->city;
+	p.uid = plan.uid;
+	p.name = plan.name;
+	p.address = plan.address;
+	p.birth_date = plan.birth_date;
+	p.sex = plan.sex;
+	p.not_before = plan.not_before;
+	p.not_after = plan.not_after;
+	p.ocsp_url = ocsp;
+	p.crl_url = crl;
+	if (pki_serial_random(&p.serial) != 0) {
+		rc = reg_say(r, REG_ERROR, "no random serial: %s", log_ssl_drain());
+		goto done;
+	}
+	if ((x = pki_cert_issue(ca->cert, ca->key, subject_key, &p)) == NULL) {
+		rc = reg_say(r, REG_ERROR, "signing the certificate failed: %s",
+		    log_ssl_drain());
+		goto done;
+	}
+	if ((rc = der_of(r, x, &der, &derlen)) != REG_OK ||
+	    (rc = reg_cert_insert(r, ca->row.id, &p.serial, der, (size_t)derlen,
+	    &plan, q->kind, "cert.issue")) != REG_OK)
+		goto done;
+	if (out != NULL)
+		result_fill(out, x, &p.serial, &plan, q->kind);
+ done:
+	OPENSSL_free(der);
+	X509_free(x);
+	free(ocsp);
+	free(crl);
+	reg_plan_free(&plan);
+	return rc;
+}
+
+int
+iss_issue(struct reg *r, const struct issue_req *q, struct issue_result *out)
+{
+	struct iss_ca	 ca;
+	EVP_PKEY	*key = NULL;
+	enum pki_keyalg	 alg;
+	char		 err[256];
+	int		 rc, nsrc, wrote = 0;
+
+	memset(&ca, 0, sizeof(ca));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	nsrc = (q->csr != NULL) + (q->pubkey != NULL) + (q->keyout != NULL) +
+	    (q->key != NULL);
+	if (nsrc != 1)
+		return reg_say(r, REG_REFUSED, "give exactly one of --csr FILE, "
+		    "--pubkey FILE or --keyout FILE");
+	if (pki_keyalg_parse(q->key_algorithm != NULL ? q->key_algorithm :
+	    r->cfg->key_algorithm, &alg) != 0)
+		return reg_say(r, REG_REFUSED, "key algorithm must be rsa2048 or "
+		    "p256");
+	if ((rc = reg_txn_begin(r)) != REG_OK)
+		return rc;
+	if ((rc = iss_ca_load(r, q->issuer, &ca)) != REG_OK)
+		goto done;
+	if (q->key != NULL) {
+		key = q->key;
+		EVP_PKEY_up_ref(key);
+	} else if (q->csr != NULL) {
+		if ((key = pki_csr_pubkey(q->csr, err, sizeof(err))) == NULL)
+			rc = reg_say(r, REG_REFUSED, "%s", err);
+	} else if (q->pubkey != NULL) {
+		if ((key = pki_pubkey_load(q->pubkey, err, sizeof(err))) == NULL)
+			rc = reg_say(r, REG_REFUSED, "%s", err);
+	} else {
+		if (access(q->keyout, F_OK) == 0)
+			rc = reg_say(r, REG_REFUSED, "%s already exists: choose "
+			    "another --keyout file", q->keyout);
+		else if ((key = pki_key_generate(alg)) == NULL)
+			rc = reg_say(r, REG_ERROR, "key generation failed: %s",
+			    log_ssl_drain());
+	}
+	if (rc != REG_OK)
+		goto done;
+	if ((rc = iss_issue_tx(r, &ca, q, key, out)) != REG_OK)
+		goto done;
+	if (q->keyout != NULL) {
+		if (pki_key_write(q->keyout, key) != 0) {
+			rc = reg_say(r, REG_ERROR, "cannot write the key to %s",
+			    q->keyout);
+			goto done;
+		}
+		wrote = 1;
+	}
+ done:
+	rc = reg_txn_end(r, rc);
+	if (rc != REG_OK) {
+		if (wrote)
+			unlink(q->keyout);
+		if (out != NULL)
+			iss_result_free(out);
+	}
+	EVP_PKEY_free(key);
+	iss_ca_free(&ca);
+	return rc;
+}
+
+static int
+asn1_time_unix(const ASN1_TIME *t, time_t *out)
+{
+	struct tm	 tm;
+
+	if (ASN1_TIME_to_tm(t, &tm) != 1)
+		return -1;
+	*out = (time_t)(clock_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
+	return 0;
+}
+
+int
+iss_import(struct reg *r, const char *certfile, const char *card,
+    const char *kind, const char *issuer, struct issue_result *out)
+{
+	struct issuer_row	 row;
+	struct issue_plan	 plan;
+	struct serial		 s;
+	X509			*x = NULL, *ca = NULL;
+	unsigned char		*der = NULL;
+	char			 err[256], cn[256];
+	time_t			 nb, na;
+	int			 rc, derlen;
+
+	memset(&row, 0, sizeof(row));
+	memset(&plan, 0, sizeof(plan));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	if ((x = pki_cert_load(certfile, err, sizeof(err))) == NULL)
+		return reg_say(r, REG_REFUSED, "%s", err);
+	if ((rc = reg_txn_begin(r)) != REG_OK)
+		goto out;
+	if ((rc = reg_issuer_get(r, issuer, &row)) != REG_OK)
+		goto done;
+	if ((ca = pki_cert_from_pem(row.ca_cert, strlen(row.ca_cert))) == NULL) {
+		rc = reg_say(r, REG_ERROR, "issuer %s: stored CA certificate "
+		    "does not parse", row.name);
+		goto done;
+	}
+	if (!pki_cert_issued_by(x, ca)) {
+		rc = reg_say(r, REG_REFUSED, "%s was not issued by issuer %s",
+		    certfile, row.name);
+		goto done;
+	}
+	if (serial_from_asn1(X509_get0_serialNumber(x), &s) != 0 ||
+	    asn1_time_unix(X509_get0_notBefore(x), &nb) != 0 ||
+	    asn1_time_unix(X509_get0_notAfter(x), &na) != 0) {
+		rc = reg_say(r, REG_REFUSED, "%s: unusable serial number or "
+		    "validity", certfile);
+		goto done;
+	}
+	if ((rc = reg_issue_plan(r, card, kind, nb < r->now ? nb : r->now,
+	    &plan)) != REG_OK)
+		goto done;
+	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
+	    cn, sizeof(cn)) < 0 || strcmp(cn, plan.uid) != 0) {
+		rc = reg_say(r, REG_REFUSED, "%s is not for resident %s (its "
+		    "subject CN differs)", certfile, plan.uid);
+		goto done;
+	}
+	plan.not_before = nb;
+	plan.not_after = na;
+	if ((rc = der_of(r, x, &der, &derlen)) != REG_OK ||
+	    (rc = reg_cert_insert(r, row.id, &s, der, (size_t)derlen, &plan,
+	    kind, "cert.import")) != REG_OK)
+		goto done;
+	if (out != NULL)
+		result_fill(out, x, &s, &plan, kind);
+ done:
+	rc = reg_txn_end(r, rc);
+ out:
+	OPENSSL_free(der);
+	reg_plan_free(&plan);
+	reg_issuer_free(&row);
+	X509_free(ca);
+	X509_free(x);
+	return rc;
+}
+
+/* --- issuers -------------------------------------------------------------- */
+
+static int
+issuer_name_ok(struct reg *r, const char *name)
+{
+	struct issuer_row	 row;
+	size_t			 n = name != NULL ? strlen(name) : 0;
+
+	if (n == 0 || n > 32 || strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+		return reg_say(r, REG_REFUSED, "issuer name must be 1-32 letters, "
+		    "digits, '-' or '_' (it becomes the CRL file name)");
+	if (reg_issuer_get(r, name, &row) == REG_OK) {
+		reg_issuer_free(&row);
+		return reg_say(r, REG_REFUSED, "issuer %s already exists", name);
+	}
+	return REG_OK;
+}
+
+static int
+issuer_insert(struct reg *r, const char *name, X509 *ca, const char *ca_key,
+    X509 *signer, const char *signer_key, const char *action)
+{
+	sqlite3_stmt	*st = NULL;
+	char		*ca_pem, *signer_pem;
+	json_t		*d;
+	char		 subject[128];
+	int		 rc = REG_ERROR;
+
+	ca_pem = pki_cert_to_pem(ca);
+	signer_pem = pki_cert_to_pem(signer);
+	if (ca_pem == NULL || signer_pem == NULL) {
+		reg_say(r, REG_ERROR, "cannot encode certificates");
+		goto done;
+	}
+	if (sqlite3_prepare_v2(r->db->h, "INSERT INTO issuers (name, ca_cert, "
+	    "ca_key, signer_cert, signer_key, created_at) VALUES (?, ?, ?, ?, "
+	    "?, ?)", -1, &st, NULL) != SQLITE_OK) {
+		reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
+		goto done;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, ca_pem, -1, SQLITE_STATIC);
+	if (ca_key != NULL)
+		sqlite3_bind_text(st, 3, ca_key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, signer_pem, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, signer_key, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, (int64_t)r->now);
+	if (sqlite3_step(st) != SQLITE_DONE) {
+		reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
+		goto done;
+	}
+	d = json_object();
+	json_object_set_new(d, "name", json_string(name));
+	json_object_set_new(d, "ca_key", ca_key != NULL ? json_string(ca_key) :
+	    json_null());
+	json_object_set_new(d, "signer_key", json_string(signer_key));
+	snprintf(subject, sizeof(subject), "issuer %s", name);
+	rc = reg_audit(r, action, subject, d);
+	if (rc == REG_OK) {
+		json_object_set_new(d, "action", json_string(action));
+		json_object_set_new(d, "subject", json_string(subject));
+		json_object_set_new(d, "ca_cert", json_string(ca_pem));
+		json_decref(r->result);
+		r->result = d;
+	} else
+		json_decref(d);
+ done:
+	sqlite3_finalize(st);
+	free(ca_pem);
+	free(signer_pem);
+	return rc;
+}
+
+int
+iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
+    time_t not_before)
+{
+	enum pki_keyalg	 alg;
+	EVP_PKEY	*ca_key = NULL, *signer_key = NULL;
+	X509		*ca = NULL, *signer = NULL;
+	char		*keydir = NULL, *ca_rel = NULL, *signer_rel = NULL;
+	char		*ca_path = NULL, *signer_path = NULL, *cn = NULL;
+	int		 rc, wrote = 0;
+
+	if (pki_keyalg_parse(key_algorithm != NULL ? key_algorithm :
+	    r->cfg->key_algorithm, &alg) != 0)
+		return reg_say(r, REG_REFUSED, "key algorithm must be rsa2048 or "
+		    "p256");
+	if ((rc = reg_txn_begin(r)) != REG_OK)
+		return rc;
+	if (not_before == 0)
+		not_before = r->now;
+	if ((rc = issuer_name_ok(r, name)) != REG_OK)
+		goto done;
+	if (asprintf(&ca_rel, "keys/%s-ca.key", name) == -1 ||
+	    asprintf(&signer_rel, "keys/%s-ocsp.key", name) == -1 ||
+	    asprintf(&cn, "%s Resident Card CA (%s)", r->cfg->city, name) == -1)
+		abort();
+	keydir = config_path(r->cfg, "keys");
+	ca_path = config_path(r->cfg, ca_rel);
+	signer_path = config_path(r->cfg, signer_rel);
+	if (mkdir(keydir, 0700) != 0 && errno != EEXIST) {
+		rc = reg_say(r, REG_ERROR, "%s: %s", keydir, strerror(errno));
+		goto done;
+	}
+	if (access(ca_path, F_OK) == 0 || access(signer_path, F_OK) == 0) {
+		rc = reg_say(r, REG_REFUSED, "key files for %s already exist in "
+		    "%s: move them away first", name, keydir);
+		goto done;
+	}
+	if ((ca_key = pki_key_generate(alg)) == NULL ||
+	    (signer_key = pki_key_generate(alg)) == NULL ||
+	    (ca = pki_ca_create(ca_key, r->cfg->prefecture, r->cfg->city, cn,
+	    not_before, clock_add_years(not_before, CA_VALID_YEARS))) == NULL ||
+	    (signer = pki_signer_create(ca, ca_key, signer_key, NULL, not_before,
+	    clock_add_years(r->now, SIGNER_VALID_YEARS))) == NULL) {
+		rc = reg_say(r, REG_ERROR, "creating the CA failed: %s",
+		    log_ssl_drain());
+		goto done;
+	}
+	if (pki_key_write(ca_path, ca_key) != 0) {
+		rc = reg_say(r, REG_ERROR, "cannot write %s", ca_path);
+		goto done;
+	}
+	wrote = 1;
+	if (pki_key_write(signer_path, signer_key) != 0) {
+		rc = reg_say(r, REG_ERROR, "cannot write %s", signer_path);
+		goto done;
+	}
+	wrote = 2;
+	rc = issuer_insert(r, name, ca, ca_rel, signer, signer_rel, "ca.create");
+ done:
+	rc = reg_txn_end(r, rc);
+	if (rc != REG_OK && wrote >= 1)
+		unlink(ca_path);
+	if (rc != REG_OK && wrote >= 2)
+		unlink(signer_path);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(signer_key);
+	X509_free(ca);
+	X509_free(signer);
+	free(keydir);
+	free(ca_rel);
+	free(signer_rel);
+	free(ca_path);
+	free(signer_path);
+	free(cn);
+	return rc;
+}
+
+/* Absolute form of a path given on the command line (the config may live
+ * elsewhere than the current directory). */
+static char *
+abs_path(const char *p)
+{
+	char	*r, cwd[PATH_MAX];
+
+	if (p[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
+		if ((r = strdup(p)) == NULL)
+			abort();
+		return r;
+	}
+	if (asprintf(&r, "%s/%s", cwd, p) == -1)
+		abort();
+	return r;
+}
+
+int
+iss_ca_import(struct reg *r, const char *name, const char *ca_cert,
+    const char *signer_cert, const char *signer_key, const char *ca_key)
+{
+	X509		*ca = NULL, *signer = NULL;
+	EVP_PKEY	*k = NULL;
+	char		 err[256];
+	char		*ca_key_abs = NULL, *signer_key_abs = NULL;
+	int		 rc;
+
+	if (ca_cert == NULL || signer_cert == NULL || signer_key == NULL)
+		return reg_say(r, REG_REFUSED, "ca import needs --ca-cert, "
+		    "--signer-cert and --signer-key");
+	if ((ca = pki_cert_load(ca_cert, err, sizeof(err))) == NULL ||
+	    (signer = pki_cert_load(signer_cert, err, sizeof(err))) == NULL) {
+		rc = reg_say(r, REG_REFUSED, "%s", err);
+		goto out;
+	}
+	if (!pki_cert_issued_by(signer, ca)) {
+		rc = reg_say(r, REG_REFUSED, "%s was not issued by the CA in %s",
+		    signer_cert, ca_cert);
+		goto out;
+	}
+	if ((X509_get_extended_key_usage(signer) & XKU_OCSP_SIGN) == 0) {
+		rc = reg_say(r, REG_REFUSED, "%s is not an OCSP signer (no "
+		    "id-kp-OCSPSigning)", signer_cert);
+		goto out;
+	}
+	if ((k = pki_key_load(signer_key, err, sizeof(err))) == NULL) {
+		rc = reg_say(r, REG_REFUSED, "%s", err);
+		goto out;
+	}
+	if (!pki_cert_matches_key(signer, k)) {
+		rc = reg_say(r, REG_REFUSED, "%s is not the key of %s",
+		    signer_key, signer_cert);
+		goto out;
+	}
+	EVP_PKEY_free(k);
+	k = NULL;
+	if (ca_key != NULL) {
+		if ((k = pki_key_load(ca_key, err, sizeof(err))) == NULL) {
+			rc = reg_say(r, REG_REFUSED, "%s", err);
+			goto out;
+		}
+		if (!pki_cert_matches_key(ca, k)) {
+			rc = reg_say(r, REG_REFUSED, "%s is not the key of %s",
+			    ca_key, ca_cert);
+			goto out;
+		}
+		ca_key_abs = abs_path(ca_key);
+	}
+	signer_key_abs = abs_path(signer_key);
+	if ((rc = reg_txn_begin(r)) != REG_OK)
+		goto out;
+	if ((rc = issuer_name_ok(r, name)) == REG_OK)
+		rc = issuer_insert(r, name, ca, ca_key_abs, signer,
+		    signer_key_abs, "ca.import");
+	rc = reg_txn_end(r, rc);
+ out:
+	EVP_PKEY_free(k);
+	X509_free(ca);
+	X509_free(signer);
+	free(ca_key_abs);
+	free(signer_key_abs);
+	return rc;
+}

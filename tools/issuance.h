@@ -1,0 +1,75 @@
+/*
+ * issuance.h: issuers and certificates that need keys (ca create/import,
+ * issue, import).  Each call is one transaction with its audit record, as
+ * in registry.h, and returns REG_OK / REG_REFUSED / REG_ERROR with r->why.
+ */
+#ifndef CERTSTATUS_ISSUANCE_H
+#define CERTSTATUS_ISSUANCE_H
+
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "registry.h"
+
+#define CA_VALID_YEARS		20
+#define SIGNER_VALID_YEARS	5
+
+struct issue_req {
+	const char	*card;
+	const char	*kind;		/* "sign" | "auth" */
+	const char	*issuer;	/* NULL: the only one */
+	const char	*csr;		/* one of csr, pubkey, keyout, key */
+	const char	*pubkey;
+	const char	*keyout;	/* generate a key pair, write it here (0600) */
+	EVP_PKEY	*key;		/* or this public key (not consumed) */
+	const char	*key_algorithm;	/* NULL: the config's */
+	time_t		 issued;	/* 0: now */
+};
+
+struct issue_result {
+	char		 serial[SERIAL_HEX_MAX];
+	time_t		 not_before, not_after;
+	char		 card_expires[11];
+	char		 card_type[16];
+	char		 kind[8];
+	char		*pem;		/* malloc'd */
+};
+
+void	iss_result_free(struct issue_result *res);
+
+/*
+ * Create issuer name: CA key + self-signed CA (not_before, CA_VALID_YEARS)
+ * and a delegated OCSP signer, keys written under <config dir>/keys/ (0600).
+ * not_before 0: now.
+ */
+int	iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
+	    time_t not_before);
+/* Record an existing CA and its signer (ca_key may be NULL). */
+int	iss_ca_import(struct reg *r, const char *name, const char *ca_cert,
+	    const char *signer_cert, const char *signer_key, const char *ca_key);
+/* Issue a certificate for a card (see struct issue_req). */
+int	iss_issue(struct reg *r, const struct issue_req *q,
+	    struct issue_result *out);
+/* Record a certificate issued elsewhere by a known issuer. */
+int	iss_import(struct reg *r, const char *certfile, const char *card,
+	    const char *kind, const char *issuer, struct issue_result *out);
+
+/* A loaded issuer that can sign (for many issuances in one transaction). */
+struct iss_ca {
+	struct issuer_row	 row;
+	X509			*cert;
+	EVP_PKEY		*key;
+};
+
+int	iss_ca_load(struct reg *r, const char *name, struct iss_ca *out);
+void	iss_ca_free(struct iss_ca *ca);
+/*
+ * Inside the caller's transaction: issue for q->card with subject_key
+ * (q's key sources are ignored).
+ */
+int	iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
+	    EVP_PKEY *subject_key, struct issue_result *out);
+
+#endif
