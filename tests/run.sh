@@ -24,6 +24,7 @@ done
 for s in "$top"/tests/integration/*.sh "$top"/tests/integration/*.py; do
 	[ -e "$s" ] || continue
 	name=$(basename "$s")
+	case "$name" in lib*) continue ;; esac	# sourced helpers, not tests
 	if [ -n "${TESTS:-}" ] && ! echo " $TESTS " | grep -q " ${name%.*} "; then
 		continue
 	fi
