@@ -90,6 +90,10 @@ $(BUILD)/tests/check_certctl: $(BUILD)/tests/check_certctl.o $(CERTCTL_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
+$(BUILD)/tests/check_crlpub: $(BUILD)/tests/check_crlpub.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
 # run, check and bench first install what is missing, then build in a
 # sub-make, so that pkg-config answers after the packages are there.
 run: deps
