@@ -426,8 +426,13 @@ signer_pool_free(struct signer_pool *p)
 		w->alive = 0;
 		while (w->qlen > 0)
 			worker_finish_one(w, NULL, 0);
-		if (w->bev != NULL)
-			bufferevent_free(w->bev);	/* EOF ends the worker */
+		if (w->bev != NULL) {
+			/* EOF ends the worker.  shutdown() reaches it even when
+			 * a later-forked worker holds a copy of this end, or the
+			 * stopped event loop defers the bufferevent's close. */
+			(void)shutdown(bufferevent_getfd(w->bev), SHUT_RDWR);
+			bufferevent_free(w->bev);
+		}
 		if (pid > 0)
 			(void)waitpid(pid, NULL, 0);
 		free(w->q);
