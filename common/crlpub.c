@@ -269,9 +269,11 @@ write_delta(struct db *db, const struct config *conf,
 	int		 rc = -1, step, reason;
 	time_t		 when;
 
+	/* "+issuer_id": walk certs_by_change (the few changed rows), not
+	 * every certificate of the issuer in serial order */
 	if ((g = builder(conf, is, number, base, now, err, errlen)) == NULL ||
 	    prep(db, &st, "SELECT serial, revoked_at, reason, status, not_after, "
-	    "hold_at FROM certificates WHERE change_seq > ?2 AND issuer_id = ?1 "
+	    "hold_at FROM certificates WHERE change_seq > ?2 AND +issuer_id = ?1 "
 	    "AND (status != 'good' OR hold_at IS NOT NULL) ORDER BY serial",
 	    err, errlen) != 0)
 		goto done;
@@ -453,7 +455,7 @@ crlpub_needed(struct db *db, int64_t issuer_id, time_t now, time_t *refresh_at)
 		goto done;
 	}
 	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM certificates WHERE "
-	    "change_seq > ?1 AND issuer_id = ?2 LIMIT 1", -1, &st,
+	    "change_seq > ?1 AND +issuer_id = ?2 LIMIT 1", -1, &st,
 	    NULL) != SQLITE_OK)
 		goto done;
 	sqlite3_bind_int64(st, 1, seq);

@@ -193,9 +193,11 @@ START_TEST(test_numbers_increase)
 		generate(i % 3 == 2 ? CRLPUB_DELTA_ONLY : CRLPUB_FULL_AND_DELTA,
 		    &res);
 		if (res.full_number >= 0) {
+			X509_CRL	*crl = stored(res.full_number);
+
 			ck_assert_int_gt(res.full_number, last);
-			ck_assert_int_eq(crl_number(stored(res.full_number)) ==
-			    res.full_number, 1);
+			ck_assert_int_eq(crl_number(crl) == res.full_number, 1);
+			X509_CRL_free(crl);
 			last = res.full_number;
 		}
 		ck_assert_int_gt(res.delta_number, last);
@@ -322,8 +324,12 @@ START_TEST(test_expired_drop_keep)
 	ck_assert_int_eq(entry(crl, 1), -2);	/* past retention */
 	ck_assert_int_eq(entry(crl, 2), CRL_REASON_KEY_COMPROMISE);
 	ck_assert_int_eq(entry(crl, 3), CRL_REASON_KEY_COMPROMISE);
-	ck_assert_int_lt(X509_CRL_get_ext_by_OBJ(crl, OBJ_txt2obj("2.5.29.60",
-	    1), -1), 0);
+	{
+		ASN1_OBJECT	*o = OBJ_txt2obj("2.5.29.60", 1);
+
+		ck_assert_int_lt(X509_CRL_get_ext_by_OBJ(crl, o, -1), 0);
+		ASN1_OBJECT_free(o);
+	}
 	X509_CRL_free(crl);
 	cfg->crl_retention = 0;
 	generate(CRLPUB_FULL_AND_DELTA, &res);
