@@ -207,17 +207,21 @@ reload(struct server *s)
 	    signer_alive(pool));
 }
 
+/*
+ * After SIGTERM: wait for the answers still being signed, give the loop a
+ * moment to write them, then leave (idle keep-alive connections are closed).
+ */
 static void
 stop_check(evutil_socket_t fd, short what, void *arg)
 {
 	struct server	*s = arg;
 	struct timeval	 tv = { 0, 50 * 1000 };
-	static int	 ticks;
+	static int	 ticks, idle;
 
 	(void)fd;
 	(void)what;
-	if ((s->connections == 0 && signer_pending(s->signers) == 0) ||
-	    ++ticks > STOP_GRACE_SEC * 20) {
+	idle = signer_pending(s->signers) == 0 ? idle + 1 : 0;
+	if (idle >= 2 || ++ticks > STOP_GRACE_SEC * 20) {
 		event_base_loopexit(s->base, NULL);
 		return;
 	}

@@ -426,8 +426,14 @@ signer_pool_free(struct signer_pool *p)
 		w->alive = 0;
 		while (w->qlen > 0)
 			worker_finish_one(w, NULL, 0);
-		if (w->bev != NULL)
-			bufferevent_free(w->bev);	/* EOF ends the worker */
+		if (w->bev != NULL) {
+			/*
+			 * The worker ends at EOF.  bufferevent_free() may close
+			 * the socket only on a later loop turn, so shut it now.
+			 */
+			(void)shutdown(bufferevent_getfd(w->bev), SHUT_RDWR);
+			bufferevent_free(w->bev);
+		}
 		if (pid > 0)
 			(void)waitpid(pid, NULL, 0);
 		free(w->q);
