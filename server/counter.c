@@ -314,6 +314,7 @@ cert_from_bytes(const unsigned char *p, size_t len, enum check_error *e)
 {
 	X509	*x = NULL;
 
+	*e = CE_NONE;
 	if (p == NULL || len == 0 || all_space(p, len)) {
 		*e = CE_EMPTY;
 		return NULL;
@@ -363,7 +364,10 @@ cert_from_form(struct evhttp_request *req, char **lang, enum check_error *e)
 		goto done;
 	if ((text = malloc(len + 1)) == NULL)
 		goto done;
-	memcpy(text, body, len);
+	/* form encoding: a literal '+' arrives as %2B, a raw '+' is a space
+	 * (evhttp_parse_query_str leaves '+' alone) */
+	for (size_t i = 0; i < len; i++)
+		text[i] = body[i] == '+' ? ' ' : (char)body[i];
 	text[len] = '\0';
 	if (evhttp_parse_query_str(text, &q) != 0)
 		goto done;
@@ -430,8 +434,11 @@ cert_facts(X509 *x, struct verdict_info *vi)
 	BN_free(bn);
 	vi->issuer[0] = '\0';
 	if ((bio = BIO_new(BIO_s_mem())) != NULL) {
+		/* readable text: UTF-8 kept, only control characters
+		 * escaped; the page HTML-escapes it */
 		X509_NAME_print_ex(bio, X509_get_issuer_name(x), 0,
-		    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB);
+		    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB &
+		    ~ASN1_STRFLGS_ESC_2253);
 		n = BIO_read(bio, vi->issuer, (int)sizeof(vi->issuer) - 1);
 		vi->issuer[n > 0 ? n : 0] = '\0';
 		BIO_free(bio);
@@ -887,8 +894,9 @@ json_verdict(struct evhttp_request *req, enum lang l,
 	json_t			*o;
 
 	verdict_words(l, vi, &t);
-	snprintf(message, sizeof(message), "%s%s %s %s", t.headline,
-	    l == LANG_JA ? "。" : ".", t.detail, t.advice);
+	/* Japanese runs sentences together without spaces */
+	snprintf(message, sizeof(message), l == LANG_JA ? "%s。%s%s" :
+	    "%s. %s %s", t.headline, t.detail, t.advice);
 	kind = vi->kind == KIND_SIGN ? "sign" : vi->kind == KIND_AUTH ?
 	    "auth" : NULL;
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:s, s:s, s:s, "
