@@ -37,7 +37,7 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/crlgen.c common/crlpub.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
-               server/counter.c
+               server/counter.c server/counter_i18n.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/registry.c tools/issuance.c \
                tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \
@@ -50,8 +50,9 @@ SERVER_LIB_SRCS = server/ocsp.c
 UNIT_TESTS   = config clock db pki ocsp crlgen certctl crlpub
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
+STATIC_FILES = $(sort $(wildcard server/static/*))
 COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
-SERVER_OBJS  = $(SERVER_SRCS:%.c=$(BUILD)/%.o)
+SERVER_OBJS  = $(SERVER_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/static.o
 SERVER_LIB_OBJS = $(SERVER_LIB_SRCS:%.c=$(BUILD)/%.o)
 CERTCTL_OBJS = $(CERTCTL_SRCS:%.c=$(BUILD)/%.o)
 CERTCTL_LIB_OBJS = $(CERTCTL_LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -72,6 +73,14 @@ $(BUILD)/gen/schema.c: $(SCHEMA_SQL) tools/embed-schema.sh
 	sh tools/embed-schema.sh $@ $(SCHEMA_SQL)
 
 $(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# The online counter's CSS and script, embedded like the schema.
+$(BUILD)/gen/static.c: $(STATIC_FILES) tools/embed-static.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-static.sh $@ $(STATIC_FILES)
+
+$(BUILD)/gen/static.o: $(BUILD)/gen/static.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)

@@ -5,14 +5,30 @@ set -eu
 
 PKGS="build-essential pkg-config openssl libssl-dev libevent-dev libsqlite3-dev
 sqlite3 check libjansson-dev curl gnutls-bin python3 python3-cryptography
-nghttp2-client nginx-light chromium clang libclang-rt-14-dev"
+nghttp2-client nginx-light chromium clang libclang-rt-14-dev
+fonts-noto-cjk"
+# The browser test drives chromium with playwright-core from npm; Debian's
+# nodejs and npm provide node where it is not installed some other way.
+command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS npm"
+
+# playwright-core for tests/browser, pinned by its package-lock.json.
+browser_deps() {
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	[ -d "$top/tests/browser/node_modules/playwright-core" ] && return 0
+	echo "install-deps: npm ci --prefix tests/browser"
+	npm ci --prefix "$top/tests/browser" --no-audit --no-fund >/dev/null
+}
 
 missing=""
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
 		missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	browser_deps
+	exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages:$missing" >&2
@@ -24,3 +40,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
+browser_deps
