@@ -28,7 +28,7 @@
 
 #define CHANGES_BATCH		1000	/* registry changes read per query */
 #define FLUSH_MS		100	/* cache writes are batched this long */
-#define PRESIGN_IDLE_SEC	60	/* pause between passes, at least */
+#define PRESIGN_IDLE_SEC	60	/* pause between passes, at most */
 
 struct pending {
 	struct server		*s;
@@ -399,6 +399,26 @@ presign_one(struct server *s, const struct cert_status *cs)
 	return rc;
 }
 
+/*
+ * The pause between passes.  A response is re-signed by the first pass that
+ * finds it older than ocsp-refresh, so it can reach refresh + pause: keep
+ * that inside ocsp-validity.  A quarter of the refresh time, at most
+ * PRESIGN_IDLE_SEC, and at most half the slack between refresh and validity.
+ */
+static int
+presign_pause_ms(const struct config *c)
+{
+	long long	 ms = (long long)c->ocsp_refresh * 1000 / 4;
+	long long	 slack = ((long long)c->ocsp_validity -
+			    (long long)c->ocsp_refresh) * 1000 / 2;
+
+	if (ms > PRESIGN_IDLE_SEC * 1000LL)
+		ms = PRESIGN_IDLE_SEC * 1000LL;
+	if (ms > slack)
+		ms = slack;
+	return ms < 100 ? 100 : (int)ms;
+}
+
 /* One step of the walk over the registry: a batch of certificates. */
 static void
 presign_step(evutil_socket_t fd, short what, void *arg)
@@ -448,9 +468,7 @@ presign_step(evutil_socket_t fd, short what, void *arg)
 		s->metrics.presign_done_at = clock_now();
 		log_info("pre-signing pass done in %lds",
 		    (long)(clock_now() - ps.pass_started));
-		presign_schedule(s, (int)((s->conf->ocsp_refresh / 4 >
-		    PRESIGN_IDLE_SEC ? s->conf->ocsp_refresh / 4 :
-		    PRESIGN_IDLE_SEC) * 1000));
+		presign_schedule(s, presign_pause_ms(s->conf));
 		return;
 	}
 	if (ps.inflight < PRESIGN_INFLIGHT / 2)
