@@ -191,4 +191,14 @@ get "$NB" "/$(base64 -w0 "$WORK/req2.der" | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/
     fail "good-auth via nginx: $(status "$WORK/g2" "$D/certs/good-auth.pem")"
 
 stop_nginx
+
+# The server stops cleanly: exit 0 on SIGTERM (under SANITIZE=1 also: no
+# sanitizer report, no leak).
+kill -TERM "$SERVER_PID"
+rc=0
+wait "$SERVER_PID" || rc=$?
+SERVER_PID=""
+[ $rc -eq 0 ] && ok "server exited 0 on SIGTERM" ||
+    { fail "server exited $rc on SIGTERM"; tail -n 30 "$WORK/server.log"; }
+
 finish

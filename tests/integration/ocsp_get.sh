@@ -172,4 +172,14 @@ else
 	fail "POST: Cache-Control '$pcc' Expires '$(hdr "$WORK/p" Expires)'"
 fi
 
+
+# The server stops cleanly: exit 0 on SIGTERM (under SANITIZE=1 also: no
+# sanitizer report, no leak).
+kill -TERM "$SERVER_PID"
+rc=0
+wait "$SERVER_PID" || rc=$?
+SERVER_PID=""
+[ $rc -eq 0 ] && ok "server exited 0 on SIGTERM" ||
+    { fail "server exited $rc on SIGTERM"; tail -n 30 "$WORK/server.log"; }
+
 finish

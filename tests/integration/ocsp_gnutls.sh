@@ -53,4 +53,14 @@ done <"$D/certs/index.tsv"
 [ "$seen_good$seen_revoked$seen_unknown" = 111 ] ||
     fail "not every status seen (good $seen_good revoked $seen_revoked unknown $seen_unknown)"
 
+
+# The server stops cleanly: exit 0 on SIGTERM (under SANITIZE=1 also: no
+# sanitizer report, no leak).
+kill -TERM "$SERVER_PID"
+rc=0
+wait "$SERVER_PID" || rc=$?
+SERVER_PID=""
+[ $rc -eq 0 ] && ok "server exited 0 on SIGTERM" ||
+    { fail "server exited $rc on SIGTERM"; tail -n 30 "$WORK/server.log"; }
+
 finish

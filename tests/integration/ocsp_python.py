@@ -84,8 +84,11 @@ class Server:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:
-                self.proc.wait(timeout=15)
+                rc = self.proc.wait(timeout=15)
+                if rc != 0:
+                    fail("server exited %d on SIGTERM" % rc)
             except subprocess.TimeoutExpired:
+                fail("server did not stop on SIGTERM")
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()

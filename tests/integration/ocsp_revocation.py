@@ -189,7 +189,9 @@ def main():
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:
-                proc.wait(timeout=15)
+                rc = proc.wait(timeout=15)
+                if rc != 0:
+                    fail("server exited %d on SIGTERM" % rc)
             except subprocess.TimeoutExpired:
                 fail("server did not stop on SIGTERM")
                 proc.kill()
