@@ -112,9 +112,11 @@ fi
 
 # --- revocation: cached good until max-age passes, then revoked -------------
 # Fetch a fresh copy into nginx's cache, note when and for how long.
-while [ "$(hdr "$WORK/g0" X-Cache-Status)" = HIT ]; do
-	sleep 0.2
+i=0
+while [ "$(hdr "$WORK/g0" X-Cache-Status)" = HIT ] && [ $i -lt 100 ]; do
+	sleep 0.1
 	get "$NB" "$P" "$WORK/g0"
+	i=$((i + 1))
 done
 t_fetch=$(date +%s%N)
 maxage=$(hdr "$WORK/g0" Cache-Control | sed -n 's/.*max-age=\([0-9]*\).*/\1/p')
