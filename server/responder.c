@@ -11,6 +11,7 @@
  */
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,7 +30,7 @@
 
 #define CHANGES_BATCH		1000	/* registry changes read per query */
 #define FLUSH_MS		100	/* cache writes are batched this long */
-#define PRESIGN_IDLE_SEC	60	/* pause between passes, at most */
+#define PRESIGN_IDLE_SEC	60	/* pause between passes, at least */
 
 struct pending {
 	struct server		*s;
@@ -358,8 +359,9 @@ presign_one(struct server *s, const struct cert_status *cs)
 /*
  * The pause between passes.  A response is re-signed by the first pass that
  * finds it older than ocsp-refresh, so it can reach refresh + pause: keep
- * that inside ocsp-validity.  A quarter of the refresh time, at most
- * PRESIGN_IDLE_SEC, and at most half the slack between refresh and validity.
+ * that inside ocsp-validity.  A quarter of the refresh time, at least
+ * PRESIGN_IDLE_SEC (a pass walks the whole registry), but never more than
+ * half the slack between refresh and validity.
  */
 static int
 presign_pause_ms(const struct config *c)
@@ -368,10 +370,12 @@ presign_pause_ms(const struct config *c)
 	long long	 slack = ((long long)c->ocsp_validity -
 			    (long long)c->ocsp_refresh) * 1000 / 2;
 
-	if (ms > PRESIGN_IDLE_SEC * 1000LL)
+	if (ms < PRESIGN_IDLE_SEC * 1000LL)
 		ms = PRESIGN_IDLE_SEC * 1000LL;
 	if (ms > slack)
 		ms = slack;
+	if (ms > INT_MAX)
+		ms = INT_MAX;
 	return ms < 100 ? 100 : (int)ms;
 }
 
