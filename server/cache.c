@@ -465,7 +465,13 @@ store_int(struct cache *c, const char *sql, int64_t dflt)
 time_t
 cache_oldest(struct cache *c)
 {
-	return (time_t)store_int(c, "SELECT min(this_update) FROM responses", 0);
+	/*
+	 * The pre-signed set is the SHA-1 CertIDs the walk keeps fresh;
+	 * others (hash_alg > 0) are stored when asked and never refreshed,
+	 * so they must not make the server look stale.
+	 */
+	return (time_t)store_int(c, "SELECT min(this_update) FROM responses "
+	    "WHERE hash_alg = 0", 0);
 }
 
 int64_t

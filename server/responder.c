@@ -11,6 +11,7 @@
  */
 #include <sys/stat.h>
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "log.h"
+#include "ocsp_http.h"
 #include "server.h"
 #include "signer.h"
 
@@ -54,28 +56,6 @@ static struct presign	 ps;
 
 static void	presign_schedule(struct server *s, int msec);
 
-static int
-http_date(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0 ? 0 : -1;
-}
-
-static time_t
-http_date_parse(const char *s)
-{
-	struct tm	 tm;
-	const char	*end;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
-		return -1;
-	return timegm(&tm);
-}
-
 /* Send an OCSPResponse, with RFC 5019 cache headers when it can be cached. */
 static void
 reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
@@ -83,29 +63,19 @@ reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
-	char			 buf[96];
-	time_t			 now = clock_now();
 
 	if (ce != NULL && is_get) {
-		const char	*inm = evhttp_find_header(in, "If-None-Match");
-		const char	*ims = evhttp_find_header(in, "If-Modified-Since");
-		long		 max_age = (long)(ce->next_update - now);
-		time_t		 t;
+		struct ocsp_http_cache	 h;
 
-		if (max_age < 0)
-			max_age = 0;
-		http_date(ce->this_update, buf, sizeof(buf));
-		evhttp_add_header(out, "Last-Modified", buf);
-		http_date(ce->next_update, buf, sizeof(buf));
-		evhttp_add_header(out, "Expires", buf);
-		snprintf(buf, sizeof(buf), "max-age=%ld, public, no-transform, "
-		    "must-revalidate", max_age);
-		evhttp_add_header(out, "Cache-Control", buf);
+		ocsp_http_cache_headers(ce->this_update, ce->next_update,
+		    ce->etag, clock_now(),
+		    evhttp_find_header(in, "If-None-Match"),
+		    evhttp_find_header(in, "If-Modified-Since"), &h);
+		evhttp_add_header(out, "Last-Modified", h.last_modified);
+		evhttp_add_header(out, "Expires", h.expires);
+		evhttp_add_header(out, "Cache-Control", h.cache_control);
 		evhttp_add_header(out, "ETag", ce->etag);
-		if ((inm != NULL && (strstr(inm, ce->etag) != NULL ||
-		    strcmp(inm, "*") == 0)) ||
-		    (inm == NULL && ims != NULL &&
-		    (t = http_date_parse(ims)) != -1 && t >= ce->this_update)) {
+		if (h.not_modified) {
 			s->metrics.not_modified++;
 			http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
 			return;
@@ -166,31 +136,18 @@ static void
 single_from_status(struct server *s, const struct cert_status *cs,
     struct ocsp_single *one, int *extended_revoke)
 {
-	switch (cs->state) {
-	case CERT_GOOD:
-		one->status = OCSP_ST_GOOD;
+	if (ocsp_http_status(cs, s->conf->unknown_serial == UNKNOWN_AS_REVOKED,
+	    one))
+		*extended_revoke = 1;
+	switch (one->status) {
+	case OCSP_ST_GOOD:
 		s->metrics.ocsp_cert[0]++;
 		break;
-	case CERT_REVOKED:
-	case CERT_HOLD:
-		one->status = OCSP_ST_REVOKED;
-		one->revoked_at = cs->revoked_at;
-		one->reason = cs->state == CERT_HOLD ? 6 :
-		    (cs->reason > 0 ? cs->reason : -1);
+	case OCSP_ST_REVOKED:
 		s->metrics.ocsp_cert[1]++;
 		break;
 	default:
-		if (s->conf->unknown_serial == UNKNOWN_AS_REVOKED) {
-			/* RFC 6960 2.2: never issued, answered revoked */
-			one->status = OCSP_ST_REVOKED;
-			one->revoked_at = 0;
-			one->reason = 6;
-			*extended_revoke = 1;
-			s->metrics.ocsp_cert[1]++;
-		} else {
-			one->status = OCSP_ST_UNKNOWN;
-			s->metrics.ocsp_cert[2]++;
-		}
+		s->metrics.ocsp_cert[2]++;
 	}
 }
 
@@ -399,6 +356,29 @@ presign_one(struct server *s, const struct cert_status *cs)
 	return rc;
 }
 
+/*
+ * The pause between passes.  A response is re-signed by the first pass that
+ * finds it older than ocsp-refresh, so it can reach refresh + pause: keep
+ * that inside ocsp-validity.  A quarter of the refresh time, at least
+ * PRESIGN_IDLE_SEC (a pass walks the whole registry), but never more than
+ * half the slack between refresh and validity.
+ */
+static int
+presign_pause_ms(const struct config *c)
+{
+	long long	 ms = (long long)c->ocsp_refresh * 1000 / 4;
+	long long	 slack = ((long long)c->ocsp_validity -
+			    (long long)c->ocsp_refresh) * 1000 / 2;
+
+	if (ms < PRESIGN_IDLE_SEC * 1000LL)
+		ms = PRESIGN_IDLE_SEC * 1000LL;
+	if (ms > slack)
+		ms = slack;
+	if (ms > INT_MAX)
+		ms = INT_MAX;
+	return ms < 100 ? 100 : (int)ms;
+}
+
 /* One step of the walk over the registry: a batch of certificates. */
 static void
 presign_step(evutil_socket_t fd, short what, void *arg)
@@ -448,9 +428,7 @@ presign_step(evutil_socket_t fd, short what, void *arg)
 		s->metrics.presign_done_at = clock_now();
 		log_info("pre-signing pass done in %lds",
 		    (long)(clock_now() - ps.pass_started));
-		presign_schedule(s, (int)((s->conf->ocsp_refresh / 4 >
-		    PRESIGN_IDLE_SEC ? s->conf->ocsp_refresh / 4 :
-		    PRESIGN_IDLE_SEC) * 1000));
+		presign_schedule(s, presign_pause_ms(s->conf));
 		return;
 	}
 	if (ps.inflight < PRESIGN_INFLIGHT / 2)
