@@ -35,6 +35,7 @@
 #include "clock.h"
 #include "crlpub.h"
 #include "log.h"
+#include "ocsp_http.h"
 #include "pki.h"
 #include "server.h"
 
@@ -73,28 +74,6 @@ struct crl_state {
 };
 
 static void	crl_run(struct server *s);
-
-static void
-http_date(time_t t, char *out, size_t len)
-{
-	struct tm	 tm;
-
-	gmtime_r(&t, &tm);
-	strftime(out, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
-static time_t
-http_date_parse(const char *s)
-{
-	struct tm	 tm;
-	const char	*end;
-
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
-		return -1;
-	return timegm(&tm);
-}
 
 static void
 doc_clear(struct crl_doc *d)
@@ -151,7 +130,8 @@ doc_load(struct db *db, struct crl_entry *e, int delta)
 		snprintf(d->etag + 1 + 2 * i, 3, "%02x", md[i]);
 	d->etag[33] = '"';
 	d->etag[34] = '\0';
-	http_date(d->this_update, d->last_modified, sizeof(d->last_modified));
+	(void)ocsp_http_date(d->this_update, d->last_modified,
+	    sizeof(d->last_modified));
 	log_debug("crl %s: %s CRL %lld loaded (%zu bytes)", e->name,
 	    delta ? "delta" : "full", (long long)number, d->len);
 	rc = 0;
@@ -464,7 +444,7 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 		age = 0;
 	if (age > CRL_MAX_AGE_SEC)
 		age = CRL_MAX_AGE_SEC;
-	http_date(d->next_update, expires, sizeof(expires));
+	(void)ocsp_http_date(d->next_update, expires, sizeof(expires));
 	snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform",
 	    (long long)age);
 	evhttp_add_header(out, "Last-Modified", d->last_modified);
@@ -474,7 +454,7 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 	inm = evhttp_find_header(in, "If-None-Match");
 	ims = evhttp_find_header(in, "If-Modified-Since");
 	if ((inm != NULL && etag_listed(inm, d->etag)) || (inm == NULL &&
-	    ims != NULL && (since = http_date_parse(ims)) != -1 &&
+	    ims != NULL && (since = ocsp_http_date_parse(ims)) != -1 &&
 	    since >= d->this_update)) {
 		s->metrics.not_modified++;
 		http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);

@@ -35,7 +35,8 @@ fi
 
 # --- garbage, sizes, methods ------------------------------------------------
 head -c 300 /dev/urandom >"$WORK/garbage"
-for body in "$WORK/garbage" "$TOP/README.md"; do
+head -c 4000 "$TOP/README.md" >"$WORK/text"	# text, well under max-body
+for body in "$WORK/garbage" "$WORK/text"; do
 	c=$(curl -s --max-time 20 -o "$WORK/r" -w '%{http_code}' \
 	    -H 'Content-Type: application/ocsp-request' --data-binary @"$body" "$BASE/ocsp")
 	[ "$c" = 200 ] && [ "$(hex "$WORK/r")" = $MALFORMED ] &&
