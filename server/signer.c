@@ -426,8 +426,16 @@ signer_pool_free(struct signer_pool *p)
 		w->alive = 0;
 		while (w->qlen > 0)
 			worker_finish_one(w, NULL, 0);
-		if (w->bev != NULL)
-			bufferevent_free(w->bev);	/* EOF ends the worker */
+		/*
+		 * EOF ends the worker.  bufferevent_free() closes the socket
+		 * only when libevent runs its finalizers (the next loop turn,
+		 * or event_base_free()), so shut it down here: waitpid()
+		 * below would otherwise wait for ever.
+		 */
+		if (w->bev != NULL) {
+			(void)shutdown(bufferevent_getfd(w->bev), SHUT_RDWR);
+			bufferevent_free(w->bev);
+		}
 		if (pid > 0)
 			(void)waitpid(pid, NULL, 0);
 		free(w->q);
