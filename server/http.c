@@ -72,10 +72,21 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
 	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
 	int		 err = EVUTIL_SOCKET_ERROR();
 
+	static time_t	 logged;
+	static unsigned	 quiet;
+	time_t		 now = time(NULL);
+
 	(void)lev;
 	s->metrics.accept_errors++;
-	log_warnx("accept: %s: pausing the listener for %d ms",
-	    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS);
+	/* at most one line a minute while it lasts: the metric counts all */
+	if (now - logged >= 60) {
+		log_warnx("accept: %s: pausing the listener for %d ms (%u "
+		    "more since the last report)",
+		    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, quiet);
+		logged = now;
+		quiet = 0;
+	} else
+		quiet++;
 	listener_pause(s);
 	evtimer_add(resume_ev, &tv);
 }
