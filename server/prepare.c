@@ -101,6 +101,9 @@ responder_build_job(struct server *s, struct ocsp_request *r,
 			continue;
 		}
 		if (db_cert_status(s->db, is->id, &r->ids[i].serial, &cs) != 0) {
+			if (s->db_ok)
+				log_warnx("registry read failed: %s",
+				    db_errmsg(s->db));
 			s->db_ok = 0;
 			snprintf(s->db_error, sizeof(s->db_error), "registry "
 			    "read failed: %s", db_errmsg(s->db));
