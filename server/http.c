@@ -65,18 +65,22 @@ resume_cb(evutil_socket_t fd, short what, void *arg)
 	listener_resume(arg);
 }
 
+/*
+ * arg is evhttp's own (the listener is evhttp's, created with its struct
+ * evhttp as user data), not our server: use srv.
+ */
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	struct server	*s = arg;
+	struct server	*s = srv;
 	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
 	int		 err = EVUTIL_SOCKET_ERROR();
-
 	static time_t	 logged;
 	static unsigned	 quiet;
 	time_t		 now = time(NULL);
 
 	(void)lev;
+	(void)arg;
 	s->metrics.accept_errors++;
 	/* at most one line a minute while it lasts: the metric counts all */
 	if (now - logged >= 60) {
