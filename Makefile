@@ -4,7 +4,8 @@
 #   make run        install what is missing, build, create var/demo, serve it
 #   make check      install what is missing, build, run every test
 #   make bench      benchmarks (side by side with peers), not tests
-#   make fuzz       libFuzzer targets for FUZZ_SECONDS each
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 60)
+#   make check-long the integration tests in their long versions (CHECK_LONG=1)
 #   SANITIZE=1      build with ASan+UBSan (objects in build/san, bins in bin/san)
 
 CC      ?= cc

@@ -26,10 +26,10 @@ for t in $targets; do
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)
-	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
+	cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1)
 	if [ "$rc" -ne 0 ]; then
 		echo "fuzz_$t: CRASH after ${execs:-?} executions (log $log):"
-		grep -E 'ERROR|SUMMARY|artifact|==[0-9]+==' "$log" | head -20 |
+		grep -aE 'ERROR|SUMMARY|artifact|==[0-9]+==' "$log" | head -20 |
 		    sed 's/^/    /'
 		failed="$failed $t"
 	else
