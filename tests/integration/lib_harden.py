@@ -47,7 +47,15 @@ def check(cond, msg):
     return cond
 
 
+SERVERS = []
+
+
 def finish():
+    for srv in SERVERS:     # ASan, LeakSanitizer and UBSan reports
+        srv.stop()
+        text = srv.log_text()
+        if "Sanitizer" in text or "runtime error:" in text:
+            fail("sanitizer report in %s" % srv.log)
     if FAILS:
         print("%d check(s) failed" % len(FAILS))
         sys.exit(1)
@@ -106,6 +114,7 @@ class Server:
         cmd = (prefix or []) + [CERTSTATUSD, "-c", self.conf, "-p", str(self.port)]
         self.proc = subprocess.Popen(cmd, stdout=self.logf, stderr=subprocess.STDOUT)
         atexit.register(self.stop)
+        SERVERS.append(self)
         if wait:
             self.wait_ready()
 
