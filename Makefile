@@ -4,7 +4,8 @@
 #   make run        install what is missing, build, create var/demo, serve it
 #   make check      install what is missing, build, run every test
 #   make bench      benchmarks (side by side with peers), not tests
-#   make fuzz       libFuzzer targets for FUZZ_SECONDS each
+#   make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 60)
+#   make check-long the integration tests in their long versions (CHECK_LONG=1)
 #   SANITIZE=1      build with ASan+UBSan (objects in build/san, bins in bin/san)
 
 CC      ?= cc
@@ -19,7 +20,14 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iserver -Itools $(PKG_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm
 
-ifeq ($(SANITIZE),1)
+ifeq ($(FUZZ),1)
+# libFuzzer builds (make fuzz): every object instrumented, clang only.
+CC       = clang
+CFLAGS  += -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+BUILD    = build/fuzz
+BIN      = bin/fuzz
+else ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
 BUILD    = build/san
@@ -35,7 +43,7 @@ PORT    ?= 8080
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c
-SERVER_SRCS  = server/main.c server/http.c server/responder.c server/signer.c \
+SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_i18n.c
 # certctl: main() in certctl.c; everything else also links into its tests.
@@ -58,7 +66,14 @@ CERTCTL_OBJS = $(CERTCTL_SRCS:%.c=$(BUILD)/%.o)
 CERTCTL_LIB_OBJS = $(CERTCTL_LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS    = $(UNIT_TESTS:%=$(BUILD)/tests/check_%)
 
-.PHONY: all run check unit-bins bench fuzz clean deps
+# Fuzz targets: tests/fuzz/fuzz_<name>.c, linked with the parsers they reach.
+FUZZ_TARGETS = ocsp_request ocsp_answer config cert_upload
+FUZZ_SECONDS ?= 60
+FUZZ_LIB_OBJS = $(COMMON_OBJS) $(SERVER_LIB_OBJS) $(BUILD)/server/prepare.o \
+               $(BUILD)/server/issuers.o $(CERTCTL_LIB_OBJS)
+FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BIN)/fuzz_%)
+
+.PHONY: all run check check-long unit-bins bench fuzz fuzz-bins clean deps
 all: $(BIN)/certstatusd $(BIN)/certctl
 
 deps:
@@ -103,6 +118,10 @@ $(BUILD)/tests/check_crlpub: $(BUILD)/tests/check_crlpub.o $(CERTCTL_LIB_OBJS) $
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
+$(BIN)/fuzz_%: $(BUILD)/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS)
+
 # run, check and bench first install what is missing, then build in a
 # sub-make, so that pkg-config answers after the packages are there.
 run: deps
@@ -114,6 +133,19 @@ check: deps
 	@BIN=$(BIN) BUILD=$(BUILD) UNIT_TESTS="$(UNIT_TESTS)" sh tests/run.sh
 
 unit-bins: $(UNIT_BINS)
+
+# The long versions of the fault and hostile-client tests.
+check-long: deps
+	@$(MAKE) --no-print-directory all
+	@CHECK_LONG=1 BIN=$(BIN) BUILD=$(BUILD) sh tests/run.sh
+
+fuzz-bins: $(FUZZ_BINS)
+
+# Each target for FUZZ_SECONDS; prints executions per target, fails on a crash.
+fuzz: deps
+	@$(MAKE) --no-print-directory FUZZ=1 fuzz-bins
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) FUZZ_TARGETS="$(FUZZ_TARGETS)" \
+	    sh tests/fuzz/run.sh
 
 bench: deps
 	@$(MAKE) --no-print-directory all

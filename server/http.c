@@ -9,12 +9,14 @@
  * stops accepting until a connection ends.  When accept() fails for want of
  * file descriptors the listener pauses instead of spinning.
  */
+#include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <event2/buffer.h>
@@ -63,17 +65,32 @@ resume_cb(evutil_socket_t fd, short what, void *arg)
 	listener_resume(arg);
 }
 
+/*
+ * arg is evhttp's own (the listener is evhttp's, created with its struct
+ * evhttp as user data), not our server: use srv.
+ */
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	struct server	*s = arg;
+	struct server	*s = srv;
 	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
 	int		 err = EVUTIL_SOCKET_ERROR();
+	static time_t	 logged;
+	static unsigned	 quiet;
+	time_t		 now = time(NULL);
 
 	(void)lev;
+	(void)arg;
 	s->metrics.accept_errors++;
-	log_warnx("accept: %s: pausing the listener for %d ms",
-	    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS);
+	/* at most one line a minute while it lasts: the metric counts all */
+	if (now - logged >= 60) {
+		log_warnx("accept: %s: pausing the listener for %d ms (%u "
+		    "more since the last report)",
+		    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, quiet);
+		logged = now;
+		quiet = 0;
+	} else
+		quiet++;
 	listener_pause(s);
 	evtimer_add(resume_ev, &tv);
 }
@@ -263,6 +280,24 @@ http_body(struct evhttp_request *req, size_t max, size_t *len, int *too_large)
 	return p;
 }
 
+/*
+ * More than one Content-Length: libevent reads the body by the first and
+ * ignores the others, a request-smuggling ambiguity behind any proxy that
+ * picks another one (RFC 9112 6.3: unrecoverable error).
+ */
+static int
+content_length_repeated(struct evhttp_request *req)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyval		*h;
+	int			 n = 0;
+
+	TAILQ_FOREACH(h, in, next)
+		if (strcasecmp(h->key, "Content-Length") == 0)
+			n++;
+	return n > 1;
+}
+
 /* Route by the raw request target: never a decoded or "normalized" one. */
 static void
 route(struct evhttp_request *req, void *arg)
@@ -277,6 +312,13 @@ route(struct evhttp_request *req, void *arg)
 	if (s->stopping)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
+	if (content_length_repeated(req)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_reply_error(req, HTTP_BADREQUEST,
+		    "more than one Content-Length");
+		return;
+	}
 	/* absolute-form request target: skip scheme and authority */
 	path = uri;
 	if (strncmp(path, "http://", 7) == 0 &&

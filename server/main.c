@@ -34,6 +34,9 @@ static struct signer_pool *retired;
 static struct event	*retire_ev;
 static dev_t		 db_dev;
 static ino_t		 db_ino;
+static struct stat	 db_seen;	/* the file at the last poll */
+static int		 db_reopen;	/* the file changed: reopen until it opens */
+static time_t		 reopen_tried;
 
 static void
 usage(void)
@@ -68,7 +71,7 @@ registry_open(const char *path, char *err, size_t errlen)
 		db_close(db);
 		return NULL;
 	}
-	if (db_stat(path, &db_dev, &db_ino) == -1) {
+	if (db_stat(path, &db_dev, &db_ino) == -1 || stat(path, &db_seen) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		db_close(db);
 		return NULL;
@@ -94,26 +97,52 @@ static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server	*s = arg;
-	dev_t		 dev;
-	ino_t		 ino;
+	struct stat	 st;
 	int64_t		 v;
+	int		 changed;
 	char		 err[256];
 
 	(void)fd;
 	(void)what;
-	if (db_stat(s->conf->database, &dev, &ino) == -1) {
+	if (stat(s->conf->database, &st) == -1) {
 		db_fail(s, "registry %s is gone", s->conf->database);
+		memset(&db_seen, 0, sizeof(db_seen));
 		return;
 	}
-	if (dev != db_dev || ino != db_ino) {
-		struct db	*db;
-
+	/*
+	 * Replaced (another inode), or rewritten in place (truncated,
+	 * overwritten, copied over: same inode, and SQLite keeps answering
+	 * from its page cache without error): reopen.  A checkpoint also
+	 * rewrites the file; reopening then is merely wasted work.
+	 */
+	changed = st.st_dev != db_seen.st_dev || st.st_ino != db_seen.st_ino ||
+	    st.st_size != db_seen.st_size ||
+	    st.st_mtim.tv_sec != db_seen.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != db_seen.st_mtim.tv_nsec;
+	db_seen = st;
+	if (changed && st.st_dev == db_dev && st.st_ino == db_ino) {
+		if (s->db_ok)
+			log_info("registry %s was rewritten in place: "
+			    "reopening", s->conf->database);
+		db_reopen = 1;
+	} else if (changed) {
 		log_warnx("registry %s was replaced: reopening",
 		    s->conf->database);
+		db_reopen = 1;
+	}
+	if (db_reopen) {
+		struct db	*db;
+
+		/* one that failed to open: again when it changes, or in 5 s */
+		if (!changed && time(NULL) - reopen_tried < 5)
+			return;
+
+		reopen_tried = time(NULL);
 		if ((db = registry_open(s->conf->database, err, sizeof(err))) == NULL) {
 			db_fail(s, "%s", err);
 			return;
 		}
+		db_reopen = 0;
 		responder_stop(s);
 		db_close(s->db);
 		s->db = db;
@@ -124,6 +153,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 			    s->conf->database);
 			return;
 		}
+		log_info("registry %s reopened", s->conf->database);
 	}
 	if ((v = db_data_version(s->db)) < 0 || db_change_seq(s->db) < 0) {
 		db_fail(s, "registry read failed: %s", db_errmsg(s->db));

@@ -25,6 +25,7 @@
 #include "clock.h"
 #include "log.h"
 #include "ocsp_http.h"
+#include "prepare.h"
 #include "server.h"
 #include "signer.h"
 
@@ -131,26 +132,6 @@ sign_done(void *arg, const unsigned char *der, size_t len)
 	free(p);
 }
 
-/* Fill one SingleResponse from the registry's view of the certificate. */
-static void
-single_from_status(struct server *s, const struct cert_status *cs,
-    struct ocsp_single *one, int *extended_revoke)
-{
-	if (ocsp_http_status(cs, s->conf->unknown_serial == UNKNOWN_AS_REVOKED,
-	    one))
-		*extended_revoke = 1;
-	switch (one->status) {
-	case OCSP_ST_GOOD:
-		s->metrics.ocsp_cert[0]++;
-		break;
-	case OCSP_ST_REVOKED:
-		s->metrics.ocsp_cert[1]++;
-		break;
-	default:
-		s->metrics.ocsp_cert[2]++;
-	}
-}
-
 /*
  * Look up every CertID and queue the signing job.  Returns 0 when queued
  * (the reply comes from sign_done), else the OCSP error status to answer.
@@ -161,47 +142,14 @@ submit_job(struct server *s, struct evhttp_request *req, int is_get,
     const struct cache_key *key)
 {
 	static unsigned char	 buf[OCSP_JOB_MAX];
-	struct ocsp_single	 singles[OCSP_JOB_ENTRIES_MAX];
-	struct ocsp_job		 job;
 	struct pending		*p;
-	struct cert_status	 cs;
 	time_t			 now = clock_now();
 	size_t			 len;
+	int			 status;
 
-	memset(&job, 0, sizeof(job));
-	job.issuer = (uint32_t)is->index;
-	job.produced_at = now;
-	job.s = singles;
-	job.n = r->n;
-	if (r->has_nonce) {
-		memcpy(job.nonce, r->nonce, r->nonce_len);
-		job.nonce_len = r->nonce_len;
-	}
-	for (size_t i = 0; i < r->n; i++) {
-		struct ocsp_single	*one = &singles[i];
-
-		memset(one, 0, sizeof(*one));
-		one->id = r->ids[i].id;
-		one->reason = -1;
-		one->this_update = now;
-		one->next_update = now + s->conf->ocsp_validity;
-		if (!r->ids[i].serial_ok || issuers_match(s->issuers,
-		    &r->ids[i]) != is) {
-			one->status = OCSP_ST_UNKNOWN;
-			s->metrics.ocsp_cert[2]++;
-			cacheable = 0;
-			continue;
-		}
-		if (db_cert_status(s->db, is->id, &r->ids[i].serial, &cs) != 0) {
-			s->db_ok = 0;
-			return OCSP_RESPONSE_STATUS_INTERNALERROR;
-		}
-		if (cs.state == CERT_UNKNOWN)
-			cacheable = 0;	/* never-issued: not worth storing */
-		single_from_status(s, &cs, one, &job.extended_revoke);
-	}
-	if (ocsp_job_encode(&job, buf, sizeof(buf), &len) != 0)
-		return OCSP_RESPONSE_STATUS_INTERNALERROR;
+	if ((status = responder_build_job(s, r, is, now, buf, sizeof(buf),
+	    &len, &cacheable)) != 0)
+		return status;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return OCSP_RESPONSE_STATUS_TRYLATER;
 	p->s = s;
@@ -256,23 +204,8 @@ responder_handle(struct server *s, struct evhttp_request *req,
 		status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
 		goto error;
 	}
-	if (ocsp_request_parse(der, len, (size_t)s->conf->max_certids, &r,
-	    &why) != 0) {
-		status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	if ((status = responder_parse(s, der, len, &r, &is, &why)) != 0)
 		goto error;
-	}
-	for (size_t i = 0; i < r.n && is == NULL; i++)
-		is = issuers_match(s->issuers, &r.ids[i]);
-	if (is == NULL) {
-		why = "no CertID names an issuer of ours";
-		status = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
-		goto error;
-	}
-	if (!s->db_ok) {
-		why = s->db_error;
-		status = OCSP_RESPONSE_STATUS_INTERNALERROR;
-		goto error;
-	}
 	single = r.n == 1 && !r.has_nonce && r.ids[0].serial_ok;
 	if (single) {
 		cache_key_set(&key, (int)is->id, r.ids[0].hash, &r.ids[0].serial);
@@ -335,7 +268,7 @@ presign_one(struct server *s, const struct cert_status *cs)
 	one.reason = -1;
 	one.this_update = now;
 	one.next_update = now + s->conf->ocsp_validity;
-	single_from_status(s, cs, &one, &job.extended_revoke);
+	responder_single(s, cs, &one, &job.extended_revoke);
 	if (ocsp_job_encode(&job, buf, sizeof(buf), &len) != 0 ||
 	    (p = calloc(1, sizeof(*p))) == NULL)
 		goto done;
