@@ -34,19 +34,20 @@ PORT    ?= 8080
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
-               common/crlgen.c
+               common/crlgen.c common/crlpub.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/registry.c tools/issuance.c \
-               tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c
+               tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \
+               tools/cmd_crl.c
 CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c
-UNIT_TESTS   = config clock db pki ocsp crlgen certctl
+UNIT_TESTS   = config clock db pki ocsp crlgen certctl crlpub
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
@@ -86,6 +87,10 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(COMMON_OBJS) $(SERVER_LIB_OBJ
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/check_certctl: $(BUILD)/tests/check_certctl.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/check_crlpub: $(BUILD)/tests/check_crlpub.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

@@ -1,30 +1,590 @@
 /*
- * crl.c: placeholder until CRL publication lands.
+ * crl.c: the CRL endpoints and, when the config names crl-key, CRL
+ * generation.
+ *
+ * Serving: GET /crl/<issuer>.crl and /crl/<issuer>-delta.crl answer with the
+ * newest full / delta CRL stored in the registry's crls table (by certctl
+ * crl generate or by our own generator), kept in memory per issuer and
+ * re-read when the registry's data_version moves.  A new CRL becomes
+ * visible only when its transaction commits, so publication is atomic: the
+ * previous CRL is served until then.
+ *
+ * Generating: the network process never holds the CA key.  It runs
+ * "certstatusd --crl-child CONF" (fork + exec of itself: a fresh process
+ * with its own SQLite connection), which loads crl-key, and for every issuer
+ * whose CA certificate matches it and which crlpub_needed() says is due,
+ * writes a full and a delta CRL (crlpub_generate) and exits.  Runs are
+ * started crl-debounce after the last registry change (at most
+ * DEBOUNCE_MAX_FACTOR debounces after the first pending one), when the
+ * newest CRLs reach half their validity, and at start when they are missing
+ * or stale.  One child at a time; a change during a run queues one more.
  */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "clock.h"
+#include "crlpub.h"
+#include "log.h"
+#include "pki.h"
 #include "server.h"
+
+#define CRL_MAX_AGE_SEC		60	/* caches revalidate at least this often */
+#define CRL_RETRY_SEC		60	/* after a failed run; floor of the refresh timer */
+#define CHILD_POLL_MS		20	/* how often a running child is checked */
+#define CHILD_MAX_SEC		600	/* a run taking longer is killed */
+#define DEBOUNCE_MAX_FACTOR	10	/* changes never postpone a run beyond this */
+#define CHILD_FLAG		"--crl-child"
+
+struct crl_doc {
+	unsigned char	*der;
+	size_t		 len;
+	int64_t		 number;	/* 0: none */
+	time_t		 this_update, next_update;
+	char		 etag[40];	/* "\"<32 hex>\"" */
+	char		 last_modified[40];
+};
+
+struct crl_entry {
+	int64_t		 issuer_id;
+	char		 name[128];
+	struct crl_doc	 full, delta;
+};
+
+struct crl_state {
+	struct crl_entry v[ISSUERS_MAX];
+	size_t		 n;
+	char		 self[PATH_MAX];	/* our executable */
+	int		 generate;		/* crl-key configured */
+	struct event	*debounce_ev, *refresh_ev, *child_ev;
+	pid_t		 child;
+	time_t		 child_started;
+	time_t		 pending_since;		/* first change not yet run */
+	int		 again;			/* changes arrived during a run */
+};
+
+static void	crl_run(struct server *s);
+
+static void
+http_date(time_t t, char *out, size_t len)
+{
+	struct tm	 tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, len, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+static time_t
+http_date_parse(const char *s)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	return timegm(&tm);
+}
+
+static void
+doc_clear(struct crl_doc *d)
+{
+	free(d->der);
+	memset(d, 0, sizeof(*d));
+}
+
+/* Read the newest full (delta == 0) or delta CRL of issuer e if it changed. */
+static int
+doc_load(struct db *db, struct crl_entry *e, int delta)
+{
+	sqlite3_stmt	*st = NULL;
+	struct crl_doc	*d = delta ? &e->delta : &e->full;
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen;
+	int		 rc = -1, step;
+	int64_t		 number;
+	const void	*blob;
+
+	if (sqlite3_prepare_v2(db->h, delta ?
+	    "SELECT number, this_update, next_update, der FROM crls WHERE "
+	    "issuer_id = ? AND delta_base IS NOT NULL ORDER BY number DESC LIMIT 1" :
+	    "SELECT number, this_update, next_update, der FROM crls WHERE "
+	    "issuer_id = ? AND delta_base IS NULL ORDER BY number DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, e->issuer_id);
+	if ((step = sqlite3_step(st)) == SQLITE_DONE) {
+		doc_clear(d);
+		rc = 0;
+		goto done;
+	}
+	if (step != SQLITE_ROW)
+		goto done;
+	number = sqlite3_column_int64(st, 0);
+	if (number == d->number) {
+		rc = 0;
+		goto done;
+	}
+	doc_clear(d);
+	blob = sqlite3_column_blob(st, 3);
+	d->len = (size_t)sqlite3_column_bytes(st, 3);
+	if (blob == NULL || d->len == 0 || (d->der = malloc(d->len)) == NULL)
+		goto done;
+	memcpy(d->der, blob, d->len);
+	d->number = number;
+	d->this_update = (time_t)sqlite3_column_int64(st, 1);
+	d->next_update = (time_t)sqlite3_column_int64(st, 2);
+	if (EVP_Digest(d->der, d->len, md, &mdlen, EVP_sha256(), NULL) != 1)
+		goto done;
+	d->etag[0] = '"';
+	for (int i = 0; i < 16; i++)
+		snprintf(d->etag + 1 + 2 * i, 3, "%02x", md[i]);
+	d->etag[33] = '"';
+	d->etag[34] = '\0';
+	http_date(d->this_update, d->last_modified, sizeof(d->last_modified));
+	log_debug("crl %s: %s CRL %lld loaded (%zu bytes)", e->name,
+	    delta ? "delta" : "full", (long long)number, d->len);
+	rc = 0;
+ done:
+	if (rc != 0) {
+		log_warnx("crl %s: reading the stored CRL: %s", e->name,
+		    db_errmsg(db));
+		doc_clear(d);
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* Follow the issuer set and re-read what changed in the crls table. */
+static void
+crl_reload(struct server *s)
+{
+	struct crl_state	*c = s->crl;
+	struct crl_entry	 old[ISSUERS_MAX];
+	size_t			 nold = c->n;
+
+	memcpy(old, c->v, sizeof(old));
+	memset(c->v, 0, sizeof(c->v));
+	c->n = 0;
+	for (size_t i = 0; i < s->issuers->n; i++) {
+		struct issuer		*is = &s->issuers->v[i];
+		struct crl_entry	*e = &c->v[c->n++];
+
+		for (size_t k = 0; k < nold; k++)
+			if (old[k].issuer_id == is->id) {
+				*e = old[k];
+				old[k].issuer_id = -1;
+				memset(&old[k].full, 0, sizeof(old[k].full));
+				memset(&old[k].delta, 0, sizeof(old[k].delta));
+				break;
+			}
+		e->issuer_id = is->id;
+		snprintf(e->name, sizeof(e->name), "%s", is->name);
+		(void)doc_load(s->db, e, 0);
+		(void)doc_load(s->db, e, 1);
+	}
+	for (size_t k = 0; k < nold; k++) {
+		doc_clear(&old[k].full);
+		doc_clear(&old[k].delta);
+	}
+}
+
+/* 1 when some issuer is due for new CRLs; *refresh_at: the earliest due time. */
+static int
+crl_due(struct server *s, time_t now, time_t *refresh_at)
+{
+	int	 due = 0;
+	time_t	 r;
+
+	*refresh_at = 0;
+	for (size_t i = 0; i < s->issuers->n; i++) {
+		if (crlpub_needed(s->db, s->issuers->v[i].id, now, &r) != 0)
+			due = 1;
+		if (r != 0 && (*refresh_at == 0 || r < *refresh_at))
+			*refresh_at = r;
+	}
+	return due;
+}
+
+static void
+arm_refresh(struct server *s)
+{
+	struct crl_state	*c = s->crl;
+	struct timeval		 tv = { CRL_RETRY_SEC, 0 };
+	time_t			 now = clock_now(), at;
+
+	(void)crl_due(s, now, &at);
+	if (at > now + CRL_RETRY_SEC)
+		tv.tv_sec = at - now;
+	evtimer_add(c->refresh_ev, &tv);
+}
+
+static void
+child_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	struct crl_state *c = s->crl;
+	struct timeval	 tv = { 0, CHILD_POLL_MS * 1000 };
+	int		 status;
+	pid_t		 pid;
+
+	(void)fd;
+	(void)what;
+	if ((pid = waitpid(c->child, &status, WNOHANG)) == 0) {
+		if (clock_now() - c->child_started > CHILD_MAX_SEC) {
+			log_warnx("crl: generation took over %d s: stopping it",
+			    CHILD_MAX_SEC);
+			kill(c->child, SIGKILL);
+		}
+		evtimer_add(c->child_ev, &tv);
+		return;
+	}
+	if (pid == -1)
+		log_warn("crl: waitpid");
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		log_warnx("crl: generation failed (%s %d): retrying in %d s",
+		    WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ?
+		    WEXITSTATUS(status) : WTERMSIG(status), CRL_RETRY_SEC);
+	c->child = -1;
+	crl_reload(s);
+	if (c->again) {
+		c->again = 0;
+		if (crl_due(s, clock_now(), &(time_t){ 0 })) {
+			crl_run(s);
+			return;
+		}
+	}
+	arm_refresh(s);
+}
+
+static void
+close_inherited(void)
+{
+	long	 max = sysconf(_SC_OPEN_MAX);
+
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		(void)close((int)fd);
+}
+
+static void
+crl_run(struct server *s)
+{
+	struct crl_state	*c = s->crl;
+	struct timeval		 tv = { 0, CHILD_POLL_MS * 1000 };
+	char			*args[4];
+	pid_t			 pid;
+
+	if (c->child > 0) {
+		c->again = 1;
+		return;
+	}
+	c->pending_since = 0;
+	args[0] = "certstatusd";
+	args[1] = CHILD_FLAG;
+	args[2] = s->conf->path;
+	args[3] = NULL;
+	switch ((pid = fork())) {
+	case -1:
+		log_warn("crl: fork");
+		arm_refresh(s);
+		return;
+	case 0:
+		close_inherited();
+		execv(c->self, args);
+		fprintf(stderr, "certstatusd: crl: exec %s: %s\n", c->self,
+		    strerror(errno));
+		_exit(127);
+	}
+	c->child = pid;
+	c->child_started = clock_now();
+	evtimer_del(c->refresh_ev);
+	evtimer_add(c->child_ev, &tv);
+}
+
+static void
+debounce_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	crl_run(arg);
+}
+
+static void
+refresh_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	time_t		 at;
+
+	(void)fd;
+	(void)what;
+	if (crl_due(s, clock_now(), &at))
+		crl_run(s);
+	else
+		arm_refresh(s);
+}
 
 int
 crl_start(struct server *s, char *err, size_t errlen)
 {
-	(void)s; (void)err; (void)errlen;
+	struct crl_state	*c;
+	ssize_t			 n;
+	time_t			 at;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->crl = c;
+	c->child = -1;
+	crl_reload(s);
+	if (s->conf->crl_key == NULL)
+		return 0;
+	if ((n = readlink("/proc/self/exe", c->self, sizeof(c->self) - 1)) <= 0) {
+		snprintf(err, errlen, "cannot find our own executable to run the "
+		    "CRL generator: %s", strerror(errno));
+		return -1;
+	}
+	c->self[n] = '\0';
+	c->generate = 1;
+	c->debounce_ev = evtimer_new(s->base, debounce_cb, s);
+	c->refresh_ev = evtimer_new(s->base, refresh_cb, s);
+	c->child_ev = evtimer_new(s->base, child_cb, s);
+	if (c->debounce_ev == NULL || c->refresh_ev == NULL ||
+	    c->child_ev == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	log_info("crl: signing CRLs with %s (debounce %lld s)", s->conf->crl_key,
+	    (long long)s->conf->crl_debounce);
+	if (crl_due(s, clock_now(), &at))
+		crl_run(s);
+	else
+		arm_refresh(s);
+	return 0;
+}
+
+void
+crl_registry_changed(struct server *s)
+{
+	struct crl_state	*c = s->crl;
+	struct timeval		 tv = { 0, 0 };
+	time_t			 now = clock_now(), at;
+
+	if (c == NULL)
+		return;
+	crl_reload(s);
+	if (!c->generate)
+		return;
+	if (c->child > 0) {
+		c->again = 1;
+		return;
+	}
+	if (!crl_due(s, now, &at))
+		return;
+	if (c->pending_since == 0)
+		c->pending_since = now;
+	else if (now - c->pending_since >= DEBOUNCE_MAX_FACTOR *
+	    s->conf->crl_debounce && evtimer_pending(c->debounce_ev, NULL))
+		return;		/* keep the armed deadline */
+	tv.tv_sec = s->conf->crl_debounce;
+	evtimer_add(c->debounce_ev, &tv);
+}
+
+static struct crl_doc *
+crl_find(struct crl_state *c, const char *name)
+{
+	size_t	 len = strlen(name), stem;
+
+	if (len < 5 || strcmp(name + len - 4, ".crl") != 0)
+		return NULL;
+	stem = len - 4;
+	for (size_t i = 0; i < c->n; i++)
+		if (strlen(c->v[i].name) == stem &&
+		    strncmp(c->v[i].name, name, stem) == 0)
+			return &c->v[i].full;
+	if (stem < 7 || strncmp(name + stem - 6, "-delta", 6) != 0)
+		return NULL;
+	stem -= 6;
+	for (size_t i = 0; i < c->n; i++)
+		if (strlen(c->v[i].name) == stem &&
+		    strncmp(c->v[i].name, name, stem) == 0)
+			return &c->v[i].delta;
+	return NULL;
+}
+
+/* Does an If-None-Match list name etag (or "*")? */
+static int
+etag_listed(const char *list, const char *etag)
+{
+	const char	*p = list;
+	size_t		 n = strlen(etag);
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p == '*' || strncmp(p, etag, n) == 0)
+			return 1;
+		while (*p != '\0' && *p != ',')
+			p++;
+	}
 	return 0;
 }
 
 void
 crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 {
-	(void)s; (void)name;
-	http_reply_error(req, HTTP_NOTFOUND, "no such CRL");
-}
+	struct crl_doc		*d;
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	const char		*inm, *ims;
+	char			 expires[40], cc[64];
+	time_t			 now = clock_now(), age, since;
 
-void
-crl_registry_changed(struct server *s)
-{
-	(void)s;
+	if (s->crl == NULL || (d = crl_find(s->crl, name)) == NULL ||
+	    d->der == NULL) {
+		http_reply_error(req, HTTP_NOTFOUND, "no such CRL");
+		return;
+	}
+	age = d->next_update - now;
+	if (age < 0)
+		age = 0;
+	if (age > CRL_MAX_AGE_SEC)
+		age = CRL_MAX_AGE_SEC;
+	http_date(d->next_update, expires, sizeof(expires));
+	snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform",
+	    (long long)age);
+	evhttp_add_header(out, "Last-Modified", d->last_modified);
+	evhttp_add_header(out, "ETag", d->etag);
+	evhttp_add_header(out, "Expires", expires);
+	evhttp_add_header(out, "Cache-Control", cc);
+	inm = evhttp_find_header(in, "If-None-Match");
+	ims = evhttp_find_header(in, "If-Modified-Since");
+	if ((inm != NULL && etag_listed(inm, d->etag)) || (inm == NULL &&
+	    ims != NULL && (since = http_date_parse(ims)) != -1 &&
+	    since >= d->this_update)) {
+		s->metrics.not_modified++;
+		http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
+		return;
+	}
+	http_reply(req, HTTP_OK, "application/pkix-crl", d->der, d->len);
 }
 
 void
 crl_stop(struct server *s)
 {
-	(void)s;
+	struct crl_state	*c = s->crl;
+
+	if (c == NULL)
+		return;
+	if (c->child > 0) {
+		/* a run cut short rolls back; the next start runs again */
+		kill(c->child, SIGTERM);
+		(void)waitpid(c->child, NULL, 0);
+	}
+	if (c->debounce_ev != NULL)
+		event_free(c->debounce_ev);
+	if (c->refresh_ev != NULL)
+		event_free(c->refresh_ev);
+	if (c->child_ev != NULL)
+		event_free(c->child_ev);
+	for (size_t i = 0; i < c->n; i++) {
+		doc_clear(&c->v[i].full);
+		doc_clear(&c->v[i].delta);
+	}
+	free(c);
+	s->crl = NULL;
+}
+
+/*
+ * The generator process (certstatusd --crl-child CONF): sign and store CRLs
+ * for every issuer the crl-key belongs to that is due.  Exit 0, or 1 when
+ * some issuer failed.
+ */
+int
+crl_child_main(int argc, char **argv)
+{
+	struct config	*conf = NULL;
+	struct db	*db = NULL;
+	EVP_PKEY	*key = NULL;
+	sqlite3_stmt	*st = NULL;
+	char		 err[CONFIG_ERR_MAX];
+	int		 rc = 1, failed = 0;
+	time_t		 now = clock_now();
+
+	log_init("certstatusd/crl", LOG_LVL_INFO);
+	if (argc != 3) {
+		log_warnx("usage: certstatusd %s CONF", CHILD_FLAG);
+		return 2;
+	}
+	if ((conf = config_load(argv[2], err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	if (conf->crl_key == NULL) {
+		log_warnx("%s: no crl-key", argv[2]);
+		goto done;
+	}
+	if ((key = pki_key_load(conf->crl_key, err, sizeof(err))) == NULL) {
+		log_warnx("crl-key: %s", err);
+		goto done;
+	}
+	if ((db = db_open(conf->database, DB_READWRITE, err, sizeof(err))) == NULL) {
+		log_warnx("%s", err);
+		goto done;
+	}
+	if (sqlite3_prepare_v2(db->h, "SELECT id, name, ca_cert FROM issuers "
+	    "ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		log_warnx("%s: %s", db->path, db_errmsg(db));
+		goto done;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct crlpub_issuer	 is;
+		struct crlpub_result	 res;
+		const char		*pem = (const char *)sqlite3_column_text(st, 2);
+		X509			*ca;
+
+		is.id = sqlite3_column_int64(st, 0);
+		is.name = (const char *)sqlite3_column_text(st, 1);
+		is.key = key;
+		if (pem == NULL || (ca = pki_cert_from_pem(pem, strlen(pem))) == NULL)
+			continue;
+		is.ca = ca;
+		if (!pki_cert_matches_key(ca, key) ||
+		    crlpub_needed(db, is.id, now, NULL) == 0) {
+			X509_free(ca);
+			continue;
+		}
+		if (crlpub_generate(db, conf, &is, CRLPUB_FULL_AND_DELTA, now,
+		    &res, err, sizeof(err)) != 0) {
+			log_warnx("crl %s: %s", is.name, err);
+			failed++;
+		} else
+			log_info("crl %s: full CRL %lld (%zu entries), delta CRL "
+			    "%lld (base %lld, %zu entries), registry change %lld",
+			    is.name, (long long)res.full_number, res.full_entries,
+			    (long long)res.delta_number, (long long)res.delta_base,
+			    res.delta_entries, (long long)res.change_seq);
+		X509_free(ca);
+	}
+	rc = failed ? 1 : 0;
+ done:
+	sqlite3_finalize(st);
+	db_close(db);
+	EVP_PKEY_free(key);
+	config_free(conf);
+	return rc;
 }

@@ -283,6 +283,8 @@ main(int argc, char *argv[])
 	struct event	*sig_hup, *sig_term, *sig_int;
 	struct timeval	 tv;
 
+	if (argc == 3 && strcmp(argv[1], "--crl-child") == 0)
+		return crl_child_main(argc, argv);	/* see crl.c */
 	srv = s;
 	log_init("certstatusd", LOG_LVL_INFO);
 	while ((ch = getopt(argc, argv, "c:dnp:")) != -1) {

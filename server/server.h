@@ -132,6 +132,8 @@ int	crl_start(struct server *s, char *err, size_t errlen);
 void	crl_handle(struct server *s, struct evhttp_request *req, const char *name);
 void	crl_registry_changed(struct server *s);
 void	crl_stop(struct server *s);
+/* The CRL generator process: main() hands over on "--crl-child CONF". */
+int	crl_child_main(int argc, char **argv);
 
 /* counter.c: the online counter page and its JSON API. */
 int	counter_start(struct server *s, char *err, size_t errlen);

@@ -37,7 +37,7 @@ static const char *usage_text =
 "  show SERIAL [--ca NAME]\n"
 "  list [--resident UID] [--card N] [--status good|revoked|hold|expired]\n"
 "  audit verify | audit show [--limit N]\n"
-"  crl generate (not yet in this build)\n"
+"  crl generate [--ca NAME] [--delta-only]\n"
 "  demo DIR [--extra N]\n"
 "  help\n";
 

@@ -1,7 +1,7 @@
 /*
  * cli.c: what every certctl verb shares: option parsing, opening the
- * config and registry, printing results and refusals; and the small verbs
- * init and crl.
+ * config and registry, printing results and refusals; and the small verb
+ * init.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -217,15 +217,3 @@ cmd_init(struct ctx *c, int argc, char **argv)
 		    c->cfg->database, before, db_schema_version(c->db));
 	return EXIT_OK;
 }
-
-int
-cmd_crl(struct ctx *c, int argc, char **argv)
-{
-	(void)c;
-	if (argc < 2 || strcmp(argv[1], "generate") != 0)
-		return usage("crl generate");
-	fprintf(stderr, "certctl: error: crl generate is not yet in this build "
-	    "(the server signs CRLs when configured with crl-key)\n");
-	return EXIT_REFUSED;
-}
-

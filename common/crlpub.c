@@ -1,0 +1,474 @@
+/*
+ * crlpub.c: generate, sign and store CRLs from the registry (see crlpub.h).
+ *
+ * The full CRL streams from the partial index certs_revoked (only revoked
+ * and held certificates, in serial order) into crlgen; no entry is kept as
+ * an object, so memory is about one DER copy of the list.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/x509v3.h>
+
+#include "crlgen.h"
+#include "crlpub.h"
+#include "log.h"
+
+#define REASON_HOLD		6
+#define REASON_REMOVE		8
+
+static int
+prep(struct db *db, sqlite3_stmt **st, const char *sql, char *err,
+    size_t errlen)
+{
+	if (sqlite3_prepare_v2(db->h, sql, -1, st, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		*st = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+/* Newest full CRL: number and change_seq; 0 found, 1 none, -1 error. */
+static int
+newest_full(struct db *db, int64_t issuer_id, int64_t *number, int64_t *seq,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc = -1;
+
+	if (prep(db, &st, "SELECT number, change_seq FROM crls WHERE "
+	    "issuer_id = ?1 AND delta_base IS NULL ORDER BY number DESC LIMIT 1",
+	    err, errlen) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, issuer_id);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*number = sqlite3_column_int64(st, 0);
+		*seq = sqlite3_column_int64(st, 1);
+		rc = 0;
+		break;
+	case SQLITE_DONE:
+		rc = 1;
+		break;
+	default:
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+one_int64(struct db *db, const char *sql, int64_t a, int64_t *out, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc = -1;
+
+	if (prep(db, &st, sql, err, errlen) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		*out = sqlite3_column_int64(st, 0);
+		rc = 0;
+	} else
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static time_t
+asn1_time_t(const ASN1_TIME *t)
+{
+	struct tm	 tm;
+
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+		return 0;
+	return timegm(&tm);
+}
+
+/* Is an entry with this not_after still listed at now? */
+static int
+listed(const struct config *conf, time_t not_after, time_t now)
+{
+	if (conf->crl_expired == CRL_EXPIRED_KEEP)
+		return 1;
+	return not_after + conf->crl_retention > now;
+}
+
+/* The CRLReason for a registry row on a CRL (CRL_REASON_NONE: omit). */
+static int
+entry_reason(const unsigned char *status, int null_reason, int reason)
+{
+	if (status != NULL && strcmp((const char *)status, "hold") == 0)
+		return REASON_HOLD;
+	if (null_reason || reason <= 0 || reason > 10 || reason == 7 ||
+	    reason == REASON_REMOVE)
+		return CRL_REASON_NONE;
+	return reason;
+}
+
+static int
+serial_of(sqlite3_stmt *st, int col, struct serial *s)
+{
+	int	 n = sqlite3_column_bytes(st, col);
+
+	if (n <= 0 || n > SERIAL_MAX)
+		return -1;
+	memcpy(s->b, sqlite3_column_blob(st, col), (size_t)n);
+	s->len = (size_t)n;
+	return 0;
+}
+
+static int
+store(struct db *db, int64_t issuer_id, int64_t number, int64_t delta_base,
+    int64_t seq, time_t tu, time_t nu, const unsigned char *der, size_t len,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int		 rc = -1;
+
+	if (prep(db, &st, "INSERT INTO crls (issuer_id, number, delta_base, "
+	    "change_seq, this_update, next_update, der) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?)", err, errlen) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, issuer_id);
+	sqlite3_bind_int64(st, 2, number);
+	if (delta_base >= 0)
+		sqlite3_bind_int64(st, 3, delta_base);
+	else
+		sqlite3_bind_null(st, 3);
+	sqlite3_bind_int64(st, 4, seq);
+	sqlite3_bind_int64(st, 5, (int64_t)tu);
+	sqlite3_bind_int64(st, 6, (int64_t)nu);
+	sqlite3_bind_blob64(st, 7, der, len, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s: storing CRL %lld: %s", db->path,
+		    (long long)number, db_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static struct crlgen *
+builder(const struct config *conf, const struct crlpub_issuer *is,
+    int64_t number, int64_t delta_base, time_t now, char *err, size_t errlen)
+{
+	struct crlgen_params	 p;
+	struct crlgen		*g;
+	char			*url = NULL;
+	const char		*base = conf->base_url != NULL ? conf->base_url : "";
+	size_t			 blen = strlen(base);
+
+	while (blen > 0 && base[blen - 1] == '/')
+		blen--;
+	memset(&p, 0, sizeof(p));
+	p.issuer = is->ca;
+	p.key = is->key;
+	p.number = (uint64_t)number;
+	p.delta_base = delta_base;
+	p.this_update = now;
+	p.next_update = now + (delta_base < 0 ? conf->crl_validity :
+	    conf->crl_delta_validity);
+	if (delta_base < 0 && blen > 0) {
+		if (asprintf(&url, "%.*s/crl/%s-delta.crl", (int)blen, base,
+		    is->name) == -1) {
+			snprintf(err, errlen, "out of memory");
+			return NULL;
+		}
+		p.freshest_url = url;
+	}
+	if (conf->crl_expired == CRL_EXPIRED_KEEP)
+		p.expired_certs_on_crl = asn1_time_t(X509_get0_notBefore(is->ca));
+	if ((g = crlgen_new(&p)) == NULL)
+		snprintf(err, errlen, "issuer %s: cannot start the CRL (is the key "
+		    "the CA's?): %s", is->name, log_ssl_drain());
+	free(url);
+	return g;
+}
+
+static unsigned char *
+finish(struct crlgen *g, const struct crlpub_issuer *is, size_t *len,
+    char *err, size_t errlen)
+{
+	unsigned char	*der;
+
+	if ((der = crlgen_finish(g, len)) == NULL)
+		snprintf(err, errlen, "issuer %s: signing the CRL failed: %s",
+		    is->name, log_ssl_drain());
+	return der;
+}
+
+static int
+write_full(struct db *db, const struct config *conf,
+    const struct crlpub_issuer *is, int64_t number, time_t now,
+    struct crlpub_result *out, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	struct crlgen	*g = NULL;
+	struct serial	 s;
+	unsigned char	*der = NULL;
+	size_t		 len;
+	int		 rc = -1, step;
+
+	if ((g = builder(conf, is, number, -1, now, err, errlen)) == NULL ||
+	    prep(db, &st, "SELECT serial, revoked_at, reason, status, not_after "
+	    "FROM certificates WHERE issuer_id = ?1 AND status != 'good' "
+	    "ORDER BY serial", err, errlen) != 0)
+		goto done;
+	sqlite3_bind_int64(st, 1, is->id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!listed(conf, (time_t)sqlite3_column_int64(st, 4), now))
+			continue;
+		if (serial_of(st, 0, &s) != 0 ||
+		    crlgen_add(g, &s, (time_t)sqlite3_column_int64(st, 1),
+		    entry_reason(sqlite3_column_text(st, 3),
+		    sqlite3_column_type(st, 2) == SQLITE_NULL,
+		    sqlite3_column_int(st, 2))) != 0) {
+			snprintf(err, errlen, "issuer %s: bad certificate row "
+			    "for the CRL", is->name);
+			goto done;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	out->full_entries = crlgen_count(g);
+	if ((der = finish(g, is, &len, err, errlen)) == NULL ||
+	    store(db, is->id, number, -1, out->change_seq, now,
+	    now + conf->crl_validity, der, len, err, errlen) != 0)
+		goto done;
+	out->full_number = number;
+	out->full_len = len;
+	out->next_update = now + conf->crl_validity;
+	rc = 0;
+ done:
+	sqlite3_finalize(st);
+	crlgen_free(g);
+	free(der);
+	return rc;
+}
+
+static int
+write_delta(struct db *db, const struct config *conf,
+    const struct crlpub_issuer *is, int64_t number, int64_t base,
+    int64_t base_seq, time_t now, struct crlpub_result *out, char *err,
+    size_t errlen)
+{
+	sqlite3_stmt	*st = NULL;
+	struct crlgen	*g = NULL;
+	struct serial	 s;
+	unsigned char	*der = NULL;
+	const unsigned char *status;
+	size_t		 len;
+	int		 rc = -1, step, reason;
+	time_t		 when;
+
+	if ((g = builder(conf, is, number, base, now, err, errlen)) == NULL ||
+	    prep(db, &st, "SELECT serial, revoked_at, reason, status, not_after, "
+	    "hold_at FROM certificates WHERE change_seq > ?2 AND issuer_id = ?1 "
+	    "AND (status != 'good' OR hold_at IS NOT NULL) ORDER BY serial",
+	    err, errlen) != 0)
+		goto done;
+	sqlite3_bind_int64(st, 1, is->id);
+	sqlite3_bind_int64(st, 2, base_seq);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!listed(conf, (time_t)sqlite3_column_int64(st, 4), now))
+			continue;
+		status = sqlite3_column_text(st, 3);
+		when = (time_t)sqlite3_column_int64(st, 1);
+		if (status != NULL && strcmp((const char *)status, "good") == 0) {
+			/* a hold released since the base */
+			reason = REASON_REMOVE;
+			when = (time_t)sqlite3_column_int64(st, 5);
+		} else
+			reason = entry_reason(status,
+			    sqlite3_column_type(st, 2) == SQLITE_NULL,
+			    sqlite3_column_int(st, 2));
+		if (serial_of(st, 0, &s) != 0 ||
+		    crlgen_add(g, &s, when, reason) != 0) {
+			snprintf(err, errlen, "issuer %s: bad certificate row "
+			    "for the delta CRL", is->name);
+			goto done;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		goto done;
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	out->delta_entries = crlgen_count(g);
+	if ((der = finish(g, is, &len, err, errlen)) == NULL ||
+	    store(db, is->id, number, base, out->change_seq, now,
+	    now + conf->crl_delta_validity, der, len, err, errlen) != 0)
+		goto done;
+	out->delta_number = number;
+	out->delta_base = base;
+	out->delta_len = len;
+	out->delta_next_update = now + conf->crl_delta_validity;
+	rc = 0;
+ done:
+	sqlite3_finalize(st);
+	crlgen_free(g);
+	free(der);
+	return rc;
+}
+
+/* Keep the newest CRLPUB_KEEP rows, and always the delta's base. */
+static int
+prune(struct db *db, int64_t issuer_id, int64_t newest, int64_t base,
+    char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int64_t		 cutoff = newest - CRLPUB_KEEP + 1;
+	int		 rc = -1;
+
+	if (base < cutoff)
+		cutoff = base;
+	if (prep(db, &st, "DELETE FROM crls WHERE issuer_id = ? AND number < ?",
+	    err, errlen) != 0)
+		return -1;
+	sqlite3_bind_int64(st, 1, issuer_id);
+	sqlite3_bind_int64(st, 2, cutoff);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+	else
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+crlpub_generate_tx(struct db *db, const struct config *conf,
+    const struct crlpub_issuer *is, enum crlpub_mode mode, time_t now,
+    struct crlpub_result *out, char *err, size_t errlen)
+{
+	int64_t		 number, base = -1, base_seq = 0;
+	int		 have;
+
+	memset(out, 0, sizeof(*out));
+	out->full_number = out->delta_number = out->delta_base = -1;
+	out->this_update = now;
+	if (is->key == NULL || is->ca == NULL) {
+		snprintf(err, errlen, "issuer %s: no CA key to sign CRLs with",
+		    is->name);
+		return -1;
+	}
+	if ((out->change_seq = db_change_seq(db)) < 0) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		return -1;
+	}
+	if (one_int64(db, "SELECT coalesce(max(number), 0) + 1 FROM crls "
+	    "WHERE issuer_id = ?", is->id, &number, err, errlen) != 0 ||
+	    (have = newest_full(db, is->id, &base, &base_seq, err, errlen)) < 0)
+		return -1;
+	if (mode == CRLPUB_DELTA_ONLY) {
+		if (have != 0) {
+			snprintf(err, errlen, "issuer %s: no full CRL yet: a delta "
+			    "CRL needs one as its base", is->name);
+			return -1;
+		}
+	} else {
+		if (write_full(db, conf, is, number, now, out, err, errlen) != 0)
+			return -1;
+		if (have != 0) {	/* first full: the delta is based on it */
+			base = number;
+			base_seq = out->change_seq;
+		}
+		number++;
+	}
+	if (write_delta(db, conf, is, number, base, base_seq, now, out, err,
+	    errlen) != 0 ||
+	    prune(db, is->id, number, base, err, errlen) != 0)
+		return -1;
+	return 0;
+}
+
+int
+crlpub_generate(struct db *db, const struct config *conf,
+    const struct crlpub_issuer *is, enum crlpub_mode mode, time_t now,
+    struct crlpub_result *out, char *err, size_t errlen)
+{
+	if (db_begin(db) != 0) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		return -1;
+	}
+	if (crlpub_generate_tx(db, conf, is, mode, now, out, err,
+	    errlen) != 0) {
+		db_rollback(db);
+		return -1;
+	}
+	if (db_commit(db) != 0) {
+		snprintf(err, errlen, "%s: commit: %s", db->path, db_errmsg(db));
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+int
+crlpub_needed(struct db *db, int64_t issuer_id, time_t now, time_t *refresh_at)
+{
+	sqlite3_stmt	*st = NULL;
+	int64_t		 seq = -1;
+	time_t		 half, refresh = 0;
+	int		 rc = -1, kinds = 0, step;
+
+	if (refresh_at != NULL)
+		*refresh_at = 0;
+	/* the newest full and the newest delta */
+	if (sqlite3_prepare_v2(db->h, "SELECT this_update, next_update, "
+	    "change_seq FROM crls WHERE id IN ("
+	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 AND delta_base IS NULL "
+	    "UNION ALL "
+	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 AND delta_base IS NOT NULL)",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, issuer_id);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		time_t	 tu = (time_t)sqlite3_column_int64(st, 0);
+		time_t	 nu = (time_t)sqlite3_column_int64(st, 1);
+
+		kinds++;
+		half = tu + (nu - tu) / 2;
+		if (refresh == 0 || half < refresh)
+			refresh = half;
+		if (sqlite3_column_int64(st, 2) > seq)
+			seq = sqlite3_column_int64(st, 2);
+	}
+	if (step != SQLITE_DONE)
+		goto done;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (refresh_at != NULL)
+		*refresh_at = refresh;
+	if (kinds < 2 || now >= refresh) {
+		rc = 1;
+		goto done;
+	}
+	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM certificates WHERE "
+	    "change_seq > ?1 AND issuer_id = ?2 LIMIT 1", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, issuer_id);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		rc = 1;
+		break;
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	}
+ done:
+	if (rc == -1)
+		log_warnx("%s: %s: %s", __func__, db->path, db_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
