@@ -57,7 +57,7 @@ CERTCTL_OBJS = $(CERTCTL_SRCS:%.c=$(BUILD)/%.o)
 CERTCTL_LIB_OBJS = $(CERTCTL_LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_BINS    = $(UNIT_TESTS:%=$(BUILD)/tests/check_%)
 
-.PHONY: all run check unit-bins bench fuzz clean deps
+.PHONY: all run check unit-bins bench bench-bins fuzz clean deps
 all: $(BIN)/certstatusd $(BIN)/certctl
 
 deps:
@@ -107,8 +107,16 @@ check: deps
 unit-bins: $(UNIT_BINS)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
-	@BIN=$(BIN) sh tests/bench/run.sh
+	@$(MAKE) --no-print-directory all bench-bins
+	@BIN=$(BIN) BUILD=$(BUILD) sh tests/bench/run.sh
+
+# Benchmark helper programs (tests/bench/*.c), built by make bench.
+BENCH_BINS = $(BUILD)/bench/crlgen_bench
+bench-bins: $(BENCH_BINS)
+
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf build bin
