@@ -426,8 +426,16 @@ signer_pool_free(struct signer_pool *p)
 		w->alive = 0;
 		while (w->qlen > 0)
 			worker_finish_one(w, NULL, 0);
-		if (w->bev != NULL)
-			bufferevent_free(w->bev);	/* EOF ends the worker */
+		if (w->bev != NULL) {
+			/*
+			 * EOF ends the worker.  bufferevent_free() may defer
+			 * the close (callbacks pending after load) to a loop
+			 * that no longer runs; shut the socket down now so
+			 * that the waitpid() below cannot wait forever.
+			 */
+			(void)shutdown(bufferevent_getfd(w->bev), SHUT_RDWR);
+			bufferevent_free(w->bev);
+		}
 		if (pid > 0)
 			(void)waitpid(pid, NULL, 0);
 		free(w->q);

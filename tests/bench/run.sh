@@ -170,7 +170,7 @@ row() {
 	p50=$(awk '{ print $2 }' "$WORK/runs" | med)
 	p99=$(awk '{ print $3 }' "$WORK/runs" | med)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$sec" "$name" "$rps" "$p50" "$p99" \
-	    "$(awk '{ printf "%s%d", NR > 1 ? "/" : "", $1 }' "$WORK/runs")" \
+	    "$(awk '{ printf "%s%d", (NR > 1 ? "/" : ""), $1 }' "$WORK/runs")" \
 	    >>"$WORK/rows"
 	say "$name: $rps req/s (runs $(awk '{ printf "%d ", $1 }' "$WORK/runs"))"
 }
@@ -206,7 +206,7 @@ par_row() {
 	p50=$(awk '{ print $2 }' "$WORK/runs" | med)
 	p99=$(awk '{ print $3 }' "$WORK/runs" | med)
 	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$sec" "$name" "$rps" "$p50" "$p99" \
-	    "$(awk '{ printf "%s%d", NR > 1 ? "/" : "", $1 }' "$WORK/runs")" \
+	    "$(awk '{ printf "%s%d", (NR > 1 ? "/" : ""), $1 }' "$WORK/runs")" \
 	    >>"$WORK/rows"
 	say "$name: $rps req/s"
 }
@@ -462,7 +462,7 @@ crl_row() {
 	done
 	printf '%s\t%s\t%s\t%s\n' "$name" "$(awk '{ print $1 }' "$WORK/runs" | med)" \
 	    "$(awk '{ print $2 }' "$WORK/runs" | med)" \
-	    "$(awk '{ printf "%s%s", NR > 1 ? "/" : "", $1 }' "$WORK/runs")" >>"$WORK/crlrows"
+	    "$(awk '{ printf "%s%s", (NR > 1 ? "/" : ""), $1 }' "$WORK/runs")" >>"$WORK/crlrows"
 	say "$name: $(tail -1 "$WORK/runs")"
 }
 : >"$WORK/crlrows"
