@@ -30,13 +30,8 @@ T0=$(date +%s)
 
 cleanup() {
 	for p in $PIDS; do
-		kill -TERM -- "-$p" 2>/dev/null || kill -TERM "$p" 2>/dev/null || true
+		stop "$p"
 	done
-	for p in $PIDS; do
-		wait "$p" 2>/dev/null || true
-		kill -KILL -- "-$p" 2>/dev/null || true	# openssl ocsp children
-	done
-	PIDS=""
 	if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK" >&2; fi
 }
 trap cleanup EXIT
@@ -49,21 +44,23 @@ free_port() {
 	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# start LOG CMD...: in its own process group (killed whole at the end);
-# the pid is left in $LAST.
+# start LOG CMD...: in the background; the pid is left in $LAST.
 start() {
 	log=$1
 	shift
-	setsid "$@" >"$log" 2>&1 &
+	"$@" >"$log" 2>&1 &
 	LAST=$!
 	PIDS="$PIDS $LAST"
 }
 
+# stop PID: the process, then its children (openssl ocsp -multi leaves its
+# children running when the parent alone is killed)
 stop() {
-	kill -TERM -- "-$1" 2>/dev/null || kill -TERM "$1" 2>/dev/null || true
+	kids=$(ps -o pid= --ppid "$1" 2>/dev/null || true)
+	kill -TERM "$1" 2>/dev/null || true
+	[ -z "$kids" ] || kill -TERM $kids 2>/dev/null || true
 	wait "$1" 2>/dev/null || true
-	kill -KILL -- "-$1" 2>/dev/null || true
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ')
+	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ' || true)
 }
 
 now() { date +%s.%N; }
@@ -112,7 +109,9 @@ start_openssl() {
 	i=0
 	until curl -fs -o /dev/null --data-binary @"$1/post.der" \
 	    -H 'Content-Type: application/ocsp-request' "http://127.0.0.1:$OPORT/"; do
-		i=$((i + 1)); [ $i -lt 200 ] || die "openssl ocsp did not start"
+		i=$((i + 1))
+		[ $i -lt 600 ] || { cat "$WORK/openssl.$OPORT.log" >&2;
+		    die "openssl ocsp did not start"; }
 		sleep 0.05
 	done
 }
