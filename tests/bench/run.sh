@@ -343,6 +343,7 @@ stop "$OSRV"
 NG="$WORK/nginx"
 NPORT=$(free_port)
 mkdir -p "$NG/html" "$NG/logs" "$NG/tmp"
+chmod 755 "$WORK" "$NG" "$NG/html"	# the worker runs as nobody under root
 head -c "$RESP_LEN" /dev/urandom >"$NG/html/resp.der"
 cat >"$NG/nginx.conf" <<EOF
 worker_processes 1;
