@@ -414,7 +414,7 @@ par_row "$S2" "certstatusd GET hot set (20 certs), $NP clients" $NP "$WORK/hot"
 par_row "$S2" "certstatusd GET uniform random over $BIG_N, $NP clients" $NP "$WORK/rand"
 set -- $(rss "$SRV")
 BIG_RSS2=$1; BIG_HWM2=$2
-HITS=$(curl -fs "http://127.0.0.1:$PORT/metrics" | grep -E '^certstatus_cache_(hits|misses)' |
+HITS=$(curl -fs "http://127.0.0.1:$PORT/metrics" | grep -E '^certstatus_cache_lookups_total' |
     tr '\n' ' ' || true)
 note "Cache counters after the random run: $HITS"
 stop "$SRV"
