@@ -73,7 +73,7 @@ FUZZ_LIB_OBJS = $(COMMON_OBJS) $(SERVER_LIB_OBJS) $(BUILD)/server/prepare.o \
                $(BUILD)/server/issuers.o $(CERTCTL_LIB_OBJS)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BIN)/fuzz_%)
 
-.PHONY: all run check check-long unit-bins bench fuzz fuzz-bins clean deps
+.PHONY: all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
 all: $(BIN)/certstatusd $(BIN)/certctl
 
 deps:
@@ -148,8 +148,16 @@ fuzz: deps
 	    sh tests/fuzz/run.sh
 
 bench: deps
-	@$(MAKE) --no-print-directory all
-	@BIN=$(BIN) sh tests/bench/run.sh
+	@$(MAKE) --no-print-directory all bench-bins
+	@BIN=$(BIN) BUILD=$(BUILD) sh tests/bench/run.sh
+
+# Benchmark helper programs (tests/bench/*.c), built by make bench.
+BENCH_BINS = $(BUILD)/bench/crlgen_bench
+bench-bins: $(BENCH_BINS)
+
+$(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 clean:
 	rm -rf build bin

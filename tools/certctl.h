@@ -82,6 +82,8 @@ int	cmd_demo(struct ctx *c, int argc, char **argv);
  */
 int	demo_build(const char *dir, int extra, const char *operator_name,
 	    char *why, size_t whylen);
+int	demo_build_alg(const char *dir, int extra, const char *key_algorithm,
+	    const char *operator_name, char *why, size_t whylen);
 
 /* The holder's certificate copy as printable HTML (strings escaped). */
 int	copy_write_html(const char *path, const char *uid, const char *name,

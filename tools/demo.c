@@ -400,6 +400,15 @@ int
 demo_build(const char *dir, int extra, const char *operator_name, char *why,
     size_t whylen)
 {
+	return demo_build_alg(dir, extra, NULL, operator_name, why, whylen);
+}
+
+/* key_algorithm: the CA and OCSP signer keys (NULL: the default, rsa2048);
+ * it is also written to the demo's configuration for later issuers. */
+int
+demo_build_alg(const char *dir, int extra, const char *key_algorithm,
+    const char *operator_name, char *why, size_t whylen)
+{
 	struct demo	 d;
 	struct config	*cfg = NULL;
 	struct db	*db = NULL;
@@ -425,6 +434,22 @@ demo_build(const char *dir, int extra, const char *operator_name, char *why,
 	snprintf(path, sizeof(path), "%s/certstatus.conf", d.dir);
 	if (write_text(path, demo_conf, 0644) != 0)
 		return demo_fail(&d, REG_ERROR, "%s: %s", path, strerror(errno));
+	if (key_algorithm != NULL) {
+		enum pki_keyalg	 alg;
+		FILE		*f;
+		int		 bad;
+
+		if (pki_keyalg_parse(key_algorithm, &alg) != 0)
+			return demo_fail(&d, REG_REFUSED, "key algorithm must be "
+			    "rsa2048 or p256");
+		if ((f = fopen(path, "a")) == NULL)
+			return demo_fail(&d, REG_ERROR, "%s: %s", path,
+			    strerror(errno));
+		bad = fprintf(f, "key-algorithm %s\n", alg == PKI_P256 ?
+		    "p256" : "rsa2048") < 0;
+		if (fclose(f) != 0 || bad)
+			return demo_fail(&d, REG_ERROR, "%s: write error", path);
+	}
 	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
 		rc = demo_fail(&d, REG_ERROR, "%s", err);
 		goto done;
@@ -485,7 +510,8 @@ demo_build(const char *dir, int extra, const char *operator_name, char *why,
 int
 cmd_demo(struct ctx *c, int argc, char **argv)
 {
-	static const struct optdef defs[] = { { "extra", 1 }, { NULL, 0 } };
+	static const struct optdef defs[] = { { "extra", 1 },
+	    { "key-algorithm", 1 }, { NULL, 0 } };
 	struct opts	 o;
 	const char	*x;
 	char		 why[1024], *end;
@@ -495,15 +521,15 @@ cmd_demo(struct ctx *c, int argc, char **argv)
 	if (opts_parse(argc - 1, argv + 1, defs, &o) != 0)
 		return EXIT_USAGE;
 	if (o.npos != 1)
-		return usage("demo DIR [--extra N]");
+		return usage("demo DIR [--extra N] [--key-algorithm rsa2048|p256]");
 	if ((x = opt(&o, defs, "extra")) != NULL) {
 		extra = strtol(x, &end, 10);
 		if (*x == '\0' || *end != '\0' || extra < 0 || extra > 10000000)
 			return usage("--extra takes a number of certificates");
 	}
 	why[0] = '\0';
-	if ((rc = demo_build(o.pos[0], (int)extra, c->operator_name, why,
-	    sizeof(why))) != REG_OK) {
+	if ((rc = demo_build_alg(o.pos[0], (int)extra, opt(&o, defs,
+	    "key-algorithm"), c->operator_name, why, sizeof(why))) != REG_OK) {
 		fprintf(stderr, "certctl: %s: %s\n", rc == REG_REFUSED ?
 		    "refused" : "error", why);
 		return EXIT_REFUSED;
