@@ -47,16 +47,34 @@ struct cache {
 	struct cache_stats	 stats;
 };
 
+/*
+ * The store is a cache: a file of another layout is dropped, not migrated.
+ * Rows are appended in signing order (a rowid table) and found through a
+ * small unique index, so pre-signing a large registry in random serial order
+ * does not rewrite the pages holding the ~1 KB responses.
+ */
+#define STR_(x)			#x
+#define STR(x)			STR_(x)
+#define STORE_VERSION		2
+#define STORE_CACHE_KB		16384	/* SQLite page cache for the store */
+
 static const char *store_schema =
 	"PRAGMA journal_mode=WAL;"
 	"PRAGMA synchronous=NORMAL;"
 	"CREATE TABLE IF NOT EXISTS responses ("
 	"  issuer_id INTEGER NOT NULL, hash_alg INTEGER NOT NULL,"
 	"  serial BLOB NOT NULL, this_update INTEGER NOT NULL,"
-	"  next_update INTEGER NOT NULL, der BLOB NOT NULL,"
-	"  PRIMARY KEY (issuer_id, serial, hash_alg)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS responses_age ON responses(this_update);"
+	"  next_update INTEGER NOT NULL, der BLOB NOT NULL);"
+	"CREATE UNIQUE INDEX IF NOT EXISTS responses_key"
+	"  ON responses(issuer_id, serial, hash_alg);"
+	"CREATE INDEX IF NOT EXISTS responses_age"
+	"  ON responses(hash_alg, this_update);"
 	"CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);";
+
+static const char *store_drop =
+	"DROP TABLE IF EXISTS responses; DROP TABLE IF EXISTS meta;";
+
+static int64_t	store_int(struct cache *, const char *, int64_t);
 
 static uint64_t
 key_hash(const struct cache_key *k)
@@ -136,6 +154,16 @@ cache_open(const char *path, size_t max_memory, char *err, size_t errlen)
 		goto fail;
 	}
 	sqlite3_busy_timeout(c->h, 2000);
+	if (store_int(c, "PRAGMA user_version", 0) != STORE_VERSION &&
+	    (sqlite3_exec(c->h, store_drop, NULL, NULL, &msg) != SQLITE_OK ||
+	    sqlite3_exec(c->h, "PRAGMA user_version = " STR(STORE_VERSION),
+	    NULL, NULL, &msg) != SQLITE_OK)) {
+		snprintf(err, errlen, "%s: %s", path, msg);
+		sqlite3_free(msg);
+		goto fail;
+	}
+	sqlite3_exec(c->h, "PRAGMA cache_size = -" STR(STORE_CACHE_KB), NULL,
+	    NULL, NULL);
 	if (sqlite3_exec(c->h, store_schema, NULL, NULL, &msg) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path, msg);
 		sqlite3_free(msg);
@@ -367,7 +395,9 @@ int
 cache_put(struct cache *c, const struct cache_key *k, const unsigned char *der,
     size_t len, time_t this_update, time_t next_update, int hot)
 {
-	if ((hot || *mem_slot(c, k) != NULL) &&
+	/* pre-signed answers go to memory too while it has room */
+	if ((hot || *mem_slot(c, k) != NULL ||
+	    c->bytes + len + ENTRY_OVERHEAD <= c->max_bytes) &&
 	    mem_put(c, k, der, len, this_update, next_update) != 0)
 		return -1;
 	return pend_add(c, k, der, len, this_update, next_update);

@@ -49,8 +49,9 @@ int		 cache_get(struct cache *c, const struct cache_key *k,
 		    time_t now, struct cache_entry *out);
 /*
  * Insert or replace (copies der); written to the store in the next flush.
- * hot: also keep it in memory (an answered request); otherwise (pre-signing)
- * memory is only updated where it already holds the key.
+ * hot: also keep it in memory (an answered request), evicting the least
+ * recently used; otherwise (pre-signing) memory takes it only while it has
+ * room or where it already holds the key.
  */
 int		 cache_put(struct cache *c, const struct cache_key *k,
 		    const unsigned char *der, size_t len, time_t this_update,

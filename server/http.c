@@ -231,19 +231,16 @@ void
 http_reply(struct evhttp_request *req, int code, const char *type,
     const void *body, size_t len)
 {
-	struct evbuffer		*buf = NULL;
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
 
 	srv->metrics.http_status[(code / 100) % 6]++;
 	if (type != NULL)
 		evhttp_add_header(out, "Content-Type", type);
-	if (body != NULL && len > 0 && (buf = evbuffer_new()) != NULL)
-		evbuffer_add(buf, body, len);
+	if (body != NULL && len > 0)
+		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	access_log_line(req, code, len);
 	evhttp_send_reply(req, code, code == HTTP_OK ? "OK" :
-	    code == HTTP_NOTMODIFIED ? "Not Modified" : NULL, buf);
-	if (buf != NULL)
-		evbuffer_free(buf);
+	    code == HTTP_NOTMODIFIED ? "Not Modified" : NULL, NULL);
 }
 
 void
