@@ -75,6 +75,19 @@ col_str(sqlite3_stmt *st, int i)
 	return t != NULL ? (const char *)t : "";
 }
 
+/* The serial blob in column i as hex (an overlong blob is cut at SERIAL_MAX). */
+static void
+col_serial_hex(sqlite3_stmt *st, int i, char *hex)
+{
+	struct serial	 s;
+
+	s.len = (size_t)sqlite3_column_bytes(st, i);
+	if (s.len > SERIAL_MAX)
+		s.len = SERIAL_MAX;
+	memcpy(s.b, sqlite3_column_blob(st, i), s.len);
+	serial_to_hex(&s, hex);
+}
+
 static char *
 xstrdup0(const char *s)
 {
@@ -365,7 +378,6 @@ certs_change(struct reg *r, const char *where, int64_t key,
 	char		 sql[512], hex[SERIAL_HEX_MAX];
 	int64_t		*ids = NULL, seq;
 	size_t		 n = 0, cap = 0;
-	struct serial	 s;
 	int		 rc = REG_ERROR, step;
 
 	snprintf(sql, sizeof(sql), "SELECT id, serial FROM certificates "
@@ -381,11 +393,7 @@ certs_change(struct reg *r, const char *where, int64_t key,
 				abort();
 		}
 		ids[n++] = sqlite3_column_int64(sel, 0);
-		s.len = (size_t)sqlite3_column_bytes(sel, 1);
-		if (s.len > SERIAL_MAX)
-			s.len = SERIAL_MAX;
-		memcpy(s.b, sqlite3_column_blob(sel, 1), s.len);
-		serial_to_hex(&s, hex);
+		col_serial_hex(sel, 1, hex);
 		json_array_append_new(changed, json_string(hex));
 	}
 	if (step != SQLITE_DONE) {
@@ -991,17 +999,12 @@ static json_t *
 cert_row_json(struct reg *r, sqlite3_stmt *st)
 {
 	json_t		*o = json_object();
-	struct serial	 s;
 	char		 hex[SERIAL_HEX_MAX], date[11];
 	const char	*status = col_str(st, 4);
 	time_t		 na = (time_t)sqlite3_column_int64(st, 7);
 	int		 expired = na < r->now;
 
-	s.len = (size_t)sqlite3_column_bytes(st, 2);
-	if (s.len > SERIAL_MAX)
-		s.len = SERIAL_MAX;
-	memcpy(s.b, sqlite3_column_blob(st, 2), s.len);
-	serial_to_hex(&s, hex);
+	col_serial_hex(st, 2, hex);
 	json_object_set_new(o, "serial", json_string(hex));
 	json_object_set_new(o, "issuer", json_string(col_str(st, 1)));
 	json_object_set_new(o, "kind", json_string(col_str(st, 3)));
