@@ -1340,6 +1340,28 @@ reg_issuer_get(struct reg *r, const char *name, struct issuer_row *out)
 
 /* --- read side ------------------------------------------------------------ */
 
+/*
+ * Step st to the end and collect row(r, st) for each row in a JSON array;
+ * st is finalized.  NULL (and the error said) if a step fails.
+ */
+static json_t *
+rows_json(struct reg *r, sqlite3_stmt *st,
+    json_t *(*row)(struct reg *, sqlite3_stmt *))
+{
+	json_t	*a = json_array();
+	int	 step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a, row(r, st));
+	if (step != SQLITE_DONE) {
+		dberr(r);
+		json_decref(a);
+		a = NULL;
+	}
+	sqlite3_finalize(st);
+	return a;
+}
+
 json_t *
 reg_cert_show(struct reg *r, const char *serial_hex, const char *issuer)
 {
@@ -1357,8 +1379,6 @@ reg_cert_list(struct reg *r, const char *uid, const char *card,
     const char *status)
 {
 	sqlite3_stmt	*st;
-	json_t		*a;
-	int		 step;
 
 	r->now = clock_now();
 	if (status != NULL && strcmp(status, "good") != 0 &&
@@ -1382,80 +1402,63 @@ reg_cert_list(struct reg *r, const char *uid, const char *card,
 	if (status != NULL)
 		sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (int64_t)r->now);
-	a = json_array();
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(a, cert_row_json(r, st));
-	if (step != SQLITE_DONE) {
-		dberr(r);
-		json_decref(a);
-		a = NULL;
-	}
-	sqlite3_finalize(st);
-	return a;
+	return rows_json(r, st, cert_row_json);
+}
+
+static json_t *
+issuer_row_json(struct reg *r, sqlite3_stmt *st)
+{
+	json_t	*o = json_object();
+
+	(void)r;
+	json_object_set_new(o, "name", json_string(col_str(st, 0)));
+	json_object_set_new(o, "ca_key", json_boolean(sqlite3_column_int(st, 1)));
+	json_object_set_new(o, "signer_key", json_string(col_str(st, 2)));
+	json_object_set_new(o, "created_at", time_json(st, 3));
+	json_object_set_new(o, "certificates",
+	    json_integer(sqlite3_column_int64(st, 4)));
+	return o;
 }
 
 json_t *
 reg_issuer_list(struct reg *r)
 {
 	sqlite3_stmt	*st;
-	json_t		*a, *o;
-	int		 step;
 
 	if ((st = prep(r, "SELECT i.name, i.ca_key IS NOT NULL, i.signer_key, "
 	    "i.created_at, (SELECT count(*) FROM certificates c WHERE "
 	    "c.issuer_id = i.id) FROM issuers i ORDER BY i.id")) == NULL)
 		return NULL;
-	a = json_array();
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		o = json_object();
-		json_object_set_new(o, "name", json_string(col_str(st, 0)));
-		json_object_set_new(o, "ca_key", json_boolean(sqlite3_column_int(st, 1)));
-		json_object_set_new(o, "signer_key", json_string(col_str(st, 2)));
-		json_object_set_new(o, "created_at", time_json(st, 3));
-		json_object_set_new(o, "certificates",
-		    json_integer(sqlite3_column_int64(st, 4)));
-		json_array_append_new(a, o);
-	}
-	if (step != SQLITE_DONE) {
-		dberr(r);
-		json_decref(a);
-		a = NULL;
-	}
-	sqlite3_finalize(st);
-	return a;
+	return rows_json(r, st, issuer_row_json);
+}
+
+static json_t *
+audit_row_json(struct reg *r, sqlite3_stmt *st)
+{
+	json_t	*o = json_object(), *detail;
+
+	(void)r;
+	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "at", time_json(st, 1));
+	json_object_set_new(o, "operator", json_string(col_str(st, 2)));
+	json_object_set_new(o, "office", json_string(col_str(st, 3)));
+	json_object_set_new(o, "action", json_string(col_str(st, 4)));
+	json_object_set_new(o, "subject", json_string(col_str(st, 5)));
+	detail = json_loads(col_str(st, 6), 0, NULL);
+	json_object_set_new(o, "detail", detail != NULL ? detail :
+	    json_string(col_str(st, 6)));
+	return o;
 }
 
 json_t *
 reg_audit_show(struct reg *r, int limit)
 {
 	sqlite3_stmt	*st;
-	json_t		*a, *o, *detail;
-	int		 step;
 
 	if ((st = prep(r, "SELECT * FROM (SELECT id, at, operator, office, "
 	    "action, subject, detail FROM audit ORDER BY id DESC LIMIT ?) "
 	    "ORDER BY id")) == NULL)
 		return NULL;
 	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
-	a = json_array();
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-		json_object_set_new(o, "at", time_json(st, 1));
-		json_object_set_new(o, "operator", json_string(col_str(st, 2)));
-		json_object_set_new(o, "office", json_string(col_str(st, 3)));
-		json_object_set_new(o, "action", json_string(col_str(st, 4)));
-		json_object_set_new(o, "subject", json_string(col_str(st, 5)));
-		detail = json_loads(col_str(st, 6), 0, NULL);
-		json_object_set_new(o, "detail", detail != NULL ? detail :
-		    json_string(col_str(st, 6)));
-		json_array_append_new(a, o);
-	}
-	if (step != SQLITE_DONE) {
-		dberr(r);
-		json_decref(a);
-		a = NULL;
-	}
-	sqlite3_finalize(st);
-	return a;
+	return rows_json(r, st, audit_row_json);
 }
