@@ -312,6 +312,18 @@ card_find(struct reg *r, const char *number, struct card_row *c)
 	return rc;
 }
 
+/* card_find, refusing a card whose holder has left the register. */
+static int
+card_find_registered(struct reg *r, const char *number, struct card_row *c)
+{
+	int	 rc;
+
+	if ((rc = card_find(r, number, c)) == REG_OK && c->resident_removed)
+		rc = reg_say(r, REG_REFUSED, "the holder of card %s has been "
+		    "removed from the register", number);
+	return rc;
+}
+
 /* Why a card in state c->state cannot take part in `what`. */
 static int
 card_state_refusal(struct reg *r, const struct card_row *c, const char *what)
@@ -790,13 +802,8 @@ reg_card_replace(struct reg *r, const char *old_number,
 
 	if ((rc = reg_txn_begin(r)) != REG_OK)
 		goto out;
-	if ((rc = card_find(r, old_number, &c)) != REG_OK)
+	if ((rc = card_find_registered(r, old_number, &c)) != REG_OK)
 		goto done;
-	if (c.resident_removed) {
-		rc = reg_say(r, REG_REFUSED, "the holder of card %s has been removed "
-		    "from the register", old_number);
-		goto done;
-	}
 	if (strcmp(c.state, "active") != 0 && strcmp(c.state, "lost") != 0 &&
 	    strcmp(c.state, "found") != 0) {
 		rc = card_state_refusal(r, &c, "replacement");
@@ -926,13 +933,8 @@ counter_procedure(struct reg *r, const char *number, const char *document,
 
 	if ((rc = reg_txn_begin(r)) != REG_OK)
 		goto out;
-	if ((rc = card_find(r, number, &c)) != REG_OK)
+	if ((rc = card_find_registered(r, number, &c)) != REG_OK)
 		goto done;
-	if (c.resident_removed) {
-		rc = reg_say(r, REG_REFUSED, "the holder of card %s has been removed "
-		    "from the register", number);
-		goto done;
-	}
 	if (strcmp(c.state, "active") != 0 && strcmp(c.state, "found") != 0) {
 		rc = card_state_refusal(r, &c, what);
 		goto done;
