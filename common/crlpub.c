@@ -201,6 +201,49 @@ finish(struct crlgen *g, const struct crlpub_issuer *is, size_t *len,
 	return der;
 }
 
+/*
+ * Add to g every row of st (serial, revoked_at, reason, status, not_after,
+ * and for the delta hold_at) still listed at now.  A row back at 'good' is
+ * a hold released since the delta's base (the full CRL's query never selects
+ * one): removeFromCRL, dated hold_at.  `what` names the CRL in an error.
+ */
+static int
+rows_add(struct db *db, const struct config *conf,
+    const struct crlpub_issuer *is, sqlite3_stmt *st, struct crlgen *g,
+    time_t now, const char *what, char *err, size_t errlen)
+{
+	struct serial	 s;
+	const unsigned char *status;
+	int		 step, reason;
+	time_t		 when;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!listed(conf, (time_t)sqlite3_column_int64(st, 4), now))
+			continue;
+		status = sqlite3_column_text(st, 3);
+		when = (time_t)sqlite3_column_int64(st, 1);
+		if (status != NULL && strcmp((const char *)status, "good") == 0) {
+			/* a hold released since the base */
+			reason = REASON_REMOVE;
+			when = (time_t)sqlite3_column_int64(st, 5);
+		} else
+			reason = entry_reason(status,
+			    sqlite3_column_type(st, 2) == SQLITE_NULL,
+			    sqlite3_column_int(st, 2));
+		if (serial_of(st, 0, &s) != 0 ||
+		    crlgen_add(g, &s, when, reason) != 0) {
+			snprintf(err, errlen, "issuer %s: bad certificate row "
+			    "for the %s", is->name, what);
+			return -1;
+		}
+	}
+	if (step != SQLITE_DONE) {
+		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 write_full(struct db *db, const struct config *conf,
     const struct crlpub_issuer *is, int64_t number, time_t now,
@@ -208,10 +251,9 @@ write_full(struct db *db, const struct config *conf,
 {
 	sqlite3_stmt	*st = NULL;
 	struct crlgen	*g = NULL;
-	struct serial	 s;
 	unsigned char	*der = NULL;
 	size_t		 len;
-	int		 rc = -1, step;
+	int		 rc = -1;
 
 	if ((g = builder(conf, is, number, -1, now, err, errlen)) == NULL ||
 	    prep(db, &st, "SELECT serial, revoked_at, reason, status, not_after "
@@ -219,23 +261,8 @@ write_full(struct db *db, const struct config *conf,
 	    "ORDER BY serial", err, errlen) != 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, is->id);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!listed(conf, (time_t)sqlite3_column_int64(st, 4), now))
-			continue;
-		if (serial_of(st, 0, &s) != 0 ||
-		    crlgen_add(g, &s, (time_t)sqlite3_column_int64(st, 1),
-		    entry_reason(sqlite3_column_text(st, 3),
-		    sqlite3_column_type(st, 2) == SQLITE_NULL,
-		    sqlite3_column_int(st, 2))) != 0) {
-			snprintf(err, errlen, "issuer %s: bad certificate row "
-			    "for the CRL", is->name);
-			goto done;
-		}
-	}
-	if (step != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+	if (rows_add(db, conf, is, st, g, now, "CRL", err, errlen) != 0)
 		goto done;
-	}
 	sqlite3_finalize(st);
 	st = NULL;
 	out->full_entries = crlgen_count(g);
@@ -262,12 +289,9 @@ write_delta(struct db *db, const struct config *conf,
 {
 	sqlite3_stmt	*st = NULL;
 	struct crlgen	*g = NULL;
-	struct serial	 s;
 	unsigned char	*der = NULL;
-	const unsigned char *status;
 	size_t		 len;
-	int		 rc = -1, step, reason;
-	time_t		 when;
+	int		 rc = -1;
 
 	/* "+issuer_id": walk certs_by_change (the few changed rows), not
 	 * every certificate of the issuer in serial order */
@@ -279,30 +303,8 @@ write_delta(struct db *db, const struct config *conf,
 		goto done;
 	sqlite3_bind_int64(st, 1, is->id);
 	sqlite3_bind_int64(st, 2, base_seq);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		if (!listed(conf, (time_t)sqlite3_column_int64(st, 4), now))
-			continue;
-		status = sqlite3_column_text(st, 3);
-		when = (time_t)sqlite3_column_int64(st, 1);
-		if (status != NULL && strcmp((const char *)status, "good") == 0) {
-			/* a hold released since the base */
-			reason = REASON_REMOVE;
-			when = (time_t)sqlite3_column_int64(st, 5);
-		} else
-			reason = entry_reason(status,
-			    sqlite3_column_type(st, 2) == SQLITE_NULL,
-			    sqlite3_column_int(st, 2));
-		if (serial_of(st, 0, &s) != 0 ||
-		    crlgen_add(g, &s, when, reason) != 0) {
-			snprintf(err, errlen, "issuer %s: bad certificate row "
-			    "for the delta CRL", is->name);
-			goto done;
-		}
-	}
-	if (step != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+	if (rows_add(db, conf, is, st, g, now, "delta CRL", err, errlen) != 0)
 		goto done;
-	}
 	sqlite3_finalize(st);
 	st = NULL;
 	out->delta_entries = crlgen_count(g);

@@ -138,6 +138,92 @@ pem_no_passphrase(char *buf, int size, int rwflag, void *u)
 	return -1;
 }
 
+/* What pem_der_parse() reads. */
+enum pki_obj {
+	OBJ_CERT,	/* X509 */
+	OBJ_CSR,	/* X509_REQ */
+	OBJ_PUBKEY,	/* EVP_PKEY from a SubjectPublicKeyInfo */
+	OBJ_PRIVKEY,	/* EVP_PKEY; an encrypted PEM key is refused */
+};
+#define FORM_PEM	0x01	/* the first PEM block of the kind */
+#define FORM_DER	0x02	/* exactly buf[0..len): trailing bytes refused */
+
+static void
+obj_free(enum pki_obj kind, void *obj)
+{
+	switch (kind) {
+	case OBJ_CERT:
+		X509_free(obj);
+		break;
+	case OBJ_CSR:
+		X509_REQ_free(obj);
+		break;
+	case OBJ_PUBKEY:
+	case OBJ_PRIVKEY:
+		EVP_PKEY_free(obj);
+		break;
+	}
+}
+
+/*
+ * One object of the given kind from buf[0..len), in the forms allowed: PEM
+ * first, then DER.  NULL if neither parses; OpenSSL's error queue is left
+ * empty either way.
+ */
+static void *
+pem_der_parse(enum pki_obj kind, int forms, const unsigned char *buf,
+    size_t len)
+{
+	const unsigned char	*p = buf;
+	BIO			*bio;
+	void			*obj = NULL;
+
+	if (buf == NULL || len == 0 || len > LONG_MAX)
+		return NULL;
+	/* A read-only memory BIO points at buf; nothing is copied. */
+	if ((forms & FORM_PEM) && len <= INT_MAX &&
+	    (bio = BIO_new_mem_buf(buf, (int)len)) != NULL) {
+		switch (kind) {
+		case OBJ_CERT:
+			obj = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+			break;
+		case OBJ_CSR:
+			obj = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
+			break;
+		case OBJ_PUBKEY:
+			obj = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+			break;
+		case OBJ_PRIVKEY:
+			obj = PEM_read_bio_PrivateKey(bio, NULL,
+			    pem_no_passphrase, NULL);
+			break;
+		}
+		BIO_free(bio);
+	}
+	if (obj == NULL && (forms & FORM_DER)) {
+		switch (kind) {
+		case OBJ_CERT:
+			obj = d2i_X509(NULL, &p, (long)len);
+			break;
+		case OBJ_CSR:
+			obj = d2i_X509_REQ(NULL, &p, (long)len);
+			break;
+		case OBJ_PUBKEY:
+			obj = d2i_PUBKEY(NULL, &p, (long)len);
+			break;
+		case OBJ_PRIVKEY:
+			obj = d2i_AutoPrivateKey(NULL, &p, (long)len);
+			break;
+		}
+		if (obj != NULL && p != buf + len) {
+			obj_free(kind, obj);
+			obj = NULL;
+		}
+	}
+	ERR_clear_error();
+	return obj;
+}
+
 int
 pki_keyalg_parse(const char *s, enum pki_keyalg *out)
 {
@@ -210,32 +296,13 @@ pki_key_write(const char *path, EVP_PKEY *key)
 EVP_PKEY *
 pki_key_load(const char *path, char *err, size_t errlen)
 {
-	unsigned char		*buf = NULL;
-	const unsigned char	*p;
-	size_t			 len = 0;
-	BIO			*bio = NULL;
-	EVP_PKEY		*key = NULL;
+	unsigned char	*buf = NULL;
+	size_t		 len = 0;
+	EVP_PKEY	*key;
 
 	if (file_read(path, 1, &buf, &len, err, errlen) == -1)
 		return NULL;
-	if (len > INT_MAX) {
-		errf(err, errlen, "%s: too large", path);
-		goto done;
-	}
-	/* A read-only memory BIO points at buf; nothing is copied. */
-	if ((bio = BIO_new_mem_buf(buf, (int)len)) == NULL) {
-		errf(err, errlen, "%s: %s", path, log_ssl_drain());
-		goto done;
-	}
-	key = PEM_read_bio_PrivateKey(bio, NULL, pem_no_passphrase, NULL);
-	if (key == NULL) {
-		p = buf;
-		key = d2i_AutoPrivateKey(NULL, &p, (long)len);
-		if (key != NULL && p != buf + len) {
-			EVP_PKEY_free(key);
-			key = NULL;
-		}
-	}
+	key = pem_der_parse(OBJ_PRIVKEY, FORM_PEM | FORM_DER, buf, len);
 	if (key == NULL) {
 		if (memmem(buf, len, "ENCRYPTED", 9) != NULL)
 			errf(err, errlen, "%s: encrypted keys are not supported",
@@ -243,23 +310,9 @@ pki_key_load(const char *path, char *err, size_t errlen)
 		else
 			errf(err, errlen, "%s: not a private key", path);
 	}
-	ERR_clear_error();
- done:
-	BIO_free(bio);
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return key;
-}
-
-/* Parse a PEM certificate, or failing that exactly len bytes of DER. */
-static X509 *
-cert_parse(const unsigned char *buf, size_t len)
-{
-	X509	*x;
-
-	if ((x = pki_cert_from_pem((const char *)buf, len)) == NULL)
-		x = pki_cert_from_der(buf, len);
-	return x;
 }
 
 X509 *
@@ -271,7 +324,7 @@ pki_cert_load(const char *path, char *err, size_t errlen)
 
 	if (file_read(path, 0, &buf, &len, err, errlen) == -1)
 		return NULL;
-	if ((x = cert_parse(buf, len)) == NULL)
+	if ((x = pem_der_parse(OBJ_CERT, FORM_PEM | FORM_DER, buf, len)) == NULL)
 		errf(err, errlen, "%s: not a certificate", path);
 	free(buf);
 	return x;
@@ -280,35 +333,14 @@ pki_cert_load(const char *path, char *err, size_t errlen)
 X509 *
 pki_cert_from_pem(const char *pem, size_t len)
 {
-	BIO	*bio;
-	X509	*x = NULL;
-
-	if (pem == NULL || len == 0 || len > INT_MAX)
-		return NULL;
-	if ((bio = BIO_new_mem_buf(pem, (int)len)) != NULL)
-		x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
-	BIO_free(bio);
-	if (x == NULL)
-		ERR_clear_error();
-	return x;
+	return pem_der_parse(OBJ_CERT, FORM_PEM, (const unsigned char *)pem,
+	    len);
 }
 
 X509 *
 pki_cert_from_der(const unsigned char *der, size_t len)
 {
-	const unsigned char	*p = der;
-	X509			*x;
-
-	if (der == NULL || len == 0 || len > LONG_MAX)
-		return NULL;
-	x = d2i_X509(NULL, &p, (long)len);
-	if (x != NULL && p != der + len) {
-		X509_free(x);
-		x = NULL;
-	}
-	if (x == NULL)
-		ERR_clear_error();
-	return x;
+	return pem_der_parse(OBJ_CERT, FORM_DER, der, len);
 }
 
 char *
@@ -1045,26 +1077,15 @@ pki_cert_issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *subject_key,
 EVP_PKEY *
 pki_csr_pubkey(const char *path, char *err, size_t errlen)
 {
-	unsigned char		*buf = NULL;
-	const unsigned char	*p;
-	size_t			 len;
-	BIO			*bio = NULL;
-	X509_REQ		*req = NULL;
-	EVP_PKEY		*key = NULL;
+	unsigned char	*buf = NULL;
+	size_t		 len;
+	X509_REQ	*req;
+	EVP_PKEY	*key = NULL;
 
 	if (file_read(path, 0, &buf, &len, err, errlen) == -1)
 		return NULL;
-	if (len <= INT_MAX && (bio = BIO_new_mem_buf(buf, (int)len)) != NULL)
-		req = PEM_read_bio_X509_REQ(bio, NULL, NULL, NULL);
-	if (req == NULL) {
-		p = buf;
-		req = d2i_X509_REQ(NULL, &p, (long)len);
-		if (req != NULL && p != buf + len) {
-			X509_REQ_free(req);
-			req = NULL;
-		}
-	}
-	if (req == NULL) {
+	if ((req = pem_der_parse(OBJ_CSR, FORM_PEM | FORM_DER, buf, len)) ==
+	    NULL) {
 		errf(err, errlen, "%s: not a certificate request", path);
 		goto done;
 	}
@@ -1081,7 +1102,6 @@ pki_csr_pubkey(const char *path, char *err, size_t errlen)
  done:
 	ERR_clear_error();
 	X509_REQ_free(req);
-	BIO_free(bio);
 	free(buf);
 	return key;
 }
@@ -1089,28 +1109,15 @@ pki_csr_pubkey(const char *path, char *err, size_t errlen)
 EVP_PKEY *
 pki_pubkey_load(const char *path, char *err, size_t errlen)
 {
-	unsigned char		*buf = NULL;
-	const unsigned char	*p;
-	size_t			 len;
-	BIO			*bio = NULL;
-	EVP_PKEY		*key = NULL;
+	unsigned char	*buf = NULL;
+	size_t		 len;
+	EVP_PKEY	*key;
 
 	if (file_read(path, 0, &buf, &len, err, errlen) == -1)
 		return NULL;
-	if (len <= INT_MAX && (bio = BIO_new_mem_buf(buf, (int)len)) != NULL)
-		key = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
-	if (key == NULL) {
-		p = buf;
-		key = d2i_PUBKEY(NULL, &p, (long)len);
-		if (key != NULL && p != buf + len) {
-			EVP_PKEY_free(key);
-			key = NULL;
-		}
-	}
-	if (key == NULL)
+	if ((key = pem_der_parse(OBJ_PUBKEY, FORM_PEM | FORM_DER, buf,
+	    len)) == NULL)
 		errf(err, errlen, "%s: not a public key", path);
-	ERR_clear_error();
-	BIO_free(bio);
 	free(buf);
 	return key;
 }

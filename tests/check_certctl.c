@@ -16,6 +16,7 @@
 
 #include "audit.h"
 #include "certctl.h"
+#include "check_main.h"
 #include "clock.h"
 #include "issuance.h"
 #include "log.h"
@@ -694,11 +695,5 @@ certctl_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(certctl_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(certctl_suite(), CK_FORK_GETENV);
 }

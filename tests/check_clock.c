@@ -6,6 +6,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "clock.h"
 
 static time_t
@@ -115,8 +116,6 @@ main(void)
 {
 	Suite	*s = suite_create("clock");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_test(tc, parse_and_format);
 	tcase_add_test(tc, japan_date);
@@ -125,9 +124,5 @@ main(void)
 	tcase_add_test(tc, fixed_clock);
 	tcase_add_test(tc, env_clock);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_FORK_GETENV);
 }

@@ -8,6 +8,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "config.h"
 
 static char	 dir[64];
@@ -158,8 +159,6 @@ main(void)
 {
 	Suite	*s = suite_create("config");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, defaults);
@@ -168,9 +167,5 @@ main(void)
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, durations_and_sizes);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_FORK_GETENV);
 }

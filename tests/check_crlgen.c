@@ -14,6 +14,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "check_main.h"
 #include "crlgen.h"
 #include "log.h"
 #include "serial.h"
@@ -625,13 +626,6 @@ crlgen_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(crlgen_suite());
-	int	 failed;
-
 	log_init("check_crlgen", LOG_LVL_WARN);
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(crlgen_suite(), CK_FORK);
 }

@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "certctl.h"
+#include "check_main.h"
 #include "clock.h"
 #include "crlpub.h"
 #include "issuance.h"
@@ -419,11 +420,5 @@ crlpub_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(crlpub_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(crlpub_suite(), CK_FORK_GETENV);
 }

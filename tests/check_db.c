@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include "audit.h"
+#include "check_main.h"
 #include "db.h"
 
 static char		 dir[64], path[128];
@@ -266,8 +267,6 @@ main(void)
 {
 	Suite	*s = suite_create("db");
 	TCase	*tc = tcase_create("core");
-	SRunner	*sr;
-	int	 failed;
 
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, migrate_twice);
@@ -280,9 +279,5 @@ main(void)
 	tcase_add_loop_test(tc, audit_tampered, 0, sizeof(tamper) / sizeof(tamper[0]));
 	tcase_add_test(tc, audit_rolled_back_with_write);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(s, CK_FORK_GETENV);
 }

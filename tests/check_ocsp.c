@@ -16,6 +16,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "check_main.h"
 #include "ocsp.h"
 
 #define MAX_IDS		100
@@ -1372,12 +1373,5 @@ ocsp_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ocsp_suite());
-	int	 failed;
-
-	srunner_set_fork_status(sr, CK_FORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(ocsp_suite(), CK_FORK);
 }

@@ -7,6 +7,7 @@
 
 #include <check.h>
 
+#include "check_main.h"
 #include "ocsp_http.h"
 
 /* 2026-11-25T12:00:00Z and a day later */
@@ -259,11 +260,5 @@ ocsp_http_suite(void)
 int
 main(void)
 {
-	SRunner	*sr = srunner_create(ocsp_http_suite());
-	int	 failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(ocsp_http_suite(), CK_FORK_GETENV);
 }

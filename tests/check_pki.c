@@ -20,6 +20,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "check_main.h"
 #include "log.h"
 #include "pki.h"
 #include "serial.h"
@@ -994,14 +995,7 @@ pki_suite(void)
 int
 main(void)
 {
-	SRunner	*sr;
-	int	 failed;
-
 	/* Refusal tests log on purpose; keep the output to the results. */
 	log_init("check_pki", LOG_LVL_ERR);
-	sr = srunner_create(pki_suite());
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return check_run(pki_suite(), CK_FORK_GETENV);
 }

@@ -72,6 +72,19 @@ write_text(const char *path, const char *text, mode_t mode)
 	return rc;
 }
 
+/* Write pem to certs/<file>.pem in the demo directory. */
+static int
+cert_write(struct demo *d, const char *file, const char *pem)
+{
+	char	 path[PATH_MAX + 128];
+
+	snprintf(path, sizeof(path), "%s/certs/%s.pem", d->dir, file);
+	if (write_text(path, pem, 0644) != 0)
+		return demo_fail(d, REG_ERROR, "demo: %s: %s", path,
+		    strerror(errno));
+	return 0;
+}
+
 static int
 resident(struct demo *d, const char *uid, const char *name,
     const char *address, const char *birth, int sex, const char *card,
@@ -93,7 +106,6 @@ issue(struct demo *d, const char *card, const char *kind, time_t issued,
 {
 	struct issue_req	 q;
 	struct issue_result	 res;
-	char			 path[PATH_MAX + 64];
 	int			 rc;
 
 	memset(&q, 0, sizeof(q));
@@ -103,9 +115,7 @@ issue(struct demo *d, const char *card, const char *kind, time_t issued,
 	q.issued = issued;
 	if ((rc = step(d, file, iss_issue(&d->r, &q, &res))) != 0)
 		return rc;
-	snprintf(path, sizeof(path), "%s/certs/%s.pem", d->dir, file);
-	if (write_text(path, res.pem, 0644) != 0)
-		rc = demo_fail(d, REG_ERROR, "demo: %s: %s", path, strerror(errno));
+	rc = cert_write(d, file, res.pem);
 	memcpy(serial, res.serial, SERIAL_HEX_MAX);
 	iss_result_free(&res);
 	return rc;
@@ -346,11 +356,7 @@ extras(struct demo *d, int n)
 		    &res))) != 0)
 			break;
 		snprintf(file, sizeof(file), "extra/%s", uid);
-		snprintf(path, sizeof(path), "%s/certs/%s.pem", d->dir, file);
-		if (write_text(path, res.pem, 0644) != 0)
-			rc = demo_fail(d, REG_ERROR, "demo: %s: %s", path,
-			    strerror(errno));
-		else
+		if ((rc = cert_write(d, file, res.pem)) == 0)
 			index_line(d, file, res.serial, "good", "-");
 		iss_result_free(&res);
 	}

@@ -75,6 +75,19 @@ col_str(sqlite3_stmt *st, int i)
 	return t != NULL ? (const char *)t : "";
 }
 
+/* The serial blob in column i as hex (an overlong blob is cut at SERIAL_MAX). */
+static void
+col_serial_hex(sqlite3_stmt *st, int i, char *hex)
+{
+	struct serial	 s;
+
+	s.len = (size_t)sqlite3_column_bytes(st, i);
+	if (s.len > SERIAL_MAX)
+		s.len = SERIAL_MAX;
+	memcpy(s.b, sqlite3_column_blob(st, i), s.len);
+	serial_to_hex(&s, hex);
+}
+
 static char *
 xstrdup0(const char *s)
 {
@@ -299,6 +312,18 @@ card_find(struct reg *r, const char *number, struct card_row *c)
 	return rc;
 }
 
+/* card_find, refusing a card whose holder has left the register. */
+static int
+card_find_registered(struct reg *r, const char *number, struct card_row *c)
+{
+	int	 rc;
+
+	if ((rc = card_find(r, number, c)) == REG_OK && c->resident_removed)
+		rc = reg_say(r, REG_REFUSED, "the holder of card %s has been "
+		    "removed from the register", number);
+	return rc;
+}
+
 /* Why a card in state c->state cannot take part in `what`. */
 static int
 card_state_refusal(struct reg *r, const struct card_row *c, const char *what)
@@ -365,7 +390,6 @@ certs_change(struct reg *r, const char *where, int64_t key,
 	char		 sql[512], hex[SERIAL_HEX_MAX];
 	int64_t		*ids = NULL, seq;
 	size_t		 n = 0, cap = 0;
-	struct serial	 s;
 	int		 rc = REG_ERROR, step;
 
 	snprintf(sql, sizeof(sql), "SELECT id, serial FROM certificates "
@@ -381,11 +405,7 @@ certs_change(struct reg *r, const char *where, int64_t key,
 				abort();
 		}
 		ids[n++] = sqlite3_column_int64(sel, 0);
-		s.len = (size_t)sqlite3_column_bytes(sel, 1);
-		if (s.len > SERIAL_MAX)
-			s.len = SERIAL_MAX;
-		memcpy(s.b, sqlite3_column_blob(sel, 1), s.len);
-		serial_to_hex(&s, hex);
+		col_serial_hex(sel, 1, hex);
 		json_array_append_new(changed, json_string(hex));
 	}
 	if (step != SQLITE_DONE) {
@@ -782,13 +802,8 @@ reg_card_replace(struct reg *r, const char *old_number,
 
 	if ((rc = reg_txn_begin(r)) != REG_OK)
 		goto out;
-	if ((rc = card_find(r, old_number, &c)) != REG_OK)
+	if ((rc = card_find_registered(r, old_number, &c)) != REG_OK)
 		goto done;
-	if (c.resident_removed) {
-		rc = reg_say(r, REG_REFUSED, "the holder of card %s has been removed "
-		    "from the register", old_number);
-		goto done;
-	}
 	if (strcmp(c.state, "active") != 0 && strcmp(c.state, "lost") != 0 &&
 	    strcmp(c.state, "found") != 0) {
 		rc = card_state_refusal(r, &c, "replacement");
@@ -918,13 +933,8 @@ counter_procedure(struct reg *r, const char *number, const char *document,
 
 	if ((rc = reg_txn_begin(r)) != REG_OK)
 		goto out;
-	if ((rc = card_find(r, number, &c)) != REG_OK)
+	if ((rc = card_find_registered(r, number, &c)) != REG_OK)
 		goto done;
-	if (c.resident_removed) {
-		rc = reg_say(r, REG_REFUSED, "the holder of card %s has been removed "
-		    "from the register", number);
-		goto done;
-	}
 	if (strcmp(c.state, "active") != 0 && strcmp(c.state, "found") != 0) {
 		rc = card_state_refusal(r, &c, what);
 		goto done;
@@ -991,17 +1001,12 @@ static json_t *
 cert_row_json(struct reg *r, sqlite3_stmt *st)
 {
 	json_t		*o = json_object();
-	struct serial	 s;
 	char		 hex[SERIAL_HEX_MAX], date[11];
 	const char	*status = col_str(st, 4);
 	time_t		 na = (time_t)sqlite3_column_int64(st, 7);
 	int		 expired = na < r->now;
 
-	s.len = (size_t)sqlite3_column_bytes(st, 2);
-	if (s.len > SERIAL_MAX)
-		s.len = SERIAL_MAX;
-	memcpy(s.b, sqlite3_column_blob(st, 2), s.len);
-	serial_to_hex(&s, hex);
+	col_serial_hex(st, 2, hex);
 	json_object_set_new(o, "serial", json_string(hex));
 	json_object_set_new(o, "issuer", json_string(col_str(st, 1)));
 	json_object_set_new(o, "kind", json_string(col_str(st, 3)));
@@ -1337,6 +1342,28 @@ reg_issuer_get(struct reg *r, const char *name, struct issuer_row *out)
 
 /* --- read side ------------------------------------------------------------ */
 
+/*
+ * Step st to the end and collect row(r, st) for each row in a JSON array;
+ * st is finalized.  NULL (and the error said) if a step fails.
+ */
+static json_t *
+rows_json(struct reg *r, sqlite3_stmt *st,
+    json_t *(*row)(struct reg *, sqlite3_stmt *))
+{
+	json_t	*a = json_array();
+	int	 step;
+
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		json_array_append_new(a, row(r, st));
+	if (step != SQLITE_DONE) {
+		dberr(r);
+		json_decref(a);
+		a = NULL;
+	}
+	sqlite3_finalize(st);
+	return a;
+}
+
 json_t *
 reg_cert_show(struct reg *r, const char *serial_hex, const char *issuer)
 {
@@ -1354,8 +1381,6 @@ reg_cert_list(struct reg *r, const char *uid, const char *card,
     const char *status)
 {
 	sqlite3_stmt	*st;
-	json_t		*a;
-	int		 step;
 
 	r->now = clock_now();
 	if (status != NULL && strcmp(status, "good") != 0 &&
@@ -1379,80 +1404,63 @@ reg_cert_list(struct reg *r, const char *uid, const char *card,
 	if (status != NULL)
 		sqlite3_bind_text(st, 3, status, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 4, (int64_t)r->now);
-	a = json_array();
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		json_array_append_new(a, cert_row_json(r, st));
-	if (step != SQLITE_DONE) {
-		dberr(r);
-		json_decref(a);
-		a = NULL;
-	}
-	sqlite3_finalize(st);
-	return a;
+	return rows_json(r, st, cert_row_json);
+}
+
+static json_t *
+issuer_row_json(struct reg *r, sqlite3_stmt *st)
+{
+	json_t	*o = json_object();
+
+	(void)r;
+	json_object_set_new(o, "name", json_string(col_str(st, 0)));
+	json_object_set_new(o, "ca_key", json_boolean(sqlite3_column_int(st, 1)));
+	json_object_set_new(o, "signer_key", json_string(col_str(st, 2)));
+	json_object_set_new(o, "created_at", time_json(st, 3));
+	json_object_set_new(o, "certificates",
+	    json_integer(sqlite3_column_int64(st, 4)));
+	return o;
 }
 
 json_t *
 reg_issuer_list(struct reg *r)
 {
 	sqlite3_stmt	*st;
-	json_t		*a, *o;
-	int		 step;
 
 	if ((st = prep(r, "SELECT i.name, i.ca_key IS NOT NULL, i.signer_key, "
 	    "i.created_at, (SELECT count(*) FROM certificates c WHERE "
 	    "c.issuer_id = i.id) FROM issuers i ORDER BY i.id")) == NULL)
 		return NULL;
-	a = json_array();
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		o = json_object();
-		json_object_set_new(o, "name", json_string(col_str(st, 0)));
-		json_object_set_new(o, "ca_key", json_boolean(sqlite3_column_int(st, 1)));
-		json_object_set_new(o, "signer_key", json_string(col_str(st, 2)));
-		json_object_set_new(o, "created_at", time_json(st, 3));
-		json_object_set_new(o, "certificates",
-		    json_integer(sqlite3_column_int64(st, 4)));
-		json_array_append_new(a, o);
-	}
-	if (step != SQLITE_DONE) {
-		dberr(r);
-		json_decref(a);
-		a = NULL;
-	}
-	sqlite3_finalize(st);
-	return a;
+	return rows_json(r, st, issuer_row_json);
+}
+
+static json_t *
+audit_row_json(struct reg *r, sqlite3_stmt *st)
+{
+	json_t	*o = json_object(), *detail;
+
+	(void)r;
+	json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
+	json_object_set_new(o, "at", time_json(st, 1));
+	json_object_set_new(o, "operator", json_string(col_str(st, 2)));
+	json_object_set_new(o, "office", json_string(col_str(st, 3)));
+	json_object_set_new(o, "action", json_string(col_str(st, 4)));
+	json_object_set_new(o, "subject", json_string(col_str(st, 5)));
+	detail = json_loads(col_str(st, 6), 0, NULL);
+	json_object_set_new(o, "detail", detail != NULL ? detail :
+	    json_string(col_str(st, 6)));
+	return o;
 }
 
 json_t *
 reg_audit_show(struct reg *r, int limit)
 {
 	sqlite3_stmt	*st;
-	json_t		*a, *o, *detail;
-	int		 step;
 
 	if ((st = prep(r, "SELECT * FROM (SELECT id, at, operator, office, "
 	    "action, subject, detail FROM audit ORDER BY id DESC LIMIT ?) "
 	    "ORDER BY id")) == NULL)
 		return NULL;
 	sqlite3_bind_int(st, 1, limit > 0 ? limit : -1);
-	a = json_array();
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		o = json_object();
-		json_object_set_new(o, "id", json_integer(sqlite3_column_int64(st, 0)));
-		json_object_set_new(o, "at", time_json(st, 1));
-		json_object_set_new(o, "operator", json_string(col_str(st, 2)));
-		json_object_set_new(o, "office", json_string(col_str(st, 3)));
-		json_object_set_new(o, "action", json_string(col_str(st, 4)));
-		json_object_set_new(o, "subject", json_string(col_str(st, 5)));
-		detail = json_loads(col_str(st, 6), 0, NULL);
-		json_object_set_new(o, "detail", detail != NULL ? detail :
-		    json_string(col_str(st, 6)));
-		json_array_append_new(a, o);
-	}
-	if (step != SQLITE_DONE) {
-		dberr(r);
-		json_decref(a);
-		a = NULL;
-	}
-	sqlite3_finalize(st);
-	return a;
+	return rows_json(r, st, audit_row_json);
 }

@@ -73,6 +73,26 @@ stop_server() {
 	SERVER_PID=""
 }
 
+# stop_server_clean [MAX_MS]: SIGTERM the server and require that it stops
+# cleanly: exit status 0 (under SANITIZE=1 also: no sanitizer report, no
+# leak) and, given MAX_MS, within that many milliseconds.
+stop_server_clean() {
+	t0=$(date +%s%N)
+	kill -TERM "$SERVER_PID"
+	rc=0
+	wait "$SERVER_PID" || rc=$?
+	ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+	SERVER_PID=""
+	if [ $rc -ne 0 ]; then
+		fail "server exited $rc on SIGTERM after $ms ms"
+		tail -n 30 "$WORK/server.log"
+	elif [ -n "${1:-}" ] && [ $ms -ge "$1" ]; then
+		fail "server took $ms ms to exit on SIGTERM (limit $1 ms)"
+	else
+		ok "server exited 0 on SIGTERM in $ms ms"
+	fi
+}
+
 finish() {
 	if [ "$FAILS" -ne 0 ]; then
 		echo "$FAILS check(s) failed"

@@ -194,13 +194,6 @@ get "$NB" "/$(base64 -w0 "$WORK/req2.der" | sed 's/+/%2B/g; s/\//%2F/g; s/=/%3D/
 
 stop_nginx
 
-# The server stops cleanly: exit 0 on SIGTERM (under SANITIZE=1 also: no
-# sanitizer report, no leak).
-kill -TERM "$SERVER_PID"
-rc=0
-wait "$SERVER_PID" || rc=$?
-SERVER_PID=""
-[ $rc -eq 0 ] && ok "server exited 0 on SIGTERM" ||
-    { fail "server exited $rc on SIGTERM"; tail -n 30 "$WORK/server.log"; }
+stop_server_clean
 
 finish

@@ -184,14 +184,7 @@ mal=$(sed -n 's/^certstatus_ocsp_responses_total{status="malformedRequest"} //p'
 [ "${mal:-0}" -ge 3 ] && ok "malformedRequest answers counted: $mal" || fail "malformedRequest count $mal"
 
 # --- SIGTERM ----------------------------------------------------------------
-t0=$(date +%s%N)
-kill -TERM "$SERVER_PID"
-rc=0
-wait "$SERVER_PID" || rc=$?
-ms=$(( ($(date +%s%N) - t0) / 1000000 ))
-SERVER_PID=""
-[ $rc -eq 0 ] && [ $ms -lt 3000 ] && ok "SIGTERM: exit 0 in ${ms} ms" ||
-    fail "SIGTERM: exit $rc after ${ms} ms"
+stop_server_clean 3000
 sleep 0.2
 if pgrep -f "certstatusd -c $CONF" >/dev/null; then
 	fail "signer workers left running after SIGTERM"

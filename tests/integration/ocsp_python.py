@@ -8,16 +8,10 @@ byKey, thisUpdate/nextUpdate spacing (ocsp-validity), nonce echo, and the
 nonce length limits (1..128 octets, else malformedRequest)."""
 
 import datetime
-import hashlib
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 import urllib.request
 
 from cryptography import x509
@@ -26,72 +20,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-TOP = os.environ.get("TOP") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.environ.get("BIN") or os.path.join(TOP, "bin")
-CERTCTL = os.path.join(BIN, "certctl")
-CERTSTATUSD = os.path.join(BIN, "certstatusd")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_cert import CERTCTL, Server, fail, load_pem, make_demo, ok, run  # noqa: E402
+
 VALIDITY = 3 * 3600  # ocsp-validity set below
-
-fails = 0
-
-
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg, flush=True)
-
-
-def ok(msg):
-    print("ok:", msg, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Server:
-    """certstatusd on a free 127.0.0.1 port, ready when /healthz answers."""
-
-    def __init__(self, conf, work):
-        self.port = free_port()
-        self.log = open(os.path.join(work, "server.log"), "w")
-        self.proc = subprocess.Popen(
-            [CERTSTATUSD, "-c", conf, "-p", str(self.port)],
-            stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                fail("server died: " + open(self.log.name).read())
-                raise SystemExit(1)
-            try:
-                with urllib.request.urlopen(self.url("/healthz"), timeout=2):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        self.stop()
-        fail("server not ready in 30 s")
-        raise SystemExit(1)
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.port, path)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                rc = self.proc.wait(timeout=15)
-                if rc != 0:
-                    fail("server exited %d on SIGTERM" % rc)
-            except subprocess.TimeoutExpired:
-                fail("server did not stop on SIGTERM")
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
 
 
 def post(srv, der):
@@ -100,11 +32,6 @@ def post(srv, der):
         headers={"Content-Type": "application/ocsp-request"})
     with urllib.request.urlopen(req, timeout=20) as r:
         return r.status, r.headers, r.read()
-
-
-def load_pem(path):
-    with open(path, "rb") as f:
-        return x509.load_pem_x509_certificate(f.read())
 
 
 def verify_sig(pub, sig, data, hash_alg):
@@ -202,91 +129,75 @@ REASONS = {
 }
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="certstatus-test.")
-    srv = None
-    try:
-        d = os.path.join(work, "demo")
-        subprocess.run([CERTCTL, "demo", d], check=True, timeout=120,
-                       stdout=subprocess.DEVNULL)
-        conf = os.path.join(d, "certstatus.conf")
-        with open(conf, "a") as f:
-            f.write("ocsp-validity 3h\nocsp-refresh 1h\n")
-        srv = Server(conf, work)
-        issuer = load_pem(os.path.join(d, "issuer.pem"))
-        lines = [l.rstrip("\n").split("\t")
-                 for l in open(os.path.join(d, "certs", "index.tsv"))]
-        seen = set()
-        for file, serial, want, reason in lines:
-            cert = load_pem(os.path.join(d, "certs", file))
-            revoked_at = (registry_times(conf, serial)
-                          if want == "revoked" else None)
-            rname = REASONS.get(reason, reason) if reason != "-" else "-"
-            for alg in (hashes.SHA1(), hashes.SHA256(), hashes.SHA384(),
-                        hashes.SHA512()):
-                for nonce in (None, os.urandom(32)):
-                    label = "%s %s %s" % (file, alg.name,
-                                          "nonce" if nonce else "no nonce")
-                    b = ocsp.OCSPRequestBuilder().add_certificate(
-                        cert, issuer, alg)
-                    if nonce is not None:
-                        b = b.add_extension(x509.OCSPNonce(nonce),
-                                            critical=False)
-                    der = b.build().public_bytes(serialization.Encoding.DER)
-                    code, hdrs, body = post(srv, der)
-                    if code != 200 or hdrs.get("Content-Type") != \
-                            "application/ocsp-response":
-                        fail("%s: HTTP %d %s" % (label, code,
-                             hdrs.get("Content-Type")))
-                        continue
-                    if check_response(label, body, issuer,
-                                      cert.serial_number, want, rname, nonce,
-                                      revoked_at, alg):
-                        seen.add(want)
-            ok("%s: %s %s (4 digests x nonce/no nonce)" % (file, want, reason))
-        if seen != {"good", "revoked", "unknown"}:
-            fail("statuses seen: %s" % sorted(seen))
+def main(work):
+    d = make_demo(work)
+    conf = os.path.join(d, "certstatus.conf")
+    with open(conf, "a") as f:
+        f.write("ocsp-validity 3h\nocsp-refresh 1h\n")
+    srv = Server(conf, work)
+    issuer = load_pem(os.path.join(d, "issuer.pem"))
+    lines = [l.rstrip("\n").split("\t")
+             for l in open(os.path.join(d, "certs", "index.tsv"))]
+    seen = set()
+    for file, serial, want, reason in lines:
+        cert = load_pem(os.path.join(d, "certs", file))
+        revoked_at = (registry_times(conf, serial)
+                      if want == "revoked" else None)
+        rname = REASONS.get(reason, reason) if reason != "-" else "-"
+        for alg in (hashes.SHA1(), hashes.SHA256(), hashes.SHA384(),
+                    hashes.SHA512()):
+            for nonce in (None, os.urandom(32)):
+                label = "%s %s %s" % (file, alg.name,
+                                      "nonce" if nonce else "no nonce")
+                b = ocsp.OCSPRequestBuilder().add_certificate(
+                    cert, issuer, alg)
+                if nonce is not None:
+                    b = b.add_extension(x509.OCSPNonce(nonce),
+                                        critical=False)
+                der = b.build().public_bytes(serialization.Encoding.DER)
+                code, hdrs, body = post(srv, der)
+                if code != 200 or hdrs.get("Content-Type") != \
+                        "application/ocsp-response":
+                    fail("%s: HTTP %d %s" % (label, code,
+                         hdrs.get("Content-Type")))
+                    continue
+                if check_response(label, body, issuer,
+                                  cert.serial_number, want, rname, nonce,
+                                  revoked_at, alg):
+                    seen.add(want)
+        ok("%s: %s %s (4 digests x nonce/no nonce)" % (file, want, reason))
+    if seen != {"good", "revoked", "unknown"}:
+        fail("statuses seen: %s" % sorted(seen))
 
-        # nonce length: 1 and 128 octets echoed; 0 and 129 malformedRequest
-        cert = load_pem(os.path.join(d, "certs", lines[0][0]))
-        for n, good in ((1, True), (128, True), (0, False), (129, False)):
-            nonce = os.urandom(n)
-            der = (ocsp.OCSPRequestBuilder()
-                   .add_certificate(cert, issuer, hashes.SHA1())
-                   .add_extension(x509.OCSPNonce(nonce), critical=False)
-                   .build().public_bytes(serialization.Encoding.DER))
-            code, hdrs, body = post(srv, der)
-            r = ocsp.load_der_ocsp_response(body)
-            if good:
-                if check_response("nonce of %d octets" % n, body, issuer,
-                                  cert.serial_number, lines[0][2], "-",
-                                  nonce, None, hashes.SHA1()):
-                    ok("nonce of %d octets echoed" % n)
-            elif r.response_status == \
-                    ocsp.OCSPResponseStatus.MALFORMED_REQUEST:
-                ok("nonce of %d octets: malformedRequest" % n)
-            else:
-                fail("nonce of %d octets: %s" % (n, r.response_status))
-        # POST answers carry no cache headers that allow caching
+    # nonce length: 1 and 128 octets echoed; 0 and 129 malformedRequest
+    cert = load_pem(os.path.join(d, "certs", lines[0][0]))
+    for n, good in ((1, True), (128, True), (0, False), (129, False)):
+        nonce = os.urandom(n)
+        der = (ocsp.OCSPRequestBuilder()
+               .add_certificate(cert, issuer, hashes.SHA1())
+               .add_extension(x509.OCSPNonce(nonce), critical=False)
+               .build().public_bytes(serialization.Encoding.DER))
         code, hdrs, body = post(srv, der)
-        cc = hdrs.get("Cache-Control", "")
-        if "no-store" in cc and hdrs.get("Expires") is None:
-            ok("POST answer: Cache-Control %s" % cc)
+        r = ocsp.load_der_ocsp_response(body)
+        if good:
+            if check_response("nonce of %d octets" % n, body, issuer,
+                              cert.serial_number, lines[0][2], "-",
+                              nonce, None, hashes.SHA1()):
+                ok("nonce of %d octets echoed" % n)
+        elif r.response_status == \
+                ocsp.OCSPResponseStatus.MALFORMED_REQUEST:
+            ok("nonce of %d octets: malformedRequest" % n)
         else:
-            fail("POST answer cacheable: Cache-Control %r Expires %r"
-                 % (cc, hdrs.get("Expires")))
-    finally:
-        if srv is not None:
-            srv.stop()
-        if fails == 0 and not os.environ.get("KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("scratch kept in", work)
-    if fails:
-        print("%d check(s) failed" % fails)
-        sys.exit(1)
-    print("all checks passed")
+            fail("nonce of %d octets: %s" % (n, r.response_status))
+    # POST answers carry no cache headers that allow caching
+    code, hdrs, body = post(srv, der)
+    cc = hdrs.get("Cache-Control", "")
+    if "no-store" in cc and hdrs.get("Expires") is None:
+        ok("POST answer: Cache-Control %s" % cc)
+    else:
+        fail("POST answer cacheable: Cache-Control %r Expires %r"
+             % (cc, hdrs.get("Expires")))
 
 
 if __name__ == "__main__":
-    main()
+    run(main)

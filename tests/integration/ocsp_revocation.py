@@ -10,12 +10,8 @@ times."""
 import base64
 import json
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 
@@ -23,33 +19,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 
-TOP = os.environ.get("TOP") or os.path.abspath(
-    os.path.join(os.path.dirname(__file__), "..", ".."))
-BIN = os.environ.get("BIN") or os.path.join(TOP, "bin")
-CERTCTL = os.path.join(BIN, "certctl")
-CERTSTATUSD = os.path.join(BIN, "certstatusd")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lib_cert import CERTCTL, Server, fail, load_pem, make_demo, ok, run  # noqa: E402
+
 LIMIT = 1.0     # seconds: the product promise
 DEADLINE = 10.0  # give up polling after this long
-
-fails = 0
-
-
-def fail(msg):
-    global fails
-    fails += 1
-    print("FAIL:", msg, flush=True)
-
-
-def ok(msg):
-    print("ok:", msg, flush=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def http(url, data=None):
@@ -131,82 +105,51 @@ def watch(base, cert, issuer, want_reason, label, change):
             ok(line)
 
 
-def main():
-    work = tempfile.mkdtemp(prefix="certstatus-test.")
-    proc = None
-    log = None
-    try:
-        d = os.path.join(work, "demo")
-        subprocess.run([CERTCTL, "demo", d], check=True, timeout=120,
-                       stdout=subprocess.DEVNULL)
-        conf = os.path.join(d, "certstatus.conf")
-        port = free_port()
-        base = "http://127.0.0.1:%d" % port
-        log = open(os.path.join(work, "server.log"), "w")
-        proc = subprocess.Popen([CERTSTATUSD, "-c", conf, "-p", str(port)],
-                                stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                fail("server did not start: " + open(log.name).read())
-                return
-            try:
-                body = http(base + "/metrics").decode()
-                if "certstatus_presign_pass_complete 1" in body:
-                    break   # every answer pre-signed: the path under test
-            except OSError:
-                pass
-            time.sleep(0.05)
-        with open(os.path.join(d, "issuer.pem"), "rb") as f:
-            issuer = x509.load_pem_x509_certificate(f.read())
-        idx = {l.split("\t")[0]: l.rstrip("\n").split("\t")
-               for l in open(os.path.join(d, "certs", "index.tsv"))}
+def main(work):
+    d = make_demo(work)
+    conf = os.path.join(d, "certstatus.conf")
+    srv = Server(conf, work)
+    base = srv.url("")
+    deadline = time.monotonic() + 30
+    while True:
+        if srv.proc.poll() is not None or time.monotonic() > deadline:
+            fail("server did not pre-sign every answer: " +
+                 open(srv.log.name).read())
+            return
+        try:
+            body = http(base + "/metrics").decode()
+            if "certstatus_presign_pass_complete 1" in body:
+                break   # every answer pre-signed: the path under test
+        except OSError:
+            pass
+        time.sleep(0.05)
+    issuer = load_pem(os.path.join(d, "issuer.pem"))
+    idx = {l.split("\t")[0]: l.rstrip("\n").split("\t")
+           for l in open(os.path.join(d, "certs", "index.tsv"))}
 
-        def load(name):
-            with open(os.path.join(d, "certs", name), "rb") as f:
-                return x509.load_pem_x509_certificate(f.read())
+    def load(name):
+        return load_pem(os.path.join(d, "certs", name))
 
-        # 1. certctl revoke
-        serial = idx["good-sign.pem"][1]
+    # 1. certctl revoke
+    serial = idx["good-sign.pem"][1]
 
-        def revoke():
-            return certctl(conf, "revoke", serial, "--reason",
-                           "keyCompromise")[1]
-        watch(base, load("good-sign.pem"), issuer, "key_compromise",
-              "revoke keyCompromise", revoke)
+    def revoke():
+        return certctl(conf, "revoke", serial, "--reason",
+                       "keyCompromise")[1]
+    watch(base, load("good-sign.pem"), issuer, "key_compromise",
+          "revoke keyCompromise", revoke)
 
-        # 2. certctl card lost: every certificate on the card goes on hold
-        serial = idx["moved-auth.pem"][1]
-        card = json.loads(certctl(conf, "show", serial)[0])["card"]
+    # 2. certctl card lost: every certificate on the card goes on hold
+    serial = idx["moved-auth.pem"][1]
+    card = json.loads(certctl(conf, "show", serial)[0])["card"]
 
-        def lost():
-            return certctl(conf, "card", "lost", card)[1]
-        watch(base, load("moved-auth.pem"), issuer, "certificate_hold",
-              "card lost " + card, lost)
-        if proc.poll() is not None:
-            fail("server died")
-    finally:
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                rc = proc.wait(timeout=15)
-                if rc != 0:
-                    fail("server exited %d on SIGTERM" % rc)
-            except subprocess.TimeoutExpired:
-                fail("server did not stop on SIGTERM")
-                proc.kill()
-                proc.wait()
-        if log is not None:
-            log.close()
-        if fails == 0 and not os.environ.get("KEEP"):
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            print("scratch kept in", work)
-    if fails:
-        print("%d check(s) failed" % fails)
-        sys.exit(1)
-    print("all checks passed")
+    def lost():
+        return certctl(conf, "card", "lost", card)[1]
+    watch(base, load("moved-auth.pem"), issuer, "certificate_hold",
+          "card lost " + card, lost)
+    if srv.proc.poll() is not None:
+        fail("server died")
 
 
 if __name__ == "__main__":
-    main()
+    run(main)
