@@ -48,6 +48,7 @@ struct presign {
 	int64_t			 cursor;	/* certificates.id */
 	int			 inflight;
 	int			 walking;
+	int			 epoch_bumped;	/* by the change batch in hand */
 	time_t			 pass_started;
 	struct event		*ev;
 	struct event		*flush_ev;
@@ -354,6 +355,10 @@ presign_step(evutil_socket_t fd, short what, void *arg)
 			break;	/* signers full: resume from here later */
 	}
 	sqlite3_reset(ps.st_walk);	/* never keep the read open */
+	if (rows == 0 && ps.inflight > 0) {
+		presign_schedule(s, 50);	/* the last answers are signing */
+		return;
+	}
 	if (rows == 0) {
 		/* pass complete */
 		ps.walking = 0;
@@ -400,6 +405,15 @@ change_cb(const struct cert_status *cs, void *arg)
 {
 	struct server	*s = arg;
 
+	if (!ps.epoch_bumped) {
+		/*
+		 * Jobs started before this change must not be stored.  Only a
+		 * real certificate change counts: other commits (a CRL stored)
+		 * change data_version too and would throw away good work.
+		 */
+		s->epoch++;
+		ps.epoch_bumped = 1;
+	}
 	cache_drop(s->cache, (int)cs->issuer_id, &cs->serial);
 	if (cs->change_seq > s->change_seq)
 		s->change_seq = cs->change_seq;
@@ -411,7 +425,7 @@ apply_changes(struct server *s)
 {
 	int	 n;
 
-	s->epoch++;	/* jobs started before this must not be stored */
+	ps.epoch_bumped = 0;
 	do {
 		if ((n = db_changes_since(s->db, s->change_seq, CHANGES_BATCH,
 		    change_cb, s)) < 0) {
