@@ -315,6 +315,7 @@ main(int argc, char *argv[])
 	char		 err[CONFIG_ERR_MAX];
 	int		 ch, check_only = 0, port = -1;
 	struct event	*sig_hup, *sig_term, *sig_int;
+	struct event_config *ecfg;
 	struct timeval	 tv;
 
 	if (argc == 3 && strcmp(argv[1], "--crl-child") == 0)
@@ -364,8 +365,16 @@ main(int argc, char *argv[])
 	s->started = clock_now();
 	s->db_ok = 1;
 	s->data_version = db_data_version(s->db);
-	if ((s->base = event_base_new()) == NULL)
-		errx(1, "event_base_new failed");
+	/*
+	 * evhttp turns reading and writing on and off around every request;
+	 * with the changelist, changes that cancel out within one loop turn
+	 * never reach epoll_ctl.
+	 */
+	if ((ecfg = event_config_new()) == NULL ||
+	    event_config_set_flag(ecfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST) != 0 ||
+	    (s->base = event_base_new_with_config(ecfg)) == NULL)
+		errx(1, "cannot create the event loop");
+	event_config_free(ecfg);
 	if ((s->cache = cache_open(s->conf->response_cache,
 	    s->conf->cache_memory, err, sizeof(err))) == NULL)
 		errx(1, "response cache: %s", err);
