@@ -118,12 +118,19 @@ col_text(sqlite3_stmt *st, int i)
 int
 audit_verify(struct db *db, int64_t *count, char *why, size_t whylen)
 {
+	return audit_verify_anchored(db, NULL, count, NULL, why, whylen);
+}
+
+int
+audit_verify_anchored(struct db *db, const unsigned char *anchor,
+    int64_t *count, unsigned char *head, char *why, size_t whylen)
+{
 	sqlite3_stmt		*st = NULL;
 	unsigned char		 prev[AUDIT_HASH_LEN] = { 0 };
 	unsigned char		 want[AUDIT_HASH_LEN];
 	struct audit_record	 r;
 	int64_t			 expect = 1;
-	int			 rc = -1, step;
+	int			 rc = -1, step, anchored = anchor == NULL;
 
 	*count = 0;
 	snprintf(why, whylen, "intact");
@@ -163,11 +170,21 @@ audit_verify(struct db *db, int64_t *count, char *why, size_t whylen)
 			goto done;
 		}
 		memcpy(prev, want, AUDIT_HASH_LEN);
+		if (!anchored && memcmp(want, anchor, AUDIT_HASH_LEN) == 0)
+			anchored = 1;
 		expect++;
 		(*count)++;
 	}
-	if (step == SQLITE_DONE)
-		rc = 0;
+	if (step != SQLITE_DONE)
+		goto done;
+	if (head != NULL)
+		memcpy(head, prev, AUDIT_HASH_LEN);
+	rc = 0;
+	if (!anchored) {
+		snprintf(why, whylen, "no record has the given head: records "
+		    "were removed from the end of the log");
+		rc = 1;
+	}
  done:
 	if (rc < 0)
 		snprintf(why, whylen, "%s", db_errmsg(db));

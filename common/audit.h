@@ -38,6 +38,15 @@ int	audit_append(struct db *db, struct audit_record *r);
  * -1 on a database error.  *count gets the number of records checked.
  */
 int	audit_verify(struct db *db, int64_t *count, char *why, size_t whylen);
+/*
+ * The same walk, also giving the newest record's hash in head (when not
+ * NULL; zeros for an empty log), and, when anchor is not NULL, requiring a
+ * record whose hash is anchor: a head recorded earlier (outside the
+ * database) that has vanished means records were cut from the end, which the
+ * chain alone cannot show.
+ */
+int	audit_verify_anchored(struct db *db, const unsigned char *anchor,
+	    int64_t *count, unsigned char *head, char *why, size_t whylen);
 /* The record hash (exposed for tests). */
 int	audit_hash(const unsigned char prev[AUDIT_HASH_LEN],
 	    const struct audit_record *r, unsigned char out[AUDIT_HASH_LEN]);

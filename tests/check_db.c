@@ -245,6 +245,33 @@ START_TEST(audit_tampered)
 }
 END_TEST
 
+START_TEST(audit_tail_cut_needs_anchor)
+{
+	unsigned char	 head[AUDIT_HASH_LEN], head2[AUDIT_HASH_LEN];
+	char		 why[256];
+	int64_t		 n;
+
+	fill_log();
+	ck_assert_int_eq(audit_verify_anchored(db, NULL, &n, head, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(audit_verify_anchored(db, head, &n, head2, why,
+	    sizeof(why)), 0);
+	ck_assert_mem_eq(head, head2, AUDIT_HASH_LEN);
+	/* a later record does not disturb the anchor */
+	append("card.lost", "{\"n\":5}");
+	ck_assert_int_eq(audit_verify_anchored(db, head, &n, NULL, why,
+	    sizeof(why)), 0);
+	ck_assert_int_eq(n, 5);
+	/* cutting the last two records leaves a valid chain ... */
+	ck_assert_int_eq(db_exec(db, "DELETE FROM audit WHERE id >= 4"), 0);
+	ck_assert_int_eq(verify(why, sizeof(why), &n), 0);
+	/* ... but not the recorded head */
+	ck_assert_int_eq(audit_verify_anchored(db, head, &n, NULL, why,
+	    sizeof(why)), 1);
+	ck_assert_ptr_nonnull(strstr(why, "removed from the end"));
+}
+END_TEST
+
 START_TEST(audit_rolled_back_with_write)
 {
 	struct audit_record	r = {
@@ -277,6 +304,7 @@ main(void)
 	tcase_add_test(tc, not_a_database);
 	tcase_add_test(tc, audit_intact);
 	tcase_add_loop_test(tc, audit_tampered, 0, sizeof(tamper) / sizeof(tamper[0]));
+	tcase_add_test(tc, audit_tail_cut_needs_anchor);
 	tcase_add_test(tc, audit_rolled_back_with_write);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_FORK_GETENV);

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
 #include "audit.h"
 #include "certctl.h"
 #include "issuance.h"
@@ -77,10 +80,43 @@ cmd_ca(struct ctx *c, int argc, char **argv)
 	return print_result(c);
 }
 
+static void
+hash_to_hex(const unsigned char *h, char *out)
+{
+	static const char	 digits[] = "0123456789abcdef";
+
+	for (int i = 0; i < AUDIT_HASH_LEN; i++) {
+		out[2 * i] = digits[h[i] >> 4];
+		out[2 * i + 1] = digits[h[i] & 0xf];
+	}
+	out[2 * AUDIT_HASH_LEN] = '\0';
+}
+
+static int
+hex_to_hash(const char *hex, unsigned char *out)
+{
+	unsigned char	*buf;
+	long		 len = 0;
+	int		 rc = -1;
+
+	if (strlen(hex) != 2 * AUDIT_HASH_LEN ||
+	    (buf = OPENSSL_hexstr2buf(hex, &len)) == NULL) {
+		ERR_clear_error();
+		return -1;
+	}
+	if (len == AUDIT_HASH_LEN) {
+		memcpy(out, buf, AUDIT_HASH_LEN);
+		rc = 0;
+	}
+	OPENSSL_free(buf);
+	return rc;
+}
+
 int
 cmd_audit(struct ctx *c, int argc, char **argv)
 {
-	static const struct optdef defs[] = { { "limit", 1 }, { NULL, 0 } };
+	static const struct optdef defs[] = { { "limit", 1 }, { "head", 1 },
+	    { NULL, 0 } };
 	struct opts	 o;
 	json_t		*a, *v;
 	size_t		 i;
@@ -91,26 +127,38 @@ cmd_audit(struct ctx *c, int argc, char **argv)
 	int		 rc;
 
 	if (argc < 2)
-		return usage("audit verify | audit show [--limit N]");
+		return usage("audit verify [--head HEX] | audit show [--limit N]");
 	if (opts_parse(argc - 2, argv + 2, defs, &o) != 0)
 		return EXIT_USAGE;
 	if (o.npos != 0)
-		return usage("audit verify | audit show [--limit N]");
+		return usage("audit verify [--head HEX] | audit show [--limit N]");
 	if (strcmp(argv[1], "verify") == 0) {
+		unsigned char	 head[AUDIT_HASH_LEN], anchor[AUDIT_HASH_LEN];
+		char		 hex[2 * AUDIT_HASH_LEN + 1];
+		const char	*want = opt(&o, defs, "head");
+
+		if (want != NULL && hex_to_hash(want, anchor) != 0) {
+			fprintf(stderr, "certctl: refused: --head wants the 64 "
+			    "hex digits that audit verify printed\n");
+			return EXIT_REFUSED;
+		}
 		if ((rc = ctx_open(c, 0)) != EXIT_OK)
 			return rc;
-		rc = audit_verify(c->db, &count, why, sizeof(why));
+		rc = audit_verify_anchored(c->db, want != NULL ? anchor : NULL,
+		    &count, head, why, sizeof(why));
+		hash_to_hex(head, hex);
 		if (c->json) {
-			json_t	*j = json_pack("{s:b,s:I,s:s}", "ok", rc == 0,
-			    "records", (json_int_t)count, "result", why);
+			json_t	*j = json_pack("{s:b,s:I,s:s,s:s}", "ok", rc == 0,
+			    "records", (json_int_t)count, "head", hex,
+			    "result", why);
 
 			print_json(j);
 			json_decref(j);
 		}
 		if (rc == 0) {
 			if (!c->json)
-				printf("audit log intact: %lld records\n",
-				    (long long)count);
+				printf("audit log intact: %lld records, head %s\n",
+				    (long long)count, hex);
 			return EXIT_OK;
 		}
 		fprintf(stderr, "certctl: %s: audit log %s: %s\n", rc > 0 ?
@@ -118,7 +166,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	if (strcmp(argv[1], "show") != 0)
-		return usage("audit verify | audit show [--limit N]");
+		return usage("audit verify [--head HEX] | audit show [--limit N]");
 	if ((lim = opt(&o, defs, "limit")) != NULL) {
 		limit = strtol(lim, &end, 10);
 		if (*lim == '\0' || *end != '\0' || limit < 0)
