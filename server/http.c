@@ -106,7 +106,118 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
 struct conn {
 	struct server		*s;
 	struct bufferevent	*bev;
+	struct evhttp_connection *evcon;	/* NULL until adopted, after close */
+	time_t			 waiting_since;	/* no request in hand since; 0: busy */
+	struct conn		*next, *prev;	/* every live connection */
+	struct conn		*hnext;		/* conn_table bucket, by bev */
 };
+
+/*
+ * evhttp resets its timeout at every byte, so a client trickling a header
+ * byte now and then would hold its connection for as long as the header
+ * limit lasts.  A connection must therefore bring each request whole
+ * within REQUEST_DEADLINE_FACTOR timeouts of the previous answer (or of
+ * connecting); the sweep closes those that do not.
+ */
+#define REQUEST_DEADLINE_FACTOR	3
+#define REQUEST_DEADLINE_MIN	5	/* seconds */
+#define CONN_BUCKETS		4096	/* a power of two */
+#define SWEEP_MS		1000
+
+static struct conn	*conn_list;
+static struct conn	*conn_table[CONN_BUCKETS];
+static struct event	*sweep_ev;
+
+static time_t
+mono_now(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+static struct conn **
+conn_slot(const struct bufferevent *bev)
+{
+	uintptr_t	 h = (uintptr_t)bev;
+
+	h ^= h >> 17;
+	return &conn_table[(h * 0x9E3779B97F4A7C15ULL >> 40) & (CONN_BUCKETS - 1)];
+}
+
+static void
+conn_link(struct conn *c)
+{
+	struct conn	**slot = conn_slot(c->bev);
+
+	c->hnext = *slot;
+	*slot = c;
+	c->next = conn_list;
+	if (conn_list != NULL)
+		conn_list->prev = c;
+	conn_list = c;
+}
+
+static void
+conn_unlink(struct conn *c)
+{
+	struct conn	**p;
+
+	for (p = conn_slot(c->bev); *p != NULL; p = &(*p)->hnext)
+		if (*p == c) {
+			*p = c->hnext;
+			break;
+		}
+	if (c->prev != NULL)
+		c->prev->next = c->next;
+	else
+		conn_list = c->next;
+	if (c->next != NULL)
+		c->next->prev = c->prev;
+}
+
+/* The connection a request came on, or NULL (not adopted yet). */
+static struct conn *
+conn_of(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct bufferevent		*bev;
+	struct conn			*c;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return NULL;
+	for (c = *conn_slot(bev); c != NULL; c = c->hnext)
+		if (c->bev == bev)
+			return c->evcon != NULL ? c : NULL;
+	return NULL;
+}
+
+static void
+sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	struct conn	*c, *next;
+	time_t		 now = mono_now();
+	time_t		 deadline = (time_t)s->conf->timeout_sec *
+			    REQUEST_DEADLINE_FACTOR;
+
+	(void)fd;
+	(void)what;
+	if (deadline < REQUEST_DEADLINE_MIN)
+		deadline = REQUEST_DEADLINE_MIN;
+	for (c = conn_list; c != NULL; c = next) {
+		next = c->next;
+		if (c->evcon == NULL || c->waiting_since == 0 ||
+		    now - c->waiting_since <= deadline)
+			continue;
+		s->metrics.connections_timed_out++;
+		log_debug("%s: no whole request in %lld s: closing",
+		    __func__, (long long)(now - c->waiting_since));
+		evhttp_connection_free(c->evcon);	/* runs conn_closed */
+	}
+}
 
 static void
 conn_release(evutil_socket_t fd, short what, void *arg)
@@ -116,6 +227,7 @@ conn_release(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	conn_unlink(c);
 	bufferevent_decref(c->bev);	/* the last reference: closes the socket */
 	free(c);
 	s->connections--;
@@ -129,6 +241,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 	struct timeval	 now = { 0, 0 };
 
 	(void)evcon;
+	c->evcon = NULL;
 	/* evhttp frees the bufferevent after this returns: release later */
 	if (event_base_once(c->s->base, -1, EV_TIMEOUT, conn_release, c,
 	    &now) != 0)
@@ -149,6 +262,7 @@ conn_adopt(evutil_socket_t fd, short what, void *arg)
 		conn_release(-1, 0, c);
 		return;
 	}
+	c->evcon = evcon;
 	evhttp_connection_set_closecb(evcon, conn_closed, c);
 }
 
@@ -162,12 +276,15 @@ conn_new(struct event_base *base, void *arg)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->s = s;
+	c->waiting_since = mono_now();
 	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
 		free(c);
 		return NULL;
 	}
 	bufferevent_incref(c->bev);
+	conn_link(c);
 	if (event_base_once(base, -1, EV_TIMEOUT, conn_adopt, c, &now) != 0) {
+		conn_unlink(c);
 		bufferevent_decref(c->bev);
 		bufferevent_free(c->bev);
 		free(c);
@@ -232,7 +349,10 @@ http_reply(struct evhttp_request *req, int code, const char *type,
     const void *body, size_t len)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	struct conn		*c = conn_of(req);
 
+	if (c != NULL)
+		c->waiting_since = mono_now();	/* the next request's clock */
 	srv->metrics.http_status[(code / 100) % 6]++;
 	if (type != NULL)
 		evhttp_add_header(out, "Content-Type", type);
@@ -305,6 +425,10 @@ route(struct evhttp_request *req, void *arg)
 	const char		*path, *p;
 	size_t			 plen;
 	int			 get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+	struct conn		*c = conn_of(req);
+
+	if (c != NULL)
+		c->waiting_since = 0;	/* a whole request is in hand */
 
 	if (s->stopping)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -410,6 +534,15 @@ http_start(struct server *s, char *err, size_t errlen)
 	listener = evhttp_bound_socket_get_listener(bound);
 	evconnlistener_set_error_cb(listener, accept_error_cb);
 	resume_ev = evtimer_new(s->base, resume_cb, s);
+	sweep_ev = event_new(s->base, -1, EV_PERSIST, sweep_cb, s);
+	{
+		struct timeval	tv = { SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000 };
+
+		if (sweep_ev == NULL || event_add(sweep_ev, &tv) != 0) {
+			snprintf(err, errlen, "cannot start the connection sweep");
+			return -1;
+		}
+	}
 	if (s->conf->access_log != NULL) {
 		if (strcmp(s->conf->access_log, "-") == 0)
 			access_log = stderr;
@@ -455,6 +588,9 @@ http_stop(struct server *s)
 	if (resume_ev != NULL)
 		event_free(resume_ev);
 	resume_ev = NULL;
+	if (sweep_ev != NULL)
+		event_free(sweep_ev);
+	sweep_ev = NULL;
 	if (access_log != NULL && access_log != stderr)
 		fclose(access_log);
 	access_log = NULL;

@@ -175,6 +175,11 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	evbuffer_add_printf(b, "# HELP certstatus_connections open client "
 	    "connections.\n# TYPE certstatus_connections gauge\n"
 	    "certstatus_connections %u\n", s->connections);
+	evbuffer_add_printf(b, "# HELP certstatus_connections_timed_out_total "
+	    "connections closed for not sending a whole request in time.\n"
+	    "# TYPE certstatus_connections_timed_out_total counter\n"
+	    "certstatus_connections_timed_out_total %llu\n",
+	    (unsigned long long)m->connections_timed_out);
 	evbuffer_add_printf(b, "# HELP certstatus_accept_errors_total accept() "
 	    "failures (e.g. out of file descriptors).\n# TYPE "
 	    "certstatus_accept_errors_total counter\n"

@@ -39,6 +39,7 @@ struct metrics {
 	uint64_t	presign_passes;
 	time_t		presign_done_at;	/* end of the last full pass */
 	uint64_t	connections_refused;
+	uint64_t	connections_timed_out;	/* no whole request in time */
 	uint64_t	accept_errors;
 };
 

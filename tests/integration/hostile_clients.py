@@ -146,7 +146,36 @@ time.sleep(2)
 check(srv2.cpu_seconds() - c2 < 0.4, "idle again afterwards (%.2f s CPU in 2 s)" %
       (srv2.cpu_seconds() - c2))
 check(srv2.stop() == 0, "server stopped cleanly")
-for s in (srv, srv2):
+# --- a request trickled in forever -----------------------------------------------
+# evhttp's timeout restarts at every byte; the server's own deadline (3 x
+# timeout, at least 5 s) must close a client that never finishes its headers.
+reg3 = copy_registry(os.path.join(work, "reg3"))
+srv3 = Server(reg3, "timeout 1s\nworkers 1")
+s = socket.create_connection(("127.0.0.1", srv3.port), timeout=2)
+s.setblocking(False)
+msg = b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"X-a: b\r\n" * 1000
+t0, sent, closed = time.time(), 0, False
+while time.time() - t0 < 20 and not closed:
+    try:
+        s.send(msg[sent:sent + 1])
+        sent += 1
+        closed = s.recv(64) == b""
+    except BlockingIOError:
+        pass
+    except OSError:
+        closed = True
+    time.sleep(0.3)
+s.close()
+took = time.time() - t0
+check(closed and took < 9, "a client trickling %d header bytes was closed after %.1f s "
+      "(deadline 5 s)" % (sent, took))
+check(good_answered(srv3.port, plain, timeout=5), "the server answers after closing it")
+code, body = http_get(srv3.port, "/metrics")
+check(code == 200 and b"certstatus_connections_timed_out_total 1" in body,
+      "/metrics counts the closed connection")
+check(srv3.stop() == 0, "server stopped cleanly")
+
+for s in (srv, srv2, srv3):
     if "AddressSanitizer" in s.log_text() or "runtime error" in s.log_text():
         fail("sanitizer report in a server log")
 finish()
