@@ -291,20 +291,30 @@ raise_fd_limit(void)
 	}
 }
 
-static void
-drop_privileges(const char *user)
+/*
+ * Become user (when running as root and user is set): the network process
+ * after binding, each signer worker after loading its keys.  0, or -1 with
+ * the reason in err.
+ */
+int
+drop_privileges(const char *user, char *err, size_t errlen)
 {
 	struct passwd	*pw;
 
 	if (user == NULL || geteuid() != 0)
-		return;
-	if ((pw = getpwnam(user)) == NULL)
-		errx(1, "user %s: no such user", user);
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		snprintf(err, errlen, "user %s: no such user", user);
+		return -1;
+	}
 	if (setgroups(1, &pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1)
-		err(1, "cannot drop privileges to %s", user);
-	log_info("running as %s", user);
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		snprintf(err, errlen, "cannot drop privileges to %s: %s", user,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
 }
 
 int
@@ -383,7 +393,10 @@ main(int argc, char *argv[])
 		errx(1, "signer: %s", err);
 	if (http_start(s, err, sizeof(err)) != 0)
 		errx(1, "%s", err);
-	drop_privileges(s->conf->user);
+	if (drop_privileges(s->conf->user, err, sizeof(err)) != 0)
+		errx(1, "%s", err);
+	if (s->conf->user != NULL && getuid() != 0)
+		log_info("running as %s", s->conf->user);
 	if (responder_start(s) != 0)
 		errx(1, "cannot read the registry's changes");
 	if (crl_start(s, err, sizeof(err)) != 0)

@@ -90,6 +90,9 @@ struct server {
 
 extern struct server	*srv;
 
+/* main.c: become the configured user (0, or -1 and why). */
+int	drop_privileges(const char *user, char *err, size_t errlen);
+
 /* issuers.c: load the CAs and signer certificates from the registry. */
 struct issuer_set	*issuers_load(struct db *db, const struct config *conf,
 			    char *err, size_t errlen);

@@ -123,7 +123,7 @@ worker_keys(struct issuer_set *set, EVP_PKEY **keys, char *err, size_t errlen)
 }
 
 static void
-worker_main(int fd, struct issuer_set *set)
+worker_main(int fd, struct issuer_set *set, const char *user)
 {
 	EVP_PKEY		*keys[ISSUERS_MAX] = { 0 };
 	unsigned char		*buf;
@@ -136,7 +136,9 @@ worker_main(int fd, struct issuer_set *set)
 	signal(SIGPIPE, SIG_IGN);
 	if ((buf = malloc(OCSP_JOB_MAX)) == NULL)
 		_exit(1);
-	if (worker_keys(set, keys, err, sizeof(err)) != 0) {
+	/* keys first (they may be readable by root only), then drop root */
+	if (worker_keys(set, keys, err, sizeof(err)) != 0 ||
+	    drop_privileges(user, err, sizeof(err)) != 0) {
 		(void)send_frame(fd, err, (uint32_t)strlen(err));
 		_exit(1);
 	}
@@ -253,7 +255,7 @@ worker_event_cb(struct bufferevent *bev, short what, void *arg)
 /* Fork one worker and wait for its ready word (or its error text). */
 static int
 worker_spawn(struct worker *w, struct event_base *base, struct issuer_set *set,
-    char *err, size_t errlen)
+    const char *user, char *err, size_t errlen)
 {
 	int		 sv[2];
 	uint32_t	 word;
@@ -276,7 +278,7 @@ worker_spawn(struct worker *w, struct event_base *base, struct issuer_set *set,
 		if (dup2(sv[1], 3) == -1)
 			_exit(1);
 		(void)close_range(4, ~0U, 0);
-		worker_main(3, set);
+		worker_main(3, set, user);
 		_exit(0);
 	}
 	close(sv[1]);
@@ -323,7 +325,6 @@ signer_pool_start(struct event_base *base, const struct config *conf,
 {
 	struct signer_pool	*p;
 
-	(void)conf;
 	if (n <= 0) {
 		long	cores = sysconf(_SC_NPROCESSORS_ONLN);
 
@@ -341,7 +342,7 @@ signer_pool_start(struct event_base *base, const struct config *conf,
 		w->pool = p;
 		w->qcap = SIGN_QUEUE_MAX;
 		if ((w->q = calloc(w->qcap, sizeof(*w->q))) == NULL ||
-		    worker_spawn(w, base, set, err, errlen) != 0) {
+		    worker_spawn(w, base, set, conf->user, err, errlen) != 0) {
 			signer_pool_free(p);
 			return NULL;
 		}
