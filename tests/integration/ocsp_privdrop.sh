@@ -10,6 +10,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 make_demo "$WORK/demo"
 echo "user nobody" >>"$WORK/demo/certstatus.conf"
+# as in a real deployment, the user can reach the registry's folder (the
+# server watches the file there); the keys stay root's, mode 600
+chmod 755 "$WORK"
 start_server "$WORK/demo/certstatus.conf"
 
 users=$(ps -o user= --ppid "$SERVER_PID"; ps -o user= -p "$SERVER_PID")
