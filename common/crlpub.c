@@ -244,78 +244,47 @@ rows_add(struct db *db, const struct config *conf,
 	return 0;
 }
 
+/*
+ * Build, sign and store one CRL: with base < 0 the full CRL (every revoked
+ * or held certificate), else a delta on base (the certificates changed since
+ * base_seq).  *entries and *len get what was stored.
+ */
 static int
-write_full(struct db *db, const struct config *conf,
-    const struct crlpub_issuer *is, int64_t number, time_t now,
-    struct crlpub_result *out, char *err, size_t errlen)
+write_crl(struct db *db, const struct config *conf,
+    const struct crlpub_issuer *is, int64_t number, int64_t base,
+    int64_t base_seq, time_t now, int64_t change_seq, size_t *entries,
+    size_t *len, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
 	struct crlgen	*g = NULL;
 	unsigned char	*der = NULL;
-	size_t		 len;
-	int		 rc = -1;
+	int		 rc = -1, delta = base >= 0;
 
-	if ((g = builder(conf, is, number, -1, now, err, errlen)) == NULL ||
-	    prep(db, &st, "SELECT serial, revoked_at, reason, status, not_after "
+	/* the delta's "+issuer_id" walks certs_by_change (the few changed
+	 * rows), not every certificate of the issuer in serial order */
+	if ((g = builder(conf, is, number, base, now, err, errlen)) == NULL ||
+	    prep(db, &st, delta ?
+	    "SELECT serial, revoked_at, reason, status, not_after, hold_at "
+	    "FROM certificates WHERE change_seq > ?2 AND +issuer_id = ?1 "
+	    "AND (status != 'good' OR hold_at IS NOT NULL) ORDER BY serial" :
+	    "SELECT serial, revoked_at, reason, status, not_after "
 	    "FROM certificates WHERE issuer_id = ?1 AND status != 'good' "
 	    "ORDER BY serial", err, errlen) != 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, is->id);
-	if (rows_add(db, conf, is, st, g, now, "CRL", err, errlen) != 0)
-		goto done;
-	sqlite3_finalize(st);
-	st = NULL;
-	out->full_entries = crlgen_count(g);
-	if ((der = finish(g, is, &len, err, errlen)) == NULL ||
-	    store(db, is->id, number, -1, out->change_seq, now,
-	    now + conf->crl_validity, der, len, err, errlen) != 0)
-		goto done;
-	out->full_number = number;
-	out->full_len = len;
-	out->next_update = now + conf->crl_validity;
-	rc = 0;
- done:
-	sqlite3_finalize(st);
-	crlgen_free(g);
-	free(der);
-	return rc;
-}
-
-static int
-write_delta(struct db *db, const struct config *conf,
-    const struct crlpub_issuer *is, int64_t number, int64_t base,
-    int64_t base_seq, time_t now, struct crlpub_result *out, char *err,
-    size_t errlen)
-{
-	sqlite3_stmt	*st = NULL;
-	struct crlgen	*g = NULL;
-	unsigned char	*der = NULL;
-	size_t		 len;
-	int		 rc = -1;
-
-	/* "+issuer_id": walk certs_by_change (the few changed rows), not
-	 * every certificate of the issuer in serial order */
-	if ((g = builder(conf, is, number, base, now, err, errlen)) == NULL ||
-	    prep(db, &st, "SELECT serial, revoked_at, reason, status, not_after, "
-	    "hold_at FROM certificates WHERE change_seq > ?2 AND +issuer_id = ?1 "
-	    "AND (status != 'good' OR hold_at IS NOT NULL) ORDER BY serial",
+	if (delta)
+		sqlite3_bind_int64(st, 2, base_seq);
+	if (rows_add(db, conf, is, st, g, now, delta ? "delta CRL" : "CRL",
 	    err, errlen) != 0)
 		goto done;
-	sqlite3_bind_int64(st, 1, is->id);
-	sqlite3_bind_int64(st, 2, base_seq);
-	if (rows_add(db, conf, is, st, g, now, "delta CRL", err, errlen) != 0)
-		goto done;
 	sqlite3_finalize(st);
 	st = NULL;
-	out->delta_entries = crlgen_count(g);
-	if ((der = finish(g, is, &len, err, errlen)) == NULL ||
-	    store(db, is->id, number, base, out->change_seq, now,
-	    now + conf->crl_delta_validity, der, len, err, errlen) != 0)
+	*entries = crlgen_count(g);
+	if ((der = finish(g, is, len, err, errlen)) == NULL ||
+	    store(db, is->id, number, base, change_seq, now, now + (delta ?
+	    conf->crl_delta_validity : conf->crl_validity), der, *len, err,
+	    errlen) != 0)
 		goto done;
-	out->delta_number = number;
-	out->delta_base = base;
-	out->delta_len = len;
-	out->delta_next_update = now + conf->crl_delta_validity;
 	rc = 0;
  done:
 	sqlite3_finalize(st);
@@ -379,18 +348,25 @@ crlpub_generate_tx(struct db *db, const struct config *conf,
 			return -1;
 		}
 	} else {
-		if (write_full(db, conf, is, number, now, out, err, errlen) != 0)
+		if (write_crl(db, conf, is, number, -1, 0, now, out->change_seq,
+		    &out->full_entries, &out->full_len, err, errlen) != 0)
 			return -1;
+		out->full_number = number;
+		out->next_update = now + conf->crl_validity;
 		if (have != 0) {	/* first full: the delta is based on it */
 			base = number;
 			base_seq = out->change_seq;
 		}
 		number++;
 	}
-	if (write_delta(db, conf, is, number, base, base_seq, now, out, err,
+	if (write_crl(db, conf, is, number, base, base_seq, now,
+	    out->change_seq, &out->delta_entries, &out->delta_len, err,
 	    errlen) != 0 ||
 	    prune(db, is->id, number, base, err, errlen) != 0)
 		return -1;
+	out->delta_number = number;
+	out->delta_base = base;
+	out->delta_next_update = now + conf->crl_delta_validity;
 	return 0;
 }
 
