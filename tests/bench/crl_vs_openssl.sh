@@ -12,7 +12,8 @@ trap 'rm -rf "$WORK"' EXIT
 
 cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -Wshadow -Wformat=2 -O2 -I"$ROOT/common" \
     -o "$WORK/crlgen_bench" "$ROOT/tests/bench/crlgen_bench.c" \
-    "$ROOT/common/crlgen.c" "$ROOT/common/serial.c" "$ROOT/common/log.c" \
+    "$ROOT/common/crlgen.c" "$ROOT/common/pki.c" "$ROOT/common/serial.c" \
+    "$ROOT/common/log.c" "$ROOT/common/clock.c" \
     $(pkg-config --cflags --libs openssl)
 
 "$WORK/crlgen_bench" "$N" "$WORK"

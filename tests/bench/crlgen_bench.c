@@ -24,6 +24,7 @@
 #include <openssl/x509v3.h>
 
 #include "crlgen.h"
+#include "pki.h"
 #include "serial.h"
 
 #define CERTS_PER_REVOKED	10
@@ -65,52 +66,6 @@ static time_t
 cert_revoked_at(uint64_t i, time_t now)
 {
 	return now - 86400 - (time_t)(mix64(i ^ 0xC0FFEE) % (3 * 365 * 86400ULL));
-}
-
-static int
-add_ext(X509 *x, int nid, const char *value)
-{
-	X509V3_CTX	 ctx;
-	X509_EXTENSION	*ext;
-	int		 ok;
-
-	X509V3_set_ctx(&ctx, x, x, NULL, NULL, 0);
-	if ((ext = X509V3_EXT_conf_nid(NULL, &ctx, nid, value)) == NULL)
-		return 0;
-	ok = X509_add_ext(x, ext, -1);
-	X509_EXTENSION_free(ext);
-	return ok;
-}
-
-static X509 *
-make_ca(EVP_PKEY *key, time_t now)
-{
-	X509		*x;
-	X509_NAME	*name;
-
-	if ((x = X509_new()) == NULL || (name = X509_NAME_new()) == NULL)
-		return NULL;
-	if (X509_set_version(x, 2) != 1 ||
-	    ASN1_INTEGER_set(X509_get_serialNumber(x), 1) != 1 ||
-	    X509_NAME_add_entry_by_txt(name, "C", MBSTRING_ASC,
-	    (const unsigned char *)"JP", -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-	    (const unsigned char *)"crlgen bench CA", -1, -1, 0) != 1 ||
-	    X509_set_subject_name(x, name) != 1 ||
-	    X509_set_issuer_name(x, name) != 1 ||
-	    X509_time_adj_ex(X509_getm_notBefore(x), -1, 0, &now) == NULL ||
-	    X509_time_adj_ex(X509_getm_notAfter(x), 3650, 0, &now) == NULL ||
-	    X509_set_pubkey(x, key) != 1 ||
-	    !add_ext(x, NID_basic_constraints, "critical,CA:TRUE") ||
-	    !add_ext(x, NID_key_usage, "critical,keyCertSign,cRLSign") ||
-	    !add_ext(x, NID_subject_key_identifier, "hash") ||
-	    X509_sign(x, key, EVP_sha256()) <= 0) {
-		X509_NAME_free(name);
-		X509_free(x);
-		return NULL;
-	}
-	X509_NAME_free(name);
-	return x;
 }
 
 static FILE *
@@ -217,7 +172,9 @@ main(int argc, char *argv[])
 	else if ((dir = mkdtemp(dirbuf)) == NULL)
 		err(1, "mkdtemp");
 
-	if ((key = EVP_RSA_gen(2048)) == NULL || (ca = make_ca(key, now)) == NULL)
+	if ((key = pki_key_generate(PKI_RSA2048)) == NULL ||
+	    (ca = pki_ca_create(key, "Tokyo", "Inagi", "crlgen bench CA",
+	    now - 86400, now + 3650 * 86400L)) == NULL)
 		errx(1, "CA generation failed");
 	f = open_in(dir, "ca.pem", "w");
 	PEM_write_X509(f, ca);
