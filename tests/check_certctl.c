@@ -17,6 +17,7 @@
 #include "audit.h"
 #include "certctl.h"
 #include "check_main.h"
+#include "check_registry.h"
 #include "clock.h"
 #include "issuance.h"
 #include "log.h"
@@ -41,41 +42,15 @@ at(const char *iso)
 static void
 setup(void)
 {
-	char	 err[512];
-
-	log_init("check_certctl", LOG_LVL_ERR);
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	cfg = config_defaults(tdir);
-	free(cfg->database);
-	cfg->database = config_path(cfg, "test.db");
-	free(cfg->key_algorithm);
-	cfg->key_algorithm = strdup("p256");	/* quick keys */
-	db = db_open(cfg->database, DB_CREATE, err, sizeof(err));
-	ck_assert_msg(db != NULL, "%s", err);
-	ck_assert_int_eq(db_migrate(db, err, sizeof(err)), 0);
-	clock_set(at("2024-06-01T03:00:00Z"));
-	reg_init(&r, db, cfg, "tester", cfg->offices[0]);
-	ck_assert_int_eq(iss_ca_create(&r, "test", NULL, 0), REG_OK);
+	fixture_open("check_certctl", tdir, &cfg, &db, &r);
 	ck_assert_ptr_nonnull(holder = pki_key_generate(PKI_P256));
-}
-
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
 }
 
 static void
 teardown(void)
 {
 	EVP_PKEY_free(holder);
-	reg_done(&r);
-	db_close(db);
-	config_free(cfg);
-	nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_close(tdir, cfg, db, &r);
 }
 
 static void

@@ -16,6 +16,7 @@
 
 #include "certctl.h"
 #include "check_main.h"
+#include "check_registry.h"
 #include "clock.h"
 #include "crlpub.h"
 #include "issuance.h"
@@ -36,24 +37,10 @@ static time_t		 t0;
 static void
 setup(void)
 {
-	char	 err[512];
-
-	log_init("check_crlpub", LOG_LVL_ERR);
-	ck_assert_ptr_nonnull(mkdtemp(tdir));
-	cfg = config_defaults(tdir);
-	free(cfg->database);
-	cfg->database = config_path(cfg, "test.db");
-	free(cfg->key_algorithm);
-	cfg->key_algorithm = strdup("p256");
+	fixture_open("check_crlpub", tdir, &cfg, &db, &r);
+	ck_assert_int_eq(clock_parse(FIXTURE_NOW, &t0), 0);
 	free(cfg->base_url);
 	cfg->base_url = strdup("http://crl.example/");
-	db = db_open(cfg->database, DB_CREATE, err, sizeof(err));
-	ck_assert_msg(db != NULL, "%s", err);
-	ck_assert_int_eq(db_migrate(db, err, sizeof(err)), 0);
-	ck_assert_int_eq(clock_parse("2024-06-01T03:00:00Z", &t0), 0);
-	clock_set(t0);
-	reg_init(&r, db, cfg, "tester", cfg->offices[0]);
-	ck_assert_int_eq(iss_ca_create(&r, "test", NULL, 0), REG_OK);
 	ck_assert_int_eq(iss_ca_load(&r, "test", &ca), REG_OK);
 	is.id = ca.row.id;
 	is.name = ca.row.name;
@@ -61,23 +48,11 @@ setup(void)
 	is.key = ca.key;
 }
 
-static int
-rm_entry(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
 static void
 teardown(void)
 {
 	iss_ca_free(&ca);
-	reg_done(&r);
-	db_close(db);
-	config_free(cfg);
-	nftw(tdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	fixture_close(tdir, cfg, db, &r);
 }
 
 /* Insert or change certificate `serial` (one byte) as a status change does. */
