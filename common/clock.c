@@ -179,3 +179,35 @@ clock_nth_birthday_after(const char *birth, time_t t, int n)
 	}
 	return -1;
 }
+
+static int64_t
+ms_of(clockid_t id)
+{
+	struct timespec	 ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+time_t
+clock_mono(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+int
+clock_watch_step(struct clock_watch *w, int64_t threshold_ms, int64_t *step_ms)
+{
+	int64_t	 off = ms_of(CLOCK_REALTIME) - ms_of(CLOCK_MONOTONIC);
+	int64_t	 d = off - w->offset_ms;
+	int	 stepped = w->primed && (d > threshold_ms || d < -threshold_ms);
+
+	w->offset_ms = off;
+	w->primed = 1;
+	if (stepped && step_ms != NULL)
+		*step_ms = d;
+	return stepped;
+}

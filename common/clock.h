@@ -17,6 +17,20 @@
 time_t	clock_now(void);
 /* Fix the clock at t; t == 0 returns to the real clock. */
 void	clock_set(time_t t);
+/*
+ * Clock steps: the wall clock's offset from the monotonic clock, watched.
+ * clock_watch_step() returns 1 (and the step in ms) when the offset moved
+ * by more than threshold_ms since the last call (the first call only
+ * records it); slewing (NTP's gradual corrections) stays below it.
+ */
+struct clock_watch {
+	int64_t	offset_ms;
+	int	primed;
+};
+int	clock_watch_step(struct clock_watch *w, int64_t threshold_ms,
+	    int64_t *step_ms);
+/* Monotonic seconds (for intervals, never for dates). */
+time_t	clock_mono(void);
 /* Parse YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM:SSZ; -1 when invalid. */
 int	clock_parse(const char *s, time_t *out);
 /* Format as YYYY-MM-DD (UTC + offset_sec) into out (>= 11 bytes). */

@@ -342,3 +342,136 @@ db_next_change(struct db *db)
 	return db_int64_query(db, "UPDATE registry_state SET change_seq = "
 	    "change_seq + 1 RETURNING change_seq");
 }
+
+static int
+db_read_mark(struct db *db, struct registry_mark *out)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	/* registry_id arrived with schema 003: an older registry has none */
+	if (sqlite3_prepare_v2(db->h, "SELECT change_seq, registry_id FROM "
+	    "registry_state", -1, &st, NULL) != SQLITE_OK) {
+		sqlite3_finalize(st);
+		st = NULL;
+		if (sqlite3_prepare_v2(db->h, "SELECT change_seq, NULL FROM "
+		    "registry_state", -1, &st, NULL) != SQLITE_OK)
+			goto done;
+	}
+	if (sqlite3_step(st) != SQLITE_ROW)
+		goto done;
+	out->change_seq = sqlite3_column_int64(st, 0);
+	if (sqlite3_column_type(st, 1) == SQLITE_TEXT)
+		snprintf(out->id, sizeof(out->id), "%s",
+		    (const char *)sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (sqlite3_prepare_v2(db->h, "SELECT id, hash FROM audit ORDER BY id "
+	    "DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		out->audit_id = sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == (int)sizeof(out->audit_hash))
+			memcpy(out->audit_hash, sqlite3_column_blob(st, 1),
+			    sizeof(out->audit_hash));
+		/* FALLTHROUGH */
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	}
+ done:
+	if (rc != 0)
+		log_warnx("%s: %s: %s", __func__, db->path, db_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The audit record at id: 0 and its hash, 1 when there is none, -1. */
+static int
+db_audit_hash_at(struct db *db, int64_t id, unsigned char out[32])
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT hash FROM audit WHERE id = ?",
+	    -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, id);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		memset(out, 0, 32);
+		if (sqlite3_column_bytes(st, 0) == 32)
+			memcpy(out, sqlite3_column_blob(st, 0), 32);
+		rc = 0;
+		break;
+	case SQLITE_DONE:
+		rc = 1;
+		break;
+	}
+ done:
+	if (rc < 0)
+		log_warnx("%s: %s: %s", __func__, db->path, db_errmsg(db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_registry_mark(struct db *db, struct registry_mark *out)
+{
+	int	 rc;
+
+	if (db_exec(db, "BEGIN") != 0)
+		return -1;
+	rc = db_read_mark(db, out);
+	db_rollback(db);	/* a read: nothing to commit */
+	return rc;
+}
+
+int
+db_history_check(struct db *db, const struct registry_mark *seen,
+    struct registry_mark *now, char *why, size_t whylen)
+{
+	unsigned char	 h[32];
+	int		 rc = -1, at;
+
+	if (db_exec(db, "BEGIN") != 0)
+		return -1;
+	if (db_read_mark(db, now) != 0)
+		goto done;
+	rc = 1;
+	if (seen->id[0] != '\0' && strcmp(seen->id, now->id) != 0) {
+		snprintf(why, whylen, "another registry (id %s, was %s)",
+		    now->id[0] != '\0' ? now->id : "none", seen->id);
+		goto done;
+	}
+	if (now->change_seq < seen->change_seq) {
+		snprintf(why, whylen, "change sequence went back from %lld "
+		    "to %lld", (long long)seen->change_seq,
+		    (long long)now->change_seq);
+		goto done;
+	}
+	if (seen->audit_id > 0) {
+		if ((at = db_audit_hash_at(db, seen->audit_id, h)) < 0) {
+			rc = -1;
+			goto done;
+		}
+		if (at == 1) {
+			snprintf(why, whylen, "audit record %lld is gone (the "
+			    "log now ends at %lld)", (long long)seen->audit_id,
+			    (long long)now->audit_id);
+			goto done;
+		}
+		if (memcmp(h, seen->audit_hash, sizeof(h)) != 0) {
+			snprintf(why, whylen, "audit record %lld differs from "
+			    "the one seen (a restored or rewritten history)",
+			    (long long)seen->audit_id);
+			goto done;
+		}
+	}
+	rc = 0;
+ done:
+	db_rollback(db);
+	return rc;
+}

@@ -93,6 +93,30 @@ int64_t		 db_change_seq(struct db *db);
  * status change.  Returns it, or -1.
  */
 int64_t		 db_next_change(struct db *db);
+/*
+ * Where the registry's history stands: its identity (schema 003; empty for
+ * an older registry), its change sequence, and the newest audit record (id
+ * and hash; 0 and zeros for an empty log).  Every status change is committed
+ * together with an audit record, so two registries that agree on the audit
+ * record at id N share their history up to N.
+ */
+struct registry_mark {
+	char		 id[33];
+	int64_t		 change_seq;
+	int64_t		 audit_id;
+	unsigned char	 audit_hash[32];
+};
+
+/* Read the mark (one read transaction).  0 / -1. */
+int		 db_registry_mark(struct db *db, struct registry_mark *out);
+/*
+ * Is the registry's history now a continuation of the one seen?  Reads the
+ * current mark into now.  0 when it is, 1 when it went back or is another
+ * history (why says how: another registry, change sequence went back, the
+ * audit record seen is gone or differs), -1 on a database error.
+ */
+int		 db_history_check(struct db *db, const struct registry_mark *seen,
+		    struct registry_mark *now, char *why, size_t whylen);
 /* Fill status fields from a row of (id, issuer_id, serial, status, not_after,
  * revoked_at, reason, change_seq) starting at column col. */
 void		 db_status_from_row(sqlite3_stmt *st, int col, struct cert_status *out);

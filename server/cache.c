@@ -21,21 +21,29 @@ struct mem_entry {
 	size_t			 len;
 	time_t			 this_update, next_update;
 	char			 etag[CACHE_ETAG_LEN + 3];
+	uint64_t		 fp;
+	int64_t			 gen;
 	struct mem_entry	*chain;			/* hash bucket */
 	struct mem_entry	*lru_prev, *lru_next;	/* head = most recent */
 };
 
+enum pend_op { PEND_PUT, PEND_DROP, PEND_CONFIRM };
+
 struct pending {
+	enum pend_op		 op;
 	struct cache_key	 key;
-	unsigned char		*der;			/* NULL: a drop */
+	unsigned char		*der;			/* PEND_PUT */
 	size_t			 len;
 	time_t			 this_update, next_update;
+	uint64_t		 fp;
 };
 
 struct cache {
 	sqlite3			*h;
 	char			*path;
 	sqlite3_stmt		*st_get, *st_put, *st_drop, *st_stored_at;
+	sqlite3_stmt		*st_confirm, *st_drop_other;
+	int64_t			 gen;			/* current generation */
 	struct mem_entry	**buckets;
 	size_t			 nbuckets, nentries, bytes, max_bytes;
 	struct mem_entry	*lru_head, *lru_tail;
@@ -55,7 +63,7 @@ struct cache {
  */
 #define STR_(x)			#x
 #define STR(x)			STR_(x)
-#define STORE_VERSION		2
+#define STORE_VERSION		3
 #define STORE_CACHE_KB		16384	/* SQLite page cache for the store */
 
 static const char *store_schema =
@@ -64,12 +72,14 @@ static const char *store_schema =
 	"CREATE TABLE IF NOT EXISTS responses ("
 	"  issuer_id INTEGER NOT NULL, hash_alg INTEGER NOT NULL,"
 	"  serial BLOB NOT NULL, this_update INTEGER NOT NULL,"
-	"  next_update INTEGER NOT NULL, der BLOB NOT NULL);"
+	"  next_update INTEGER NOT NULL, der BLOB NOT NULL,"
+	"  fp INTEGER NOT NULL, gen INTEGER NOT NULL);"
 	"CREATE UNIQUE INDEX IF NOT EXISTS responses_key"
 	"  ON responses(issuer_id, serial, hash_alg);"
 	"CREATE INDEX IF NOT EXISTS responses_age"
 	"  ON responses(hash_alg, this_update);"
-	"CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER);";
+	"CREATE INDEX IF NOT EXISTS responses_gen ON responses(gen);"
+	"CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v);";
 
 static const char *store_drop =
 	"DROP TABLE IF EXISTS responses; DROP TABLE IF EXISTS meta;";
@@ -169,14 +179,20 @@ cache_open(const char *path, size_t max_memory, char *err, size_t errlen)
 		sqlite3_free(msg);
 		goto fail;
 	}
-	if (prepare(c, &c->st_get, "SELECT this_update, next_update, der "
-	    "FROM responses WHERE issuer_id = ? AND serial = ? AND hash_alg = ?") ||
+	c->gen = store_int(c, "SELECT v FROM meta WHERE k = 'generation'", 1);
+	if (prepare(c, &c->st_get, "SELECT this_update, next_update, der, fp, "
+	    "gen FROM responses WHERE issuer_id = ? AND serial = ? AND "
+	    "hash_alg = ?") ||
 	    prepare(c, &c->st_put, "INSERT OR REPLACE INTO responses VALUES "
-	    "(?, ?, ?, ?, ?, ?)") ||
+	    "(?, ?, ?, ?, ?, ?, ?, ?)") ||
 	    prepare(c, &c->st_drop, "DELETE FROM responses WHERE issuer_id = ? "
 	    "AND serial = ?") ||
-	    prepare(c, &c->st_stored_at, "SELECT this_update FROM responses "
-	    "WHERE issuer_id = ? AND serial = ? AND hash_alg = 0")) {
+	    prepare(c, &c->st_confirm, "UPDATE responses SET gen = ? WHERE "
+	    "issuer_id = ? AND serial = ? AND fp = ?") ||
+	    prepare(c, &c->st_drop_other, "DELETE FROM responses WHERE "
+	    "issuer_id = ? AND serial = ? AND fp != ?") ||
+	    prepare(c, &c->st_stored_at, "SELECT this_update, fp, gen FROM "
+	    "responses WHERE issuer_id = ? AND serial = ? AND hash_alg = 0")) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(c->h));
 		goto fail;
 	}
@@ -256,7 +272,8 @@ mem_grow(struct cache *c)
 
 static int
 mem_put(struct cache *c, const struct cache_key *k, const unsigned char *der,
-    size_t len, time_t this_update, time_t next_update)
+    size_t len, time_t this_update, time_t next_update, uint64_t fp,
+    int64_t gen)
 {
 	struct mem_entry	**slot, *e;
 
@@ -277,6 +294,8 @@ mem_put(struct cache *c, const struct cache_key *k, const unsigned char *der,
 	e->len = len;
 	e->this_update = this_update;
 	e->next_update = next_update;
+	e->fp = fp;
+	e->gen = gen;
 	etag_of(der, len, e->etag);
 	slot = mem_slot(c, k);
 	*slot = e;
@@ -288,13 +307,24 @@ mem_put(struct cache *c, const struct cache_key *k, const unsigned char *der,
 }
 
 static void
-entry_out(const struct mem_entry *e, struct cache_entry *out)
+entry_out(const struct cache *c, const struct mem_entry *e,
+    struct cache_entry *out)
 {
 	out->der = e->der;
 	out->len = e->len;
 	out->this_update = e->this_update;
 	out->next_update = e->next_update;
+	out->fp = e->fp;
+	out->verified = e->gen == c->gen;
 	memcpy(out->etag, e->etag, sizeof(out->etag));
+}
+
+/* Servable at now: signed at or before now (never dated in the future),
+ * and before its nextUpdate. */
+static int
+usable(time_t this_update, time_t next_update, time_t now)
+{
+	return this_update <= now && now < next_update;
 }
 
 int
@@ -305,10 +335,10 @@ cache_get(struct cache *c, const struct cache_key *k, time_t now,
 	int			  rc = 1;
 
 	if (e != NULL) {
-		if (now < e->next_update) {
+		if (usable(e->this_update, e->next_update, now)) {
 			mem_unlink_lru(c, e);
 			mem_push_lru(c, e);
-			entry_out(e, out);
+			entry_out(c, e, out);
 			c->stats.hits_memory++;
 			return 0;
 		}
@@ -322,12 +352,14 @@ cache_get(struct cache *c, const struct cache_key *k, time_t now,
 		time_t	tu = (time_t)sqlite3_column_int64(c->st_get, 0);
 		time_t	nu = (time_t)sqlite3_column_int64(c->st_get, 1);
 		int	n = sqlite3_column_bytes(c->st_get, 2);
+		uint64_t fp = (uint64_t)sqlite3_column_int64(c->st_get, 3);
+		int64_t	gen = sqlite3_column_int64(c->st_get, 4);
 
-		if (now >= nu || n <= 0)
+		if (!usable(tu, nu, now) || n <= 0)
 			break;
 		if (mem_put(c, k, sqlite3_column_blob(c->st_get, 2), n, tu,
-		    nu) == 0 && *(slot = mem_slot(c, k)) != NULL) {
-			entry_out(*slot, out);
+		    nu, fp, gen) == 0 && *(slot = mem_slot(c, k)) != NULL) {
+			entry_out(c, *slot, out);
 		} else {
 			/* too big for memory: serve from a scratch copy */
 			if ((size_t)n > c->scratch_cap) {
@@ -343,8 +375,10 @@ cache_get(struct cache *c, const struct cache_key *k, time_t now,
 			c->scratch_entry.len = n;
 			c->scratch_entry.this_update = tu;
 			c->scratch_entry.next_update = nu;
+			c->scratch_entry.fp = fp;
+			c->scratch_entry.gen = gen;
 			etag_of(c->scratch, n, c->scratch_entry.etag);
-			entry_out(&c->scratch_entry, out);
+			entry_out(c, &c->scratch_entry, out);
 		}
 		c->stats.hits_store++;
 		rc = 0;
@@ -363,8 +397,9 @@ cache_get(struct cache *c, const struct cache_key *k, time_t now,
 }
 
 static int
-pend_add(struct cache *c, const struct cache_key *k, const unsigned char *der,
-    size_t len, time_t this_update, time_t next_update)
+pend_add(struct cache *c, enum pend_op op, const struct cache_key *k,
+    const unsigned char *der, size_t len, time_t this_update,
+    time_t next_update, uint64_t fp)
 {
 	struct pending	*p;
 
@@ -377,6 +412,8 @@ pend_add(struct cache *c, const struct cache_key *k, const unsigned char *der,
 		c->cappend = n;
 	}
 	p = &c->pend[c->npend];
+	p->op = op;
+	p->fp = fp;
 	p->key = *k;
 	p->der = NULL;
 	p->len = len;
@@ -393,14 +430,33 @@ pend_add(struct cache *c, const struct cache_key *k, const unsigned char *der,
 
 int
 cache_put(struct cache *c, const struct cache_key *k, const unsigned char *der,
-    size_t len, time_t this_update, time_t next_update, int hot)
+    size_t len, time_t this_update, time_t next_update, uint64_t fp, int hot)
 {
 	/* pre-signed answers go to memory too while it has room */
 	if ((hot || *mem_slot(c, k) != NULL ||
 	    c->bytes + len + ENTRY_OVERHEAD <= c->max_bytes) &&
-	    mem_put(c, k, der, len, this_update, next_update) != 0)
+	    mem_put(c, k, der, len, this_update, next_update, fp, c->gen) != 0)
 		return -1;
-	return pend_add(c, k, der, len, this_update, next_update);
+	return pend_add(c, PEND_PUT, k, der, len, this_update, next_update, fp);
+}
+
+void
+cache_confirm(struct cache *c, int issuer, const struct serial *s, uint64_t fp)
+{
+	struct cache_key	 k;
+	struct mem_entry	**slot;
+
+	for (int alg = 0; alg < 4; alg++) {
+		cache_key_set(&k, issuer, alg, s);
+		if (*(slot = mem_slot(c, &k)) == NULL)
+			continue;
+		if ((*slot)->fp == fp)
+			(*slot)->gen = c->gen;
+		else
+			mem_remove(c, slot);
+	}
+	cache_key_set(&k, issuer, 0, s);
+	(void)pend_add(c, PEND_CONFIRM, &k, NULL, 0, 0, 0, fp);
 }
 
 void
@@ -415,7 +471,57 @@ cache_drop(struct cache *c, int issuer, const struct serial *s)
 			mem_remove(c, slot);
 	}
 	cache_key_set(&k, issuer, 0, s);
-	(void)pend_add(c, &k, NULL, 0, 0, 0);
+	(void)pend_add(c, PEND_DROP, &k, NULL, 0, 0, 0, 0);
+}
+
+/* One pending operation against the store.  0 / -1. */
+static int
+pend_apply(struct cache *c, const struct pending *p)
+{
+	sqlite3_stmt	*st[2] = { NULL, NULL };
+	int		 rc = 0;
+
+	switch (p->op) {
+	case PEND_PUT:
+		st[0] = c->st_put;
+		sqlite3_bind_int64(st[0], 1, p->key.issuer);
+		sqlite3_bind_int(st[0], 2, p->key.alg);
+		sqlite3_bind_blob(st[0], 3, p->key.serial, p->key.len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st[0], 4, p->this_update);
+		sqlite3_bind_int64(st[0], 5, p->next_update);
+		sqlite3_bind_blob(st[0], 6, p->der, (int)p->len, SQLITE_STATIC);
+		sqlite3_bind_int64(st[0], 7, (int64_t)p->fp);
+		sqlite3_bind_int64(st[0], 8, c->gen);
+		break;
+	case PEND_DROP:
+		st[0] = c->st_drop;
+		sqlite3_bind_int64(st[0], 1, p->key.issuer);
+		sqlite3_bind_blob(st[0], 2, p->key.serial, p->key.len,
+		    SQLITE_STATIC);
+		break;
+	case PEND_CONFIRM:
+		st[0] = c->st_confirm;
+		sqlite3_bind_int64(st[0], 1, c->gen);
+		sqlite3_bind_int64(st[0], 2, p->key.issuer);
+		sqlite3_bind_blob(st[0], 3, p->key.serial, p->key.len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st[0], 4, (int64_t)p->fp);
+		st[1] = c->st_drop_other;
+		sqlite3_bind_int64(st[1], 1, p->key.issuer);
+		sqlite3_bind_blob(st[1], 2, p->key.serial, p->key.len,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(st[1], 3, (int64_t)p->fp);
+		break;
+	}
+	for (int i = 0; i < 2 && st[i] != NULL; i++) {
+		if (sqlite3_step(st[i]) != SQLITE_DONE) {
+			log_warnx("%s: %s", c->path, sqlite3_errmsg(c->h));
+			rc = -1;
+		}
+		sqlite3_reset(st[i]);
+	}
+	return rc;
 }
 
 int
@@ -430,28 +536,9 @@ cache_flush(struct cache *c)
 		rc = -1;
 		goto done;
 	}
-	for (size_t i = 0; i < c->npend; i++) {
-		struct pending	*p = &c->pend[i];
-		sqlite3_stmt	*st = p->der != NULL ? c->st_put : c->st_drop;
-
-		sqlite3_bind_int64(st, 1, p->key.issuer);
-		if (p->der != NULL) {
-			sqlite3_bind_int(st, 2, p->key.alg);
-			sqlite3_bind_blob(st, 3, p->key.serial, p->key.len,
-			    SQLITE_STATIC);
-			sqlite3_bind_int64(st, 4, p->this_update);
-			sqlite3_bind_int64(st, 5, p->next_update);
-			sqlite3_bind_blob(st, 6, p->der, (int)p->len,
-			    SQLITE_STATIC);
-		} else
-			sqlite3_bind_blob(st, 2, p->key.serial, p->key.len,
-			    SQLITE_STATIC);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			log_warnx("%s: %s", c->path, sqlite3_errmsg(c->h));
+	for (size_t i = 0; i < c->npend; i++)
+		if (pend_apply(c, &c->pend[i]) != 0)
 			rc = -1;
-		}
-		sqlite3_reset(st);
-	}
 	if (sqlite3_exec(c->h, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL,
 	    NULL) != SQLITE_OK) {
 		log_warnx("%s: %s", c->path, sqlite3_errmsg(c->h));
@@ -465,17 +552,22 @@ cache_flush(struct cache *c)
 	return rc;
 }
 
-time_t
-cache_stored_at(struct cache *c, int issuer, const struct serial *s)
+int
+cache_stored(struct cache *c, int issuer, const struct serial *s,
+    time_t *this_update, uint64_t *fp, int *verified)
 {
-	time_t	 t = 0;
+	int	 found = 0;
 
 	sqlite3_bind_int64(c->st_stored_at, 1, issuer);
 	sqlite3_bind_blob(c->st_stored_at, 2, s->b, (int)s->len, SQLITE_STATIC);
-	if (sqlite3_step(c->st_stored_at) == SQLITE_ROW)
-		t = (time_t)sqlite3_column_int64(c->st_stored_at, 0);
+	if (sqlite3_step(c->st_stored_at) == SQLITE_ROW) {
+		*this_update = (time_t)sqlite3_column_int64(c->st_stored_at, 0);
+		*fp = (uint64_t)sqlite3_column_int64(c->st_stored_at, 1);
+		*verified = sqlite3_column_int64(c->st_stored_at, 2) == c->gen;
+		found = 1;
+	}
 	sqlite3_reset(c->st_stored_at);
-	return t;
+	return found;
 }
 
 static int64_t
@@ -504,20 +596,130 @@ cache_oldest(struct cache *c)
 	    "WHERE hash_alg = 0", 0);
 }
 
-int64_t
-cache_get_seq(struct cache *c)
+time_t
+cache_newest(struct cache *c)
 {
-	return store_int(c, "SELECT v FROM meta WHERE k = 'change_seq'", -1);
+	return (time_t)store_int(c, "SELECT max(this_update) FROM responses "
+	    "WHERE hash_alg = 0", 0);
+}
+
+/*
+ * The mark is one meta row: 'mark' = "<id>|<change_seq>|<audit_id>|<hash hex>",
+ * written in one statement so it is never half old, half new.
+ */
+int
+cache_get_mark(struct cache *c, struct registry_mark *m)
+{
+	sqlite3_stmt	*st = NULL;
+	const char	*v;
+	char		 id[33], hex[65];
+	long long	 seq, aid;
+	int		 rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	if (sqlite3_prepare_v2(c->h, "SELECT v FROM meta WHERE k = 'mark'", -1,
+	    &st, NULL) != SQLITE_OK)
+		goto done;
+	switch (sqlite3_step(st)) {
+	case SQLITE_DONE:
+		rc = 1;
+		goto done;
+	case SQLITE_ROW:
+		break;
+	default:
+		goto done;
+	}
+	id[0] = '\0';
+	if ((v = (const char *)sqlite3_column_text(st, 0)) == NULL ||
+	    sscanf(v, "%32[0-9a-f]|%lld|%lld|%64[0-9a-f]", id, &seq, &aid,
+	    hex) != 4) {
+		if (v == NULL || sscanf(v, "|%lld|%lld|%64[0-9a-f]", &seq, &aid,
+		    hex) != 3) {
+			rc = 1;		/* unreadable: as good as none */
+			goto done;
+		}
+		id[0] = '\0';
+	}
+	snprintf(m->id, sizeof(m->id), "%s", id);
+	m->change_seq = seq;
+	m->audit_id = aid;
+	for (int i = 0; i < 32; i++) {
+		unsigned int	 b;
+
+		if (sscanf(hex + 2 * i, "%2x", &b) != 1)
+			goto done;
+		m->audit_hash[i] = (unsigned char)b;
+	}
+	rc = 0;
+ done:
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
-cache_set_seq(struct cache *c, int64_t seq)
+cache_set_mark(struct cache *c, const struct registry_mark *m)
+{
+	char	sql[256], hex[65];
+
+	for (int i = 0; i < 32; i++)
+		snprintf(hex + 2 * i, 3, "%02x", m->audit_hash[i]);
+	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta VALUES "
+	    "('mark', '%s|%lld|%lld|%s')", m->id, (long long)m->change_seq,
+	    (long long)m->audit_id, hex);
+	return sqlite3_exec(c->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int
+cache_new_generation(struct cache *c)
 {
 	char	sql[128];
 
+	if (cache_flush(c) != 0)
+		return -1;
 	snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO meta VALUES "
-	    "('change_seq', %lld)", (long long)seq);
-	return sqlite3_exec(c->h, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+	    "('generation', %lld)", (long long)(c->gen + 1));
+	if (sqlite3_exec(c->h, sql, NULL, NULL, NULL) != SQLITE_OK) {
+		log_warnx("%s: %s", c->path, sqlite3_errmsg(c->h));
+		return -1;
+	}
+	c->gen++;
+	return 0;
+}
+
+int
+cache_has_unverified(struct cache *c)
+{
+	char	sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM (SELECT 1 FROM "
+	    "responses WHERE gen != %lld LIMIT 1)", (long long)c->gen);
+	return store_int(c, sql, 1) != 0;
+}
+
+int
+cache_sweep_unverified(struct cache *c)
+{
+	sqlite3_stmt		*st = NULL;
+	struct mem_entry	*e, *prev;
+	int			 rc = -1;
+
+	if (cache_flush(c) != 0)
+		return -1;
+	for (e = c->lru_tail; e != NULL; e = prev) {
+		prev = e->lru_prev;
+		if (e->gen != c->gen)
+			mem_remove(c, mem_slot(c, &e->key));
+	}
+	if (sqlite3_prepare_v2(c->h, "DELETE FROM responses WHERE gen != ?",
+	    -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int64(st, 1, c->gen);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			rc = 0;
+	}
+	if (rc != 0)
+		log_warnx("%s: %s", c->path, sqlite3_errmsg(c->h));
+	sqlite3_finalize(st);
+	return rc;
 }
 
 int
@@ -556,6 +758,8 @@ cache_close(struct cache *c)
 	sqlite3_finalize(c->st_put);
 	sqlite3_finalize(c->st_drop);
 	sqlite3_finalize(c->st_stored_at);
+	sqlite3_finalize(c->st_confirm);
+	sqlite3_finalize(c->st_drop_other);
 	sqlite3_close(c->h);
 	free(c->path);
 	free(c);

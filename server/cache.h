@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "db.h"
 #include "serial.h"
 
 #define CACHE_ETAG_LEN	16	/* hex digits of SHA-256(DER) */
@@ -30,7 +31,19 @@ struct cache_entry {
 	time_t			 this_update;
 	time_t			 next_update;
 	char			 etag[CACHE_ETAG_LEN + 3];	/* "\"...\"" */
+	uint64_t		 fp;		/* status it states (ocsp_http_fp) */
+	int			 verified;	/* checked in this generation */
 };
+
+/*
+ * Generations.  Every stored response carries the generation in which it
+ * was signed or last checked against the registry.  When the registry's
+ * history breaks (restored, replaced), cache_new_generation() makes every
+ * response unverified at once: the responder must then compare an entry's
+ * fp with the registry before serving it (cache_confirm() when it agrees),
+ * and the pre-signing walk confirms or re-signs them all; at the end of that
+ * walk cache_sweep_unverified() drops what the registry no longer has.
+ */
 
 struct cache;
 
@@ -41,7 +54,9 @@ void		 cache_close(struct cache *c);
 void		 cache_key_set(struct cache_key *k, int issuer, int alg,
 		    const struct serial *s);
 /*
- * Look up a response usable at now (now < next_update).  The entry points
+ * Look up a response usable at now (this_update <= now < next_update: an
+ * answer dated in the future, after the clock was stepped back, is never
+ * served).  The entry points
  * into the cache and stays valid until the next cache call.  0 found, 1 not
  * found, -1 store error.
  */
@@ -55,19 +70,34 @@ int		 cache_get(struct cache *c, const struct cache_key *k,
  */
 int		 cache_put(struct cache *c, const struct cache_key *k,
 		    const unsigned char *der, size_t len, time_t this_update,
-		    time_t next_update, int hot);
+		    time_t next_update, uint64_t fp, int hot);
+/* The registry agrees with the entry's status: mark it (all hash
+ * algorithms whose fp matches) verified in this generation; drop those
+ * whose fp differs. */
+void		 cache_confirm(struct cache *c, int issuer, const struct serial *s,
+		    uint64_t fp);
 /* Forget every response for this certificate (all hash algorithms). */
 void		 cache_drop(struct cache *c, int issuer, const struct serial *s);
 /* Write pending puts and drops to the store in one transaction. 0 / -1. */
 int		 cache_flush(struct cache *c);
-/* This-update of the stored SHA-1 response for (issuer, serial), 0 if none. */
-time_t		 cache_stored_at(struct cache *c, int issuer,
-		    const struct serial *s);
-/* Oldest this_update among stored responses (0 when empty). */
+/*
+ * The stored SHA-1 response for (issuer, serial): 1 with its this_update,
+ * fp and whether it is verified in this generation; 0 when none.
+ */
+int		 cache_stored(struct cache *c, int issuer, const struct serial *s,
+		    time_t *this_update, uint64_t *fp, int *verified);
+/* Oldest and newest this_update among stored responses (0 when empty). */
 time_t		 cache_oldest(struct cache *c);
-/* Registry change number the store reflects (meta), and set it. */
-int64_t		 cache_get_seq(struct cache *c);
-int		 cache_set_seq(struct cache *c, int64_t seq);
+time_t		 cache_newest(struct cache *c);
+/* The registry history the store reflects (meta): 0, 1 when none, -1. */
+int		 cache_get_mark(struct cache *c, struct registry_mark *m);
+int		 cache_set_mark(struct cache *c, const struct registry_mark *m);
+/* Start a new generation (see above); 0 / -1. */
+int		 cache_new_generation(struct cache *c);
+/* 1 when some stored response is not verified in this generation. */
+int		 cache_has_unverified(struct cache *c);
+/* Drop every response not verified in this generation; 0 / -1. */
+int		 cache_sweep_unverified(struct cache *c);
 /* Drop everything (memory and store). */
 int		 cache_clear(struct cache *c);
 

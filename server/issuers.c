@@ -140,3 +140,16 @@ issuers_by_name(struct issuer_set *s, const char *name)
 			return &s->v[i];
 	return NULL;
 }
+
+int
+issuers_same(const struct issuer_set *a, const struct issuer_set *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].id != b->v[i].id ||
+		    X509_cmp(a->v[i].ca, b->v[i].ca) != 0 ||
+		    X509_cmp(a->v[i].signer, b->v[i].signer) != 0)
+			return 0;
+	return 1;
+}

@@ -45,6 +45,8 @@ usage(void)
 	exit(2);
 }
 
+static int	reload(struct server *);
+
 static int
 db_stat(const char *path, dev_t *dev, ino_t *ino)
 {
@@ -100,7 +102,8 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	struct stat	 st;
 	int64_t		 v;
 	int		 changed;
-	char		 err[256];
+	char		 err[256], ierr[CONFIG_ERR_MAX];
+	struct issuer_set *set;
 
 	(void)fd;
 	(void)what;
@@ -148,6 +151,27 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		s->db = db;
 		s->data_version = -1;
 		s->db_ok = 1;
+		/*
+		 * Another file may name other CAs or signers under the same
+		 * issuer ids: answering its statuses with the issuers loaded
+		 * from the old one would be wrong.  Reload them (as SIGHUP
+		 * does); if that fails, answer nothing rather than that.
+		 */
+		if ((set = issuers_load(s->db, s->conf, ierr, sizeof(ierr))) == NULL ||
+		    !issuers_same(set, s->issuers)) {
+			issuers_free(set);
+			log_warnx("registry %s names other issuers: reloading",
+			    s->conf->database);
+			if (reload(s) != 0) {
+				db_fail(s, "registry %s names other issuers and "
+				    "the reload failed", s->conf->database);
+				db_reopen = 1;
+				return;
+			}
+			log_info("registry %s reopened", s->conf->database);
+			return;		/* reload() restarted the responder */
+		}
+		issuers_free(set);
 		if (responder_start(s) != 0) {
 			db_fail(s, "registry %s: cannot read changes",
 			    s->conf->database);
@@ -190,7 +214,7 @@ retire_cb(evutil_socket_t fd, short what, void *arg)
  * SIGHUP: parse the config afresh, reload issuers and start new signer
  * workers with the keys; swap only when all of it worked.
  */
-static void
+static int
 reload(struct server *s)
 {
 	struct config		*conf;
@@ -202,7 +226,7 @@ reload(struct server *s)
 	log_info("reloading %s", s->conf->path);
 	if ((conf = config_load(s->conf->path, err, sizeof(err))) == NULL) {
 		log_warnx("reload refused, keeping the running config: %s", err);
-		return;
+		return -1;
 	}
 	if (strcmp(conf->database, s->conf->database) != 0 ||
 	    strcmp(conf->listen_addr, s->conf->listen_addr) != 0)
@@ -213,7 +237,7 @@ reload(struct server *s)
 		log_warnx("reload refused, keeping the running signers: %s", err);
 		issuers_free(set);
 		config_free(conf);
-		return;
+		return -1;
 	}
 	if (retired != NULL)
 		signer_pool_free(retired);
@@ -235,6 +259,7 @@ reload(struct server *s)
 	(void)responder_start(s);
 	log_info("reloaded: %zu issuer(s), %d signer worker(s)", set->n,
 	    signer_alive(pool));
+	return 0;
 }
 
 /*
@@ -266,7 +291,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
-		reload(s);
+		(void)reload(s);
 		break;
 	case SIGTERM:
 	case SIGINT:

@@ -24,17 +24,27 @@ static const char *ocsp_status_names[8] = {
 };
 static const char *cert_status_names[3] = { "good", "revoked", "unknown" };
 
+/*
+ * Only what is really wrong fails the check.  Stored answers past their
+ * nextUpdate or dated in the future (after a clock step) are never served
+ * (cache_get), so they are a problem only when pre-signing is not fixing
+ * them: no pass running, or a pass running longer than the slack between
+ * ocsp-refresh and ocsp-validity.
+ */
 int
 health_check(struct server *s, char *why, size_t whylen)
 {
-	time_t	 now = clock_now(), oldest;
+	time_t	 now = clock_now(), oldest, newest, started;
+	int	 alive = signer_alive(s->signers);
+	int	 fixing;
 
 	if (!s->db_ok) {
 		snprintf(why, whylen, "registry: %s", s->db_error);
 		return 0;
 	}
-	if (signer_alive(s->signers) == 0) {
-		snprintf(why, whylen, "no signer worker alive");
+	if (alive == 0) {
+		snprintf(why, whylen, "no signer worker alive (0 of %d)",
+		    signer_workers(s->signers));
 		return 0;
 	}
 	for (size_t i = 0; i < s->issuers->n; i++)
@@ -43,12 +53,20 @@ health_check(struct server *s, char *why, size_t whylen)
 			    "expired", s->issuers->v[i].name);
 			return 0;
 		}
+	fixing = responder_presigning(s, &started) && now - started <=
+	    s->conf->ocsp_validity - s->conf->ocsp_refresh;
 	oldest = cache_oldest(s->cache);
-	if (oldest != 0 && oldest + s->conf->ocsp_validity <= now) {
+	if (!fixing && oldest != 0 && oldest + s->conf->ocsp_validity <= now) {
 		snprintf(why, whylen, "pre-signed responses past nextUpdate");
 		return 0;
 	}
-	snprintf(why, whylen, "ok");
+	newest = cache_newest(s->cache);
+	if (!fixing && newest > now) {
+		snprintf(why, whylen, "pre-signed responses dated in the future");
+		return 0;
+	}
+	snprintf(why, whylen, "ok: %d of %d signer workers alive", alive,
+	    signer_workers(s->signers));
 	return 1;
 }
 
@@ -126,6 +144,20 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	    "answers.\n# TYPE certstatus_not_modified_total counter\n"
 	    "certstatus_not_modified_total %llu\n",
 	    (unsigned long long)m->not_modified);
+	evbuffer_add_printf(b, "# HELP certstatus_registry_history_breaks_total "
+	    "times the registry's history was found restored or replaced.\n"
+	    "# TYPE certstatus_registry_history_breaks_total counter\n"
+	    "certstatus_registry_history_breaks_total %llu\n"
+	    "# HELP certstatus_store_corrected_total stored answers found to "
+	    "disagree with the registry (dropped, never served).\n"
+	    "# TYPE certstatus_store_corrected_total counter\n"
+	    "certstatus_store_corrected_total %llu\n"
+	    "# HELP certstatus_clock_steps_total wall-clock steps seen.\n"
+	    "# TYPE certstatus_clock_steps_total counter\n"
+	    "certstatus_clock_steps_total %llu\n",
+	    (unsigned long long)m->history_breaks,
+	    (unsigned long long)m->store_corrected,
+	    (unsigned long long)m->clock_steps);
 	evbuffer_add_printf(b, "# HELP certstatus_presigned_total responses "
 	    "signed ahead of requests.\n# TYPE certstatus_presigned_total "
 	    "counter\ncertstatus_presigned_total %llu\n",

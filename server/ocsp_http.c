@@ -101,3 +101,15 @@ ocsp_http_status(const struct cert_status *cs, int unknown_as_revoked,
 	one->status = OCSP_ST_UNKNOWN;
 	return 0;
 }
+
+uint64_t
+ocsp_http_fp(const struct cert_status *cs)
+{
+	uint64_t	 fp = (uint64_t)(cs->state & 0xf) << 60;
+
+	if (cs->state == CERT_REVOKED || cs->state == CERT_HOLD) {
+		fp |= (uint64_t)((cs->reason + 1) & 0xff) << 48;
+		fp |= (uint64_t)cs->revoked_at & 0xffffffffffffULL;
+	}
+	return fp;
+}

@@ -7,6 +7,7 @@
 #define CERTSTATUSD_OCSP_HTTP_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "db.h"
@@ -47,5 +48,12 @@ void	ocsp_http_cache_headers(time_t this_update, time_t next_update,
  */
 int	ocsp_http_status(const struct cert_status *cs, int unknown_as_revoked,
 	    struct ocsp_single *one);
+/*
+ * What an answer states about a certificate, as one number: its state and,
+ * when revoked or held, the time and reason.  Two registry views with the
+ * same fingerprint give the same SingleResponse status, so a stored answer
+ * is right exactly when its fingerprint equals the registry's now.
+ */
+uint64_t ocsp_http_fp(const struct cert_status *cs);
 
 #endif

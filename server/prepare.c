@@ -56,7 +56,7 @@ responder_parse(struct server *s, const unsigned char *der, size_t len,
 int
 responder_build_job(struct server *s, struct ocsp_request *r,
     struct issuer *is, time_t now, unsigned char *buf, size_t size,
-    size_t *len, int *cacheable)
+    size_t *len, int *cacheable, uint64_t *fp)
 {
 	struct ocsp_single	 singles[OCSP_JOB_ENTRIES_MAX];
 	struct ocsp_job		 job;
@@ -99,6 +99,8 @@ responder_build_job(struct server *s, struct ocsp_request *r,
 		}
 		if (cs.state == CERT_UNKNOWN)
 			*cacheable = 0;	/* never-issued: not worth storing */
+		if (i == 0)
+			*fp = ocsp_http_fp(&cs);
 		responder_single(s, &cs, one, &job.extended_revoke);
 	}
 	if (ocsp_job_encode(&job, buf, size, len) != 0)
@@ -112,13 +114,14 @@ responder_prepare(struct server *s, const unsigned char *der, size_t len,
 {
 	struct ocsp_request	 r;
 	struct issuer		*is;
+	uint64_t		 fp;
 	int			 status, cacheable = 1;
 
 	memset(&r, 0, sizeof(r));
 	*why = NULL;
 	if ((status = responder_parse(s, der, len, &r, &is, why)) == 0 &&
 	    (status = responder_build_job(s, &r, is, clock_now(), buf, size,
-	    job_len, &cacheable)) != 0)
+	    job_len, &cacheable, &fp)) != 0)
 		*why = "lookup failed";
 	ocsp_request_clear(&r);
 	return status;

@@ -25,11 +25,12 @@ int	responder_parse(struct server *s, const unsigned char *der, size_t len,
  * Look up every CertID of r (for issuer is) and encode the signing job into
  * buf (size bytes, OCSP_JOB_MAX always suffices) at time now.  *cacheable is
  * cleared when an answer must not be stored (a CertID of another issuer, a
- * bad serial, a never-issued one).  0, or the OCSPResponseStatus to answer.
+ * bad serial, a never-issued one); *fp gets the first CertID's status
+ * fingerprint (ocsp_http_fp).  0, or the OCSPResponseStatus to answer.
  */
 int	responder_build_job(struct server *s, struct ocsp_request *r,
 	    struct issuer *is, time_t now, unsigned char *buf, size_t size,
-	    size_t *len, int *cacheable);
+	    size_t *len, int *cacheable, uint64_t *fp);
 
 /* Fill one SingleResponse from the registry's view of a certificate. */
 void	responder_single(struct server *s, const struct cert_status *cs,

@@ -8,6 +8,29 @@
  * Pre-signing walks the registry in small steps from a timer, and the
  * registry is polled for changes, whose responses are dropped and re-signed
  * at once.
+ *
+ * The invariant: a stored answer is served only when the status it states
+ * is the registry's status now, and only while this_update <= now <
+ * nextUpdate.  Three things keep it:
+ *  - changes: every status change bumps the registry's change_seq and is
+ *    committed with an audit record; apply_changes() drops and re-signs the
+ *    answers of every row changed since the change_seq seen.
+ *  - history: that only works while the registry's history continues the
+ *    one seen.  A restored backup (change_seq goes back, the audit record
+ *    seen is gone or differs), another registry (another registry_id), or a
+ *    store left by another registry is a break: check_history() then starts
+ *    a new cache generation, which makes every stored answer unverified.
+ *    An unverified answer is compared with the registry (ocsp_http_fp)
+ *    before it is served, and the walk that starts at once confirms or
+ *    re-signs each one and at its end drops what the registry no longer
+ *    has.  So a revocation committed after a restore is answered revoked
+ *    at once, on every path.
+ *  - drift: the walk compares every stored answer's fingerprint with the
+ *    registry row it reads, so even a change made behind certctl's back
+ *    (no change_seq, no audit) is corrected within one pass.
+ * Time: cache_get() never returns an answer dated in the future or past
+ * its nextUpdate; the walk re-signs those at once, and a wall-clock step
+ * (wall clock against the monotonic clock) starts a walk immediately.
  */
 #include <sys/stat.h>
 
@@ -32,6 +55,8 @@
 #define CHANGES_BATCH		1000	/* registry changes read per query */
 #define FLUSH_MS		100	/* cache writes are batched this long */
 #define PRESIGN_IDLE_SEC	60	/* pause between passes, at least */
+#define CLOCK_CHECK_MS		1000	/* wall against monotonic clock */
+#define CLOCK_STEP_MS		2000	/* a larger jump is a step */
 
 struct pending {
 	struct server		*s;
@@ -41,6 +66,7 @@ struct pending {
 	uint64_t		 epoch;
 	struct cache_key	 key;
 	time_t			 this_update, next_update;
+	uint64_t		 fp;
 };
 
 struct presign {
@@ -49,14 +75,18 @@ struct presign {
 	int			 inflight;
 	int			 walking;
 	int			 epoch_bumped;	/* by the change batch in hand */
+	int			 sweep;		/* drop unverified at pass end */
 	time_t			 pass_started;
 	struct event		*ev;
 	struct event		*flush_ev;
+	struct event		*clock_ev;
+	struct clock_watch	 clock;
 };
 
 static struct presign	 ps;
 
 static void	presign_schedule(struct server *s, int msec);
+static void	presign_restart(struct server *s);
 
 /* Send an OCSPResponse, with RFC 5019 cache headers when it can be cached. */
 static void
@@ -113,7 +143,7 @@ sign_done(void *arg, const unsigned char *der, size_t len)
 	}
 	if (p->cacheable && p->epoch == s->epoch)
 		(void)cache_put(s->cache, &p->key, der, len, p->this_update,
-		    p->next_update, p->req != NULL);
+		    p->next_update, p->fp, p->req != NULL);
 	if (p->req != NULL) {
 		struct cache_entry	 ce;
 
@@ -146,10 +176,11 @@ submit_job(struct server *s, struct evhttp_request *req, int is_get,
 	struct pending		*p;
 	time_t			 now = clock_now();
 	size_t			 len;
+	uint64_t		 fp = 0;
 	int			 status;
 
 	if ((status = responder_build_job(s, r, is, now, buf, sizeof(buf),
-	    &len, &cacheable)) != 0)
+	    &len, &cacheable, &fp)) != 0)
 		return status;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return OCSP_RESPONSE_STATUS_TRYLATER;
@@ -158,6 +189,7 @@ submit_job(struct server *s, struct evhttp_request *req, int is_get,
 	p->is_get = is_get;
 	p->cacheable = cacheable;
 	p->epoch = s->epoch;
+	p->fp = fp;
 	if (key != NULL)
 		p->key = *key;
 	p->this_update = now;
@@ -170,6 +202,28 @@ submit_job(struct server *s, struct evhttp_request *req, int is_get,
 	 * If the client goes away meanwhile, evhttp detaches the request
 	 * rather than freeing it, and frees it at our evhttp_send_reply().
 	 */
+	return 0;
+}
+
+/*
+ * An answer stored before the registry's history broke: serve it only if
+ * the registry states the same now.  1 when it does (and it is marked
+ * verified), 0 when not (it is dropped) or the registry cannot tell.
+ */
+static int
+stored_answer_current(struct server *s, struct issuer *is,
+    const struct serial *serial, uint64_t fp)
+{
+	struct cert_status	 cs;
+
+	if (db_cert_status(s->db, is->id, serial, &cs) != 0)
+		return 0;
+	if (cs.state != CERT_UNKNOWN && ocsp_http_fp(&cs) == fp) {
+		cache_confirm(s->cache, (int)is->id, serial, fp);
+		return 1;
+	}
+	s->metrics.store_corrected++;
+	cache_drop(s->cache, (int)is->id, serial);
 	return 0;
 }
 
@@ -212,6 +266,9 @@ responder_handle(struct server *s, struct evhttp_request *req,
 		cache_key_set(&key, (int)is->id, r.ids[0].hash, &r.ids[0].serial);
 		switch (cache_get(s->cache, &key, clock_now(), &ce)) {
 		case 0:
+			if (!ce.verified && !stored_answer_current(s, is,
+			    &r.ids[0].serial, ce.fp))
+				break;	/* the registry says otherwise: sign */
 			s->metrics.ocsp_response[0]++;
 			reply_ocsp(s, req, is_get, ce.der, ce.len, &ce);
 			goto done;
@@ -276,6 +333,7 @@ presign_one(struct server *s, const struct cert_status *cs)
 	p->s = s;
 	p->cacheable = 1;
 	p->epoch = s->epoch;
+	p->fp = ocsp_http_fp(cs);
 	cache_key_set(&p->key, (int)is->id, OCSP_HASH_SHA1, &cs->serial);
 	p->this_update = one.this_update;
 	p->next_update = one.next_update;
@@ -313,13 +371,41 @@ presign_pause_ms(const struct config *c)
 	return ms < 100 ? 100 : (int)ms;
 }
 
+/*
+ * Does the stored answer for this registry row need signing anew?  When it
+ * is missing, older than ocsp-refresh, dated in the future (the clock went
+ * back), or states another status than the row.  An answer that is right
+ * but unverified in this generation is confirmed here.
+ */
+static int
+presign_needed(struct server *s, const struct cert_status *cs, time_t now)
+{
+	time_t		 tu;
+	uint64_t	 fp, want = ocsp_http_fp(cs);
+	int		 verified;
+
+	if (!cache_stored(s->cache, (int)cs->issuer_id, &cs->serial, &tu, &fp,
+	    &verified))
+		return 1;
+	if (fp != want) {
+		s->metrics.store_corrected++;
+		cache_drop(s->cache, (int)cs->issuer_id, &cs->serial);
+		return 1;
+	}
+	if (tu > now || tu <= now - s->conf->ocsp_refresh)
+		return 1;
+	if (!verified)
+		cache_confirm(s->cache, (int)cs->issuer_id, &cs->serial, fp);
+	return 0;
+}
+
 /* One step of the walk over the registry: a batch of certificates. */
 static void
 presign_step(evutil_socket_t fd, short what, void *arg)
 {
 	struct server		*s = arg;
 	struct cert_status	 cs;
-	time_t			 fresh_after = clock_now() - s->conf->ocsp_refresh;
+	time_t			 now = clock_now();
 	int			 rows = 0, rc;
 
 	(void)fd;
@@ -348,8 +434,7 @@ presign_step(evutil_socket_t fd, short what, void *arg)
 		db_status_from_row(ps.st_walk, 0, &cs);
 		ps.cursor = cs.cert_id;
 		rows++;
-		if (cache_stored_at(s->cache, (int)cs.issuer_id, &cs.serial) >
-		    fresh_after)
+		if (!presign_needed(s, &cs, now))
 			continue;
 		if (presign_one(s, &cs) != 0)
 			break;	/* signers full: resume from here later */
@@ -362,6 +447,13 @@ presign_step(evutil_socket_t fd, short what, void *arg)
 	if (rows == 0) {
 		/* pass complete */
 		ps.walking = 0;
+		if (ps.sweep) {
+			/* every answer the registry still has is confirmed */
+			if (cache_sweep_unverified(s->cache) == 0)
+				log_info("stored answers re-verified against "
+				    "the registry");
+			ps.sweep = 0;
+		}
 		s->metrics.presign_passes++;
 		s->metrics.presign_done_at = clock_now();
 		log_info("pre-signing pass done in %lds",
@@ -386,6 +478,36 @@ presign_schedule(struct server *s, int msec)
 		evtimer_del(ps.ev);
 		evtimer_add(ps.ev, &tv);
 	}
+}
+
+/* Start a new pass now, from the first certificate. */
+static void
+presign_restart(struct server *s)
+{
+	ps.walking = 0;
+	ps.cursor = 0;
+	presign_schedule(s, 0);
+}
+
+/*
+ * The wall clock against the monotonic clock: a step either way (a host
+ * that booted with a wrong clock, corrected by NTP) makes the stored
+ * answers' dates wrong; re-sign them now rather than at the next pass.
+ */
+static void
+clock_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct server	*s = arg;
+	int64_t		 step;
+
+	(void)fd;
+	(void)what;
+	if (!clock_watch_step(&ps.clock, CLOCK_STEP_MS, &step))
+		return;
+	s->metrics.clock_steps++;
+	log_warnx("the wall clock stepped by %+.1f s: re-signing the stored "
+	    "answers now", (double)step / 1000.0);
+	presign_restart(s);
 }
 
 static void
@@ -420,63 +542,125 @@ change_cb(const struct cert_status *cs, void *arg)
 	(void)presign_one(s, cs);	/* re-sign now, before anyone asks */
 }
 
+/*
+ * The registry's history is not the one the store was derived from: make
+ * every stored answer unverified and re-verify them all from now.
+ */
 static void
+history_break(struct server *s, const char *why)
+{
+	s->metrics.history_breaks++;
+	log_warnx("registry history changed: %s: every stored answer is "
+	    "checked against the registry before it is served, and all are "
+	    "re-verified now", why);
+	s->epoch++;		/* answers being signed came from the old history */
+	if (cache_new_generation(s->cache) != 0) {
+		log_warnx("response store: cannot start a new generation: "
+		    "dropping it");
+		(void)cache_clear(s->cache);
+	}
+	ps.sweep = 1;
+	presign_restart(s);
+}
+
+/*
+ * Check the registry's history against the mark seen, then apply the
+ * changes since.  0, or -1 on a registry read error (reported).
+ */
+static int
 apply_changes(struct server *s)
 {
-	int	 n;
+	struct registry_mark	 now;
+	char			 why[256];
+	int			 n;
 
 	ps.epoch_bumped = 0;
+	switch (db_history_check(s->db, &s->mark, &now, why, sizeof(why))) {
+	case 0:
+		break;
+	case 1:
+		history_break(s, why);
+		s->change_seq = now.change_seq;	/* nothing older to replay */
+		break;
+	default:
+		goto fail;
+	}
 	do {
 		if ((n = db_changes_since(s->db, s->change_seq, CHANGES_BATCH,
-		    change_cb, s)) < 0) {
-			s->db_ok = 0;
-			snprintf(s->db_error, sizeof(s->db_error), "registry "
-			    "read failed: %s", db_errmsg(s->db));
-			return;
-		}
+		    change_cb, s)) < 0)
+			goto fail;
 	} while (n == CHANGES_BATCH);
+	/* the changes read may be newer than the mark: never older */
+	if (now.change_seq < s->change_seq)
+		now.change_seq = s->change_seq;
+	s->change_seq = now.change_seq;
+	s->mark = now;
 	(void)cache_flush(s->cache);
-	(void)cache_set_seq(s->cache, s->change_seq);
+	(void)cache_set_mark(s->cache, &s->mark);
+	return 0;
+ fail:
+	s->db_ok = 0;
+	snprintf(s->db_error, sizeof(s->db_error), "registry read failed: %s",
+	    db_errmsg(s->db));
+	return -1;
 }
 
 void
 responder_registry_changed(struct server *s)
 {
-	apply_changes(s);
+	(void)apply_changes(s);
 }
 
 int
 responder_start(struct server *s)
 {
-	int64_t	 stored = cache_get_seq(s->cache);
-	int64_t	 now_seq = db_change_seq(s->db);
+	struct timeval	 flush_tv = { 0, FLUSH_MS * 1000 };
+	struct timeval	 clock_tv = { CLOCK_CHECK_MS / 1000,
+			    (CLOCK_CHECK_MS % 1000) * 1000 };
 
-	if (now_seq < 0)
-		return -1;
-	if (stored < 0 || stored > now_seq) {
-		/* a new store, or a registry that went back: start afresh */
-		if (stored > now_seq)
-			log_warnx("response cache is ahead of the registry "
-			    "(%lld > %lld): dropping it", (long long)stored,
-			    (long long)now_seq);
-		(void)cache_clear(s->cache);
-		s->change_seq = now_seq;
-		(void)cache_set_seq(s->cache, now_seq);
-	} else {
-		s->change_seq = stored;
-		apply_changes(s);
-	}
 	ps.ev = evtimer_new(s->base, presign_step, s);
 	ps.flush_ev = event_new(s->base, -1, EV_PERSIST, flush_cb, s);
-	if (ps.ev == NULL || ps.flush_ev == NULL)
+	ps.clock_ev = event_new(s->base, -1, EV_PERSIST, clock_cb, s);
+	if (ps.ev == NULL || ps.flush_ev == NULL || ps.clock_ev == NULL)
 		return -1;
-	{
-		struct timeval	tv = { 0, FLUSH_MS * 1000 };
-
-		event_add(ps.flush_ev, &tv);
+	/*
+	 * The store remembers the history it reflects.  None (a new store):
+	 * start empty from the registry as it is.  Otherwise the history
+	 * check in apply_changes() decides between replaying the changes
+	 * since and re-verifying everything.
+	 */
+	switch (cache_get_mark(s->cache, &s->mark)) {
+	case 0:
+		s->change_seq = s->mark.change_seq;
+		break;
+	case 1:
+		(void)cache_clear(s->cache);
+		if (db_registry_mark(s->db, &s->mark) != 0)
+			return -1;
+		s->change_seq = s->mark.change_seq;
+		(void)cache_set_mark(s->cache, &s->mark);
+		break;
+	default:
+		return -1;
 	}
+	/* a walk cut short (a reload, a reopen) is finished by this one */
+	ps.sweep = cache_has_unverified(s->cache);
+	if (apply_changes(s) != 0)
+		return -1;
+	(void)clock_watch_step(&ps.clock, CLOCK_STEP_MS, NULL);
+	event_add(ps.flush_ev, &flush_tv);
+	event_add(ps.clock_ev, &clock_tv);
 	presign_schedule(s, 0);
 	return 0;
+}
+
+/* Where pre-signing stands, for /healthz: 1 while a pass runs. */
+int
+responder_presigning(const struct server *s, time_t *pass_started)
+{
+	(void)s;
+	*pass_started = ps.pass_started;
+	return ps.walking;
 }
 
 /* Restart the walk (after a reload: new issuers, new keys). */
@@ -488,6 +672,8 @@ responder_stop(struct server *s)
 		event_free(ps.ev);
 	if (ps.flush_ev != NULL)
 		event_free(ps.flush_ev);
+	if (ps.clock_ev != NULL)
+		event_free(ps.clock_ev);
 	sqlite3_finalize(ps.st_walk);
 	memset(&ps, 0, sizeof(ps));
 }

@@ -38,6 +38,9 @@ struct metrics {
 	uint64_t	presigned;		/* responses signed ahead */
 	uint64_t	presign_passes;
 	time_t		presign_done_at;	/* end of the last full pass */
+	uint64_t	history_breaks;		/* registry restored/replaced */
+	uint64_t	store_corrected;	/* stored answers found wrong */
+	uint64_t	clock_steps;
 	uint64_t	connections_refused;
 	uint64_t	connections_timed_out;	/* no whole request in time */
 	uint64_t	accept_errors;
@@ -79,6 +82,7 @@ struct server {
 
 	int64_t			 data_version;	/* registry's PRAGMA data_version */
 	int64_t			 change_seq;	/* last change applied */
+	struct registry_mark	 mark;		/* history the store reflects */
 	uint64_t		 epoch;		/* bumped by every applied change batch */
 	int			 db_ok;		/* last registry read succeeded */
 	char			 db_error[256];
@@ -101,6 +105,9 @@ void			 issuers_free(struct issuer_set *s);
 struct issuer		*issuers_match(struct issuer_set *s,
 			    const struct ocsp_certid *id);
 struct issuer		*issuers_by_id(struct issuer_set *s, int64_t id);
+/* 1 when both sets hold the same CAs and signers under the same ids. */
+int			 issuers_same(const struct issuer_set *a,
+			    const struct issuer_set *b);
 struct issuer		*issuers_by_name(struct issuer_set *s, const char *name);
 
 /* metrics.c: /metrics and /healthz. */
@@ -130,6 +137,8 @@ void	responder_handle(struct server *s, struct evhttp_request *req,
 int	responder_start(struct server *s);
 void	responder_registry_changed(struct server *s);
 void	responder_stop(struct server *s);
+/* 1 while a pre-signing pass runs (started then), else 0. */
+int	responder_presigning(const struct server *s, time_t *pass_started);
 
 /* crl.c: CRL endpoints and (optional) generation. */
 int	crl_start(struct server *s, char *err, size_t errlen);

@@ -397,6 +397,12 @@ signer_alive(const struct signer_pool *p)
 	return n;
 }
 
+int
+signer_workers(const struct signer_pool *p)
+{
+	return p != NULL ? p->n : 0;
+}
+
 void
 signer_stats(const struct signer_pool *p, struct signer_stats *out)
 {

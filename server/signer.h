@@ -46,8 +46,9 @@ int			 signer_submit(struct signer_pool *p, const unsigned char *job,
 			    size_t len, signer_cb cb, void *arg);
 /* Jobs queued or in flight. */
 size_t			 signer_pending(const struct signer_pool *p);
-/* Workers alive. */
+/* Workers alive, and workers the pool should have. */
 int			 signer_alive(const struct signer_pool *p);
+int			 signer_workers(const struct signer_pool *p);
 
 struct signer_stats {
 	uint64_t	signed_ok, failed;

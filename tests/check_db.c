@@ -289,6 +289,68 @@ START_TEST(audit_rolled_back_with_write)
 }
 END_TEST
 
+/*
+ * The history check: a continuation passes; a registry that went back
+ * (change_seq lower, the audit record seen gone or rewritten) or another
+ * registry (another registry_id) is a break, with the reason.
+ */
+START_TEST(history_check)
+{
+	struct registry_mark	 seen, now;
+	char			 why[256], backup[160], cmd[400];
+	struct db		*b;
+
+	append("cert.revoke", "{}");
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 5"), 0);
+	ck_assert_int_eq(db_registry_mark(db, &seen), 0);
+	ck_assert_int_eq(strlen(seen.id), 32);
+	ck_assert_int_eq(seen.change_seq, 5);
+	ck_assert_int_eq(seen.audit_id, 1);
+	ck_assert_int_eq(db_history_check(db, &seen, &now, why, sizeof(why)), 0);
+
+	/* a continuation */
+	append("cert.revoke", "{}");
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 6"), 0);
+	ck_assert_int_eq(db_history_check(db, &seen, &now, why, sizeof(why)), 0);
+	ck_assert_int_eq(now.audit_id, 2);
+	seen = now;
+
+	/* a backup taken now, restored after two more changes */
+	snprintf(backup, sizeof(backup), "%s/b.db", dir);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s '.backup %s'", path, backup);
+	ck_assert_int_eq(system(cmd), 0);
+	append("cert.revoke", "{\"a\": 1}");
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 7"), 0);
+	ck_assert_int_eq(db_registry_mark(db, &seen), 0);
+	snprintf(cmd, sizeof(cmd), "sqlite3 %s '.restore %s'", path, backup);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(db_history_check(db, &seen, &now, why, sizeof(why)), 1);
+	ck_assert_msg(strstr(why, "went back") != NULL, "%s", why);
+
+	/* ... and then written again up to the same sequence: another record 3 */
+	append("cert.revoke", "{\"b\": 2}");
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 7"), 0);
+	ck_assert_int_eq(db_history_check(db, &seen, &now, why, sizeof(why)), 1);
+	ck_assert_msg(strstr(why, "record 3 differs") != NULL, "%s", why);
+
+	/* the log cut below the record seen */
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 9; "
+	    "DELETE FROM audit WHERE id = 3"), 0);
+	ck_assert_int_eq(db_history_check(db, &seen, &now, why, sizeof(why)), 1);
+	ck_assert_msg(strstr(why, "record 3 is gone") != NULL, "%s", why);
+
+	/* another registry: a new database has its own id */
+	snprintf(backup, sizeof(backup), "%s/other.db", dir);
+	b = db_open(backup, DB_CREATE, err, sizeof(err));
+	ck_assert_ptr_nonnull(b);
+	ck_assert_int_eq(db_migrate(b, err, sizeof(err)), 0);
+	ck_assert_int_eq(db_registry_mark(db, &seen), 0);
+	ck_assert_int_eq(db_history_check(b, &seen, &now, why, sizeof(why)), 1);
+	ck_assert_msg(strstr(why, "another registry") != NULL, "%s", why);
+	db_close(b);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -306,6 +368,7 @@ main(void)
 	tcase_add_loop_test(tc, audit_tampered, 0, sizeof(tamper) / sizeof(tamper[0]));
 	tcase_add_test(tc, audit_tail_cut_needs_anchor);
 	tcase_add_test(tc, audit_rolled_back_with_write);
+	tcase_add_test(tc, history_check);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_FORK_GETENV);
 }
