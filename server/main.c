@@ -453,6 +453,7 @@ main(int argc, char *argv[])
 	http_stop(s);
 	signer_pool_free(s->signers);
 	signer_pool_free(retired);
+	signer_shutdown();
 	cache_close(s->cache);
 	event_free(s->poll_ev);
 	event_free(retire_ev);

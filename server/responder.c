@@ -128,14 +128,16 @@ reply_ocsp_error(struct server *s, struct evhttp_request *req, int status)
 }
 
 static void
-sign_done(void *arg, const unsigned char *der, size_t len)
+sign_done(void *arg, int status, const unsigned char *der, size_t len)
 {
 	struct pending	*p = arg;
 	struct server	*s = p->s;
 
-	if (der == NULL) {
+	if (status != SIGNER_OK) {
 		if (p->req != NULL)
-			reply_ocsp_error(s, p->req, OCSP_RESPONSE_STATUS_INTERNALERROR);
+			reply_ocsp_error(s, p->req, status == SIGNER_UNAVAILABLE ?
+			    OCSP_RESPONSE_STATUS_TRYLATER :
+			    OCSP_RESPONSE_STATUS_INTERNALERROR);
 		else
 			ps.inflight--;
 		free(p);

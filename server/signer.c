@@ -4,7 +4,21 @@
  * Framing on the socketpair, both ways: a u32 length in native byte order,
  * then that many bytes.  Requests are encoded ocsp_jobs; replies are the
  * response DER, or length 0 for a failed job.  A worker answers in order, so
- * the network side keeps one FIFO of callbacks per worker.
+ * the network side keeps one FIFO of jobs per worker.
+ *
+ * Supervision, as nginx's master supervises its workers, but from the event
+ * loop and without ever waiting on it:
+ *  - a worker whose socket reaches EOF or error is lost: its queued jobs go
+ *    to a live worker (each job at most SIGNER_TRIES times; with no live
+ *    worker they end SIGNER_UNAVAILABLE: tryLater), and a replacement is
+ *    forked at once (backing off while replacements fail to start);
+ *  - a worker that holds jobs and answers none for SIGNER_JOB_TIMEOUT_MS is
+ *    killed (SIGKILL) and lost the same way;
+ *  - processes that ended or were told to end are reaped by pid with
+ *    waitpid(WNOHANG) from a timer (never waitpid(-1): the CRL child is
+ *    crl.c's to reap); one still there SIGNER_KILL_MS after SIGTERM gets
+ *    SIGKILL, which ends even a stopped process.  Only signer_shutdown(), at
+ *    exit when the loop has ended, waits, and for a bounded time.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -19,9 +33,11 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pki.h"
 #include "signer.h"
@@ -32,11 +48,23 @@ const double signer_bucket_bounds[8] = {
 	0.001, 0.002, 0.005, 0.010, 0.050, 0.100, 1.0, 1e300
 };
 
+#define SIGNER_TRIES		2	/* workers a job may be given to */
+#define SIGNER_JOB_TIMEOUT_MS	2000	/* no answer with jobs held: stuck */
+#define SIGNER_KILL_MS		2000	/* SIGTERM, then SIGKILL */
+#define SIGNER_TICK_MS		100	/* supervision timer */
+#define SIGNER_BACKOFF_MAX_MS	30000	/* between failed replacements */
+#define REAP_MAX		256
+
 struct job_slot {
 	signer_cb	 cb;
 	void		*arg;
 	struct timespec	 t0;
+	unsigned char	*job;
+	uint32_t	 len;
+	int		 tries;
 };
+
+enum worker_state { W_EMPTY, W_STARTING, W_ALIVE };
 
 struct worker {
 	struct signer_pool	*pool;
@@ -44,7 +72,10 @@ struct worker {
 	struct bufferevent	*bev;
 	struct job_slot		*q;		/* ring */
 	size_t			 qhead, qlen, qcap;
-	int			 alive;
+	enum worker_state	 state;
+	int64_t			 since_ms;	/* state entered / last answer */
+	int64_t			 respawn_ms;	/* W_EMPTY: fork again then */
+	int			 backoff_ms;
 };
 
 struct signer_pool {
@@ -52,8 +83,20 @@ struct signer_pool {
 	int			 n;
 	size_t			 pending;
 	int			 retiring;
+	struct event_base	*base;
+	struct issuer_set	*set;		/* the server's; outlives the pool */
+	char			*user;
+	struct event		*tick_ev;
 	struct signer_stats	 stats;
 };
+
+/* Processes to reap: every worker that ended or was told to end. */
+static struct reap {
+	pid_t	 pid;
+	int64_t	 kill_ms;	/* SIGKILL when still there by then */
+} reaps[REAP_MAX];
+static size_t		 nreaps;
+static struct event	*reap_ev;
 
 /* --- worker side ---------------------------------------------------------- */
 
@@ -168,6 +211,15 @@ worker_main(int fd, struct issuer_set *set, const char *user)
 
 /* --- network side -------------------------------------------------------- */
 
+static int64_t
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static double
 elapsed(const struct timespec *t0)
 {
@@ -178,18 +230,107 @@ elapsed(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static void
-worker_finish_one(struct worker *w, const unsigned char *der, size_t len)
-{
-	struct signer_pool	*p = w->pool;
-	struct job_slot		 slot = w->q[w->qhead];
-	double			 sec = elapsed(&slot.t0);
-	int			 b = 0;
+/* --- reaping --- */
 
-	w->qhead = (w->qhead + 1) % w->qcap;
-	w->qlen--;
+static void
+reap_poll(void)
+{
+	int64_t	 now = now_ms();
+	size_t	 i = 0;
+
+	while (i < nreaps) {
+		struct reap	*r = &reaps[i];
+		pid_t		 got = waitpid(r->pid, NULL, WNOHANG);
+
+		if (got == r->pid || (got == -1 && errno == ECHILD)) {
+			reaps[i] = reaps[--nreaps];
+			continue;
+		}
+		if (r->kill_ms != 0 && now >= r->kill_ms) {
+			log_warnx("signer worker %ld did not end: killing it",
+			    (long)r->pid);
+			(void)kill(r->pid, SIGKILL);
+			r->kill_ms = 0;
+		}
+		i++;
+	}
+}
+
+static void
+reap_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct timeval	 tv = { 0, SIGNER_TICK_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	(void)arg;
+	reap_poll();
+	if (nreaps > 0)
+		evtimer_add(reap_ev, &tv);
+}
+
+/*
+ * End pid: sig now (SIGTERM, or SIGKILL for a stuck one), SIGKILL after
+ * SIGNER_KILL_MS if it is still there, reaped whenever it has ended.
+ */
+static void
+reap_later(struct event_base *base, pid_t pid, int sig)
+{
+	struct timeval	 tv = { 0, SIGNER_TICK_MS * 1000 };
+
+	if (pid <= 0)
+		return;
+	(void)kill(pid, sig);
+	if (sig == SIGTERM)
+		(void)kill(pid, SIGCONT);	/* a stopped one must see it */
+	if (nreaps == REAP_MAX)
+		reap_poll();
+	if (nreaps == REAP_MAX) {
+		/* full of stuck processes: this one must not be lost */
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, NULL, 0);
+		return;
+	}
+	reaps[nreaps].pid = pid;
+	reaps[nreaps].kill_ms = sig == SIGKILL ? 0 : now_ms() + SIGNER_KILL_MS;
+	nreaps++;
+	if (reap_ev == NULL && base != NULL)
+		reap_ev = evtimer_new(base, reap_cb, NULL);
+	if (reap_ev != NULL && !evtimer_pending(reap_ev, NULL))
+		evtimer_add(reap_ev, &tv);
+}
+
+void
+signer_shutdown(void)
+{
+	int64_t	 end = now_ms() + SIGNER_KILL_MS;
+
+	while (nreaps > 0 && now_ms() < end) {
+		reap_poll();
+		if (nreaps > 0)
+			usleep(10 * 1000);
+	}
+	for (size_t i = 0; i < nreaps; i++) {
+		(void)kill(reaps[i].pid, SIGKILL);
+		(void)waitpid(reaps[i].pid, NULL, 0);
+	}
+	nreaps = 0;
+	if (reap_ev != NULL)
+		event_free(reap_ev);
+	reap_ev = NULL;
+}
+
+/* --- jobs --- */
+
+static void
+slot_end(struct signer_pool *p, struct job_slot *slot, int status,
+    const unsigned char *der, size_t len)
+{
+	double	 sec = elapsed(&slot->t0);
+	int	 b = 0;
+
 	p->pending--;
-	if (der != NULL) {
+	if (status == SIGNER_OK) {
 		p->stats.signed_ok++;
 		p->stats.seconds_sum += sec;
 		while (sec > signer_bucket_bounds[b])
@@ -197,25 +338,121 @@ worker_finish_one(struct worker *w, const unsigned char *der, size_t len)
 		p->stats.buckets[b]++;
 	} else
 		p->stats.failed++;
-	slot.cb(slot.arg, der, len);
+	free(slot->job);
+	slot->job = NULL;
+	slot->cb(slot->arg, status, der, len);
+}
+
+/* Give a job to the least busy live worker but not. 0, or -1 (none). */
+static int
+dispatch(struct signer_pool *p, const struct job_slot *slot,
+    const struct worker *not)
+{
+	struct worker	*best = NULL;
+	uint32_t	 l = slot->len;
+
+	for (int i = 0; i < p->n; i++) {
+		struct worker	*w = &p->w[i];
+
+		if (w != not && w->state == W_ALIVE && w->qlen < w->qcap &&
+		    (best == NULL || w->qlen < best->qlen))
+			best = w;
+	}
+	if (best == NULL)
+		return -1;
+	if (bufferevent_write(best->bev, &l, sizeof(l)) != 0 ||
+	    bufferevent_write(best->bev, slot->job, slot->len) != 0)
+		return -1;
+	if (best->qlen == 0)
+		best->since_ms = now_ms();	/* the answer clock starts */
+	best->q[(best->qhead + best->qlen) % best->qcap] = *slot;
+	best->q[(best->qhead + best->qlen) % best->qcap].tries++;
+	best->qlen++;
+	return 0;
+}
+
+static struct job_slot
+queue_pop(struct worker *w)
+{
+	struct job_slot	 slot = w->q[w->qhead];
+
+	w->qhead = (w->qhead + 1) % w->qcap;
+	w->qlen--;
+	return slot;
 }
 
 static void
-worker_dead(struct worker *w)
+worker_finish_one(struct worker *w, const unsigned char *der, size_t len)
 {
-	if (w->alive)
-		log_warnx("signer worker %ld ended", (long)w->pid);
-	w->alive = 0;
-	while (w->qlen > 0)
-		worker_finish_one(w, NULL, 0);
+	struct job_slot	 slot = queue_pop(w);
+
+	w->since_ms = now_ms();
+	slot_end(w->pool, &slot, der != NULL ? SIGNER_OK : SIGNER_FAILED, der,
+	    len);
+}
+
+/*
+ * The worker is gone or being killed: end its process, hand its jobs to
+ * the others (in order), and schedule a replacement.
+ */
+static void
+worker_lost(struct worker *w, const char *why, int sig)
+{
+	struct signer_pool	*p = w->pool;
+
+	log_warnx("signer worker %ld %s%s", (long)w->pid, why,
+	    p->retiring ? "" : ": replacing it");
 	if (w->bev != NULL) {
+		(void)shutdown(bufferevent_getfd(w->bev), SHUT_RDWR);
 		bufferevent_free(w->bev);
 		w->bev = NULL;
 	}
-	if (w->pid > 0) {
-		(void)waitpid(w->pid, NULL, WNOHANG);
-		w->pid = 0;
+	reap_later(p->base, w->pid, sig);
+	w->pid = 0;
+	w->state = W_EMPTY;
+	w->respawn_ms = now_ms() + w->backoff_ms;
+	while (w->qlen > 0) {
+		struct job_slot	 slot = queue_pop(w);
+
+		if (slot.tries >= SIGNER_TRIES) {
+			slot_end(p, &slot, SIGNER_FAILED, NULL, 0);
+			continue;
+		}
+		if (dispatch(p, &slot, w) != 0)
+			slot_end(p, &slot, SIGNER_UNAVAILABLE, NULL, 0);
 	}
+}
+
+/* The first word from a starting worker: ready, or why it failed. */
+static int
+worker_ready(struct worker *w, struct evbuffer *in)
+{
+	uint32_t	 word;
+	char		 msg[512];
+	size_t		 n;
+
+	evbuffer_copyout(in, &word, sizeof(word));
+	if (word == READY_MAGIC) {
+		evbuffer_drain(in, sizeof(word));
+		w->state = W_ALIVE;
+		w->since_ms = now_ms();
+		w->backoff_ms = 0;
+		log_info("signer worker %ld started", (long)w->pid);
+		return 0;
+	}
+	n = word < sizeof(msg) - 1 ? word : sizeof(msg) - 1;
+	if (evbuffer_get_length(in) < sizeof(word) + n)
+		return 1;	/* the rest of the message is coming */
+	evbuffer_drain(in, sizeof(word));
+	evbuffer_remove(in, msg, n);
+	msg[n] = '\0';
+	w->backoff_ms = w->backoff_ms == 0 ? 1000 : w->backoff_ms * 2;
+	if (w->backoff_ms > SIGNER_BACKOFF_MAX_MS)
+		w->backoff_ms = SIGNER_BACKOFF_MAX_MS;
+	log_warnx("signer worker %ld failed to start: %s (again in %d s)",
+	    (long)w->pid, msg, w->backoff_ms / 1000);
+	worker_lost(w, "did not start", SIGTERM);
+	return -1;
 }
 
 static void
@@ -225,6 +462,11 @@ worker_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer	*in = bufferevent_get_input(bev);
 	uint32_t	 len;
 
+	if (w->state == W_STARTING) {
+		if (evbuffer_get_length(in) < sizeof(uint32_t) ||
+		    worker_ready(w, in) != 0)
+			return;
+	}
 	while (evbuffer_get_length(in) >= sizeof(len)) {
 		unsigned char	*der;
 
@@ -232,9 +474,7 @@ worker_read_cb(struct bufferevent *bev, void *arg)
 		if (evbuffer_get_length(in) < sizeof(len) + len)
 			break;
 		if (w->qlen == 0) {
-			log_warnx("signer worker %ld: reply without a job",
-			    (long)w->pid);
-			worker_dead(w);
+			worker_lost(w, "sent a reply without a job", SIGKILL);
 			return;
 		}
 		evbuffer_drain(in, sizeof(len));
@@ -249,17 +489,18 @@ worker_event_cb(struct bufferevent *bev, short what, void *arg)
 {
 	(void)bev;
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR))
-		worker_dead(arg);
+		worker_lost(arg, "ended", SIGTERM);
 }
 
-/* Fork one worker and wait for its ready word (or its error text). */
+/*
+ * Fork one worker; *fd gets our end of its socketpair.  The child keeps
+ * only stdio and its end, loads the keys and drops privileges.  0 / -1.
+ */
 static int
-worker_spawn(struct worker *w, struct event_base *base, struct issuer_set *set,
-    const char *user, char *err, size_t errlen)
+worker_fork(struct worker *w, struct issuer_set *set, const char *user,
+    int *fd, char *err, size_t errlen)
 {
 	int		 sv[2];
-	uint32_t	 word;
-	struct timeval	 tv = { SIGNER_START_SEC, 0 };
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
@@ -282,8 +523,43 @@ worker_spawn(struct worker *w, struct event_base *base, struct issuer_set *set,
 		_exit(0);
 	}
 	close(sv[1]);
-	(void)setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	if (full_read(sv[0], &word, sizeof(word)) != 0) {
+	*fd = sv[0];
+	return 0;
+}
+
+static int
+worker_attach(struct worker *w, int fd, enum worker_state state)
+{
+	evutil_make_socket_nonblocking(fd);
+	w->bev = bufferevent_socket_new(w->pool->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (w->bev == NULL) {
+		close(fd);
+		return -1;
+	}
+	bufferevent_setcb(w->bev, worker_read_cb, NULL, worker_event_cb, w);
+	bufferevent_enable(w->bev, EV_READ | EV_WRITE);
+	w->state = state;
+	w->since_ms = now_ms();
+	return 0;
+}
+
+/*
+ * At start and reload: fork one worker and wait (bounded, SIGNER_START_SEC)
+ * for its ready word or its error text, so that a bad key refuses the
+ * start or the reload with the reason.
+ */
+static int
+worker_spawn(struct worker *w, char *err, size_t errlen)
+{
+	struct signer_pool	*p = w->pool;
+	struct timeval		 tv = { SIGNER_START_SEC, 0 };
+	uint32_t		 word;
+	int			 fd;
+
+	if (worker_fork(w, p->set, p->user, &fd, err, errlen) != 0)
+		return -1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (full_read(fd, &word, sizeof(word)) != 0) {
 		snprintf(err, errlen, "signer worker did not start");
 		goto fail;
 	}
@@ -291,32 +567,81 @@ worker_spawn(struct worker *w, struct event_base *base, struct issuer_set *set,
 		char	msg[512];
 		size_t	n = word < sizeof(msg) - 1 ? word : sizeof(msg) - 1;
 
-		if (full_read(sv[0], msg, n) != 0)
+		if (full_read(fd, msg, n) != 0)
 			n = 0;
 		msg[n] = '\0';
 		snprintf(err, errlen, "%s", n > 0 ? msg : "signer failed");
 		goto fail;
 	}
 	tv.tv_sec = 0;
-	(void)setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	evutil_make_socket_nonblocking(sv[0]);
-	w->bev = bufferevent_socket_new(base, sv[0], BEV_OPT_CLOSE_ON_FREE);
-	if (w->bev == NULL) {
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (worker_attach(w, fd, W_ALIVE) != 0) {
 		snprintf(err, errlen, "bufferevent: out of memory");
-		close(sv[0]);
-		goto reap;
+		reap_later(p->base, w->pid, SIGTERM);
+		w->pid = 0;
+		return -1;
 	}
-	bufferevent_setcb(w->bev, worker_read_cb, NULL, worker_event_cb, w);
-	bufferevent_enable(w->bev, EV_READ | EV_WRITE);
-	w->alive = 1;
 	return 0;
  fail:
-	close(sv[0]);
- reap:
-	kill(w->pid, SIGTERM);
-	(void)waitpid(w->pid, NULL, 0);
+	close(fd);
+	reap_later(p->base, w->pid, SIGTERM);
 	w->pid = 0;
 	return -1;
+}
+
+/* A replacement, from the loop: its ready word arrives in worker_read_cb. */
+static void
+worker_respawn(struct worker *w)
+{
+	char	 err[256];
+	int	 fd;
+
+	if (worker_fork(w, w->pool->set, w->pool->user, &fd, err,
+	    sizeof(err)) != 0 || worker_attach(w, fd, W_STARTING) != 0) {
+		log_warnx("signer worker: cannot start a replacement: %s", err);
+		if (w->pid > 0)
+			reap_later(w->pool->base, w->pid, SIGKILL);
+		w->pid = 0;
+		w->state = W_EMPTY;
+		w->backoff_ms = w->backoff_ms == 0 ? 1000 : w->backoff_ms * 2;
+		if (w->backoff_ms > SIGNER_BACKOFF_MAX_MS)
+			w->backoff_ms = SIGNER_BACKOFF_MAX_MS;
+		w->respawn_ms = now_ms() + w->backoff_ms;
+	}
+}
+
+/* Every SIGNER_TICK_MS: stuck workers, replacements, slow starters. */
+static void
+tick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct signer_pool	*p = arg;
+	int64_t			 now = now_ms();
+
+	(void)fd;
+	(void)what;
+	for (int i = 0; i < p->n; i++) {
+		struct worker	*w = &p->w[i];
+
+		switch (w->state) {
+		case W_ALIVE:
+			if (w->qlen > 0 &&
+			    now - w->since_ms > SIGNER_JOB_TIMEOUT_MS)
+				worker_lost(w, "answered no job in time",
+				    SIGKILL);
+			break;
+		case W_STARTING:
+			if (now - w->since_ms > SIGNER_START_SEC * 1000LL) {
+				w->backoff_ms = SIGNER_BACKOFF_MAX_MS;
+				worker_lost(w, "did not start in time", SIGKILL);
+			}
+			break;
+		case W_EMPTY:
+			if (!p->retiring && now >= w->respawn_ms)
+				worker_respawn(w);
+			break;
+		}
+	}
+	reap_poll();
 }
 
 struct signer_pool *
@@ -324,6 +649,7 @@ signer_pool_start(struct event_base *base, const struct config *conf,
     struct issuer_set *set, int n, char *err, size_t errlen)
 {
 	struct signer_pool	*p;
+	struct timeval		 tv = { 0, SIGNER_TICK_MS * 1000 };
 
 	if (n <= 0) {
 		long	cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -332,21 +658,31 @@ signer_pool_start(struct event_base *base, const struct config *conf,
 	}
 	if (n > SIGNER_WORKERS_MAX)
 		n = SIGNER_WORKERS_MAX;
-	if ((p = calloc(1, sizeof(*p))) == NULL) {
+	if ((p = calloc(1, sizeof(*p))) == NULL ||
+	    (conf->user != NULL && (p->user = strdup(conf->user)) == NULL)) {
 		snprintf(err, errlen, "out of memory");
+		free(p);
 		return NULL;
 	}
+	p->base = base;
+	p->set = set;
 	for (int i = 0; i < n; i++) {
 		struct worker	*w = &p->w[i];
 
 		w->pool = p;
 		w->qcap = SIGN_QUEUE_MAX;
 		if ((w->q = calloc(w->qcap, sizeof(*w->q))) == NULL ||
-		    worker_spawn(w, base, set, conf->user, err, errlen) != 0) {
+		    worker_spawn(w, err, errlen) != 0) {
 			signer_pool_free(p);
 			return NULL;
 		}
 		p->n++;
+	}
+	if ((p->tick_ev = event_new(base, -1, EV_PERSIST, tick_cb, p)) == NULL ||
+	    event_add(p->tick_ev, &tv) != 0) {
+		snprintf(err, errlen, "signer: cannot start the supervision timer");
+		signer_pool_free(p);
+		return NULL;
 	}
 	return p;
 }
@@ -355,28 +691,22 @@ int
 signer_submit(struct signer_pool *p, const unsigned char *job, size_t len,
     signer_cb cb, void *arg)
 {
-	struct worker	*best = NULL;
-	uint32_t	 l = (uint32_t)len;
+	struct job_slot	 slot;
 
 	if (p == NULL || p->retiring || p->pending >= SIGN_QUEUE_MAX)
 		return -1;
-	for (int i = 0; i < p->n; i++) {
-		struct worker	*w = &p->w[i];
-
-		if (w->alive && w->qlen < w->qcap &&
-		    (best == NULL || w->qlen < best->qlen))
-			best = w;
+	memset(&slot, 0, sizeof(slot));
+	slot.cb = cb;
+	slot.arg = arg;
+	slot.len = (uint32_t)len;
+	clock_gettime(CLOCK_MONOTONIC, &slot.t0);
+	if ((slot.job = malloc(len)) == NULL)
+		return -1;
+	memcpy(slot.job, job, len);
+	if (dispatch(p, &slot, NULL) != 0) {
+		free(slot.job);
+		return -1;
 	}
-	if (best == NULL)
-		return -1;
-	if (bufferevent_write(best->bev, &l, sizeof(l)) != 0 ||
-	    bufferevent_write(best->bev, job, len) != 0)
-		return -1;
-	best->q[(best->qhead + best->qlen) % best->qcap] =
-	    (struct job_slot){ .cb = cb, .arg = arg };
-	clock_gettime(CLOCK_MONOTONIC,
-	    &best->q[(best->qhead + best->qlen) % best->qcap].t0);
-	best->qlen++;
 	p->pending++;
 	return 0;
 }
@@ -393,7 +723,7 @@ signer_alive(const struct signer_pool *p)
 	int	 n = 0;
 
 	for (int i = 0; p != NULL && i < p->n; i++)
-		n += p->w[i].alive;
+		n += p->w[i].state == W_ALIVE;
 	return n;
 }
 
@@ -419,20 +749,28 @@ signer_pool_retire(struct signer_pool *p)
 		p->retiring = 1;
 }
 
+/*
+ * Never waits: jobs still queued end SIGNER_UNAVAILABLE, the workers are
+ * told to end (EOF and SIGTERM) and reaped later (reap_later).
+ */
 void
 signer_pool_free(struct signer_pool *p)
 {
 	if (p == NULL)
 		return;
+	p->retiring = 1;
+	if (p->tick_ev != NULL)
+		event_free(p->tick_ev);
 	for (int i = 0; i < SIGNER_WORKERS_MAX; i++) {
 		struct worker	*w = &p->w[i];
-		pid_t		 pid = w->pid;
 
 		if (w->q == NULL)
 			continue;
-		w->alive = 0;
-		while (w->qlen > 0)
-			worker_finish_one(w, NULL, 0);
+		while (w->qlen > 0) {
+			struct job_slot	 slot = queue_pop(w);
+
+			slot_end(p, &slot, SIGNER_UNAVAILABLE, NULL, 0);
+		}
 		if (w->bev != NULL) {
 			/*
 			 * The worker ends at EOF.  bufferevent_free() may close
@@ -441,9 +779,9 @@ signer_pool_free(struct signer_pool *p)
 			(void)shutdown(bufferevent_getfd(w->bev), SHUT_RDWR);
 			bufferevent_free(w->bev);
 		}
-		if (pid > 0)
-			(void)waitpid(pid, NULL, 0);
+		reap_later(p->base, w->pid, SIGTERM);
 		free(w->q);
 	}
+	free(p->user);
 	free(p);
 }

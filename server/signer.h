@@ -7,6 +7,8 @@
  * job (struct ocsp_job, already parsed and looked up by the network process,
  * so no network input reaches a key holder) over a socketpair and returns the
  * signed OCSPResponse DER.  Several workers spread signing over the cores.
+ * The pool supervises them: a worker that ends or stops answering is
+ * replaced at once and its jobs go to another (see signer.c).
  */
 #ifndef CERTSTATUSD_SIGNER_H
 #define CERTSTATUSD_SIGNER_H
@@ -21,8 +23,16 @@
 #define SIGNER_WORKERS_MAX	32
 #define SIGNER_START_SEC	10	/* a worker must report ready by then */
 
-/* Called on the event loop with the response (der NULL on failure). */
-typedef void (*signer_cb)(void *arg, const unsigned char *der, size_t len);
+/* How a job ended. */
+enum signer_status {
+	SIGNER_OK,		/* der holds the signed response */
+	SIGNER_FAILED,		/* the worker could not sign it (internalError) */
+	SIGNER_UNAVAILABLE	/* no live worker to sign it (tryLater) */
+};
+
+/* Called on the event loop, once per job (der NULL unless SIGNER_OK). */
+typedef void (*signer_cb)(void *arg, int status, const unsigned char *der,
+	    size_t len);
 
 struct signer_pool;
 
@@ -34,9 +44,13 @@ struct signer_pool;
 struct signer_pool	*signer_pool_start(struct event_base *base,
 			    const struct config *conf, struct issuer_set *set,
 			    int n, char *err, size_t errlen);
-/* Stop accepting jobs, let queued ones finish, then end the workers. */
+/* Stop accepting jobs (queued ones finish); the pool replaces no worker. */
 void			 signer_pool_retire(struct signer_pool *p);
+/* End the workers without waiting for them (queued jobs: UNAVAILABLE). */
 void			 signer_pool_free(struct signer_pool *p);
+/* At exit, after the loop: wait (at most about 2 s) for every worker told
+ * to end, then SIGKILL what is left. */
+void			 signer_shutdown(void);
 /*
  * Queue an encoded ocsp_job; cb runs once with the result.  -1 (cb not
  * called) when the queue is full (the caller answers tryLater) or no worker
