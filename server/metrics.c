@@ -171,7 +171,11 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	evbuffer_add_printf(b, "# HELP certstatus_presign_pass_complete 1 once "
 	    "a full pre-signing pass has finished.\n# TYPE "
 	    "certstatus_presign_pass_complete gauge\n"
-	    "certstatus_presign_pass_complete %d\n", m->presign_passes > 0);
+	    "certstatus_presign_pass_complete %d\n"
+	    "# HELP certstatus_presign_passes_total pre-signing passes "
+	    "finished.\n# TYPE certstatus_presign_passes_total counter\n"
+	    "certstatus_presign_passes_total %llu\n", m->presign_passes > 0,
+	    (unsigned long long)m->presign_passes);
 	evbuffer_add_printf(b, "# HELP certstatus_signing_seconds time from "
 	    "job to signed response.\n# TYPE certstatus_signing_seconds "
 	    "histogram\n");

@@ -649,7 +649,8 @@ responder_start(struct server *s)
 	ps.sweep = cache_has_unverified(s->cache);
 	if (apply_changes(s) != 0)
 		return -1;
-	(void)clock_watch_step(&ps.clock, CLOCK_STEP_MS, NULL);
+	if (!ps.clock.primed)
+		(void)clock_watch_step(&ps.clock, CLOCK_STEP_MS, NULL);
 	event_add(ps.flush_ev, &flush_tv);
 	event_add(ps.clock_ev, &clock_tv);
 	presign_schedule(s, 0);
@@ -669,6 +670,8 @@ responder_presigning(const struct server *s, time_t *pass_started)
 void
 responder_stop(struct server *s)
 {
+	struct clock_watch	 clock;
+
 	(void)s;
 	if (ps.ev != NULL)
 		event_free(ps.ev);
@@ -677,5 +680,7 @@ responder_stop(struct server *s)
 	if (ps.clock_ev != NULL)
 		event_free(ps.clock_ev);
 	sqlite3_finalize(ps.st_walk);
+	clock = ps.clock;	/* a step during a restart is still a step */
 	memset(&ps, 0, sizeof(ps));
+	ps.clock = clock;
 }
