@@ -88,6 +88,13 @@ reg_cert_revoke(struct reg *r, const char *serial_hex, const char *issuer,
 		json_object_set_new(q, "issuer", json_string(issuer));
 	if ((rc = reg_txn_begin_as(r, EV_CERT_REVOKE, subject, q)) != REG_OK)
 		goto out;
+	/* A reason the counter never uses is refused whatever the serial;
+	 * affiliationChanged depends on the certificate's kind (below). */
+	if (reason != REASON_AFFILIATION_CHANGED &&
+	    rules_revoke_reason_check(NULL, reason, r->why, sizeof(r->why))) {
+		rc = REG_REFUSED;
+		goto done;
+	}
 	if ((rc = reg_cert_find(r, serial_hex, issuer, &s, &id)) != REG_OK)
 		goto done;
 	if ((cert = reg_cert_by_id(r, id)) == NULL) {
