@@ -47,7 +47,9 @@ SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c s
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_i18n.c
 # certctl: main() in certctl.c; everything else also links into its tests.
-CERTCTL_LIB_SRCS = tools/cli.c tools/registry.c tools/issuance.c \
+CERTCTL_LIB_SRCS = tools/cli.c tools/rules.c tools/registry_txn.c \
+               tools/registry_resident.c tools/registry_card.c \
+               tools/registry_cert.c tools/registry_query.c tools/issuance.c \
                tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \
                tools/cmd_crl.c
 CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
@@ -55,7 +57,7 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c
-UNIT_TESTS   = config clock db pki ocsp ocsp_http crlgen crlpub certctl
+UNIT_TESTS   = config clock db pki ocsp ocsp_http crlgen crlpub certctl rules
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
@@ -111,6 +113,10 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(COMMON_OBJS) $(SERVER_LIB_OBJ
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/check_certctl: $(BUILD)/tests/check_certctl.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/check_rules: $(BUILD)/tests/check_rules.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

@@ -23,6 +23,7 @@ enum conf_type {
 	T_UNKNOWN,	/* unknown | revoked */
 	T_CRLEXP,	/* drop | keep */
 	T_OFFICE,	/* repeatable, appends */
+	T_LIST,		/* repeatable text, appends to a struct config_list */
 };
 
 struct directive {
@@ -63,6 +64,15 @@ static const struct directive directives[] = {
 	{ "juki-issuance-end",	T_DATE,		F(juki_issuance_end), 0, 0 },
 	{ "juki-validity-years", T_INT,		F(juki_validity_years), 1, 20 },
 	{ "mynumber-birthdays",	T_INT,		F(mynumber_birthdays), 1, 20 },
+	{ "sign-min-age",	T_INT,		F(sign_min_age), 0, 120 },
+	{ "history-start",	T_DATE,		F(history_start), 0, 0 },
+	{ "juki-card-end",	T_DATE,		F(juki_card_end), 0, 0 },
+	{ "juki-card-years",	T_INT,		F(juki_card_years), 1, 20 },
+	{ "mynumber-card-adult-age", T_INT,	F(mynumber_card_adult_age), 0, 120 },
+	{ "mynumber-card-birthdays-adult", T_INT, F(mynumber_card_birthdays_adult), 1, 20 },
+	{ "mynumber-card-birthdays-minor", T_INT, F(mynumber_card_birthdays_minor), 1, 20 },
+	{ "photo-document",	T_LIST,		F(photo_documents), 0, 0 },
+	{ "operator",		T_LIST,		F(operators), 0, 0 },
 	{ "office",		T_OFFICE,	0, 0, 0 },
 	{ "phone",		T_STR,		F(phone), 0, 0 },
 	{ "counter-rate",	T_INT,		F(counter_rate), 1, 100000 },
@@ -71,6 +81,14 @@ static const struct directive directives[] = {
 
 static const char *default_offices[] = {
 	"City Hall 1F Citizens Division", "Hirao branch", "Wakabadai branch",
+};
+
+/* Official photo documents a resident may show when the card has no photo. */
+static const char *default_photo_documents[] = {
+	"driver's licence", "passport", "residence card",
+	"special permanent resident certificate", "My Number card with photo",
+	"Basic Resident Register card with photo",
+	"physical disability certificate with photo",
 };
 
 static char *
@@ -201,6 +219,17 @@ config_defaults(const char *dir)
 	c->counter_rate = 30;
 	for (size_t i = 0; i < sizeof(default_offices) / sizeof(default_offices[0]); i++)
 		c->offices[c->noffices++] = xstrdup(default_offices[i]);
+	c->sign_min_age = 15;
+	clock_parse("2004-01-29", &c->history_start);
+	clock_parse("2015-12-22", &c->juki_card_end);
+	c->juki_card_years = 10;
+	c->mynumber_card_adult_age = 18;
+	c->mynumber_card_birthdays_adult = 10;
+	c->mynumber_card_birthdays_minor = 5;
+	for (size_t i = 0; i < sizeof(default_photo_documents) /
+	    sizeof(default_photo_documents[0]); i++)
+		c->photo_documents.v[c->photo_documents.n++] =
+		    xstrdup(default_photo_documents[i]);
 	return c;
 }
 
@@ -217,6 +246,10 @@ config_free(struct config *c)
 	}
 	for (int i = 0; i < c->noffices; i++)
 		free(c->offices[i]);
+	for (int i = 0; i < c->photo_documents.n; i++)
+		free(c->photo_documents.v[i]);
+	for (int i = 0; i < c->operators.n; i++)
+		free(c->operators.v[i]);
 	free(c->listen_addr);
 	free(c->path);
 	free(c->dir);
@@ -314,6 +347,25 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 			return "too many offices";
 		c->offices[c->noffices++] = xstrdup(v);
 		break;
+	case T_LIST: {
+		struct config_list	*l = field;
+
+		if (!l->from_file) {	/* the file's list replaces the defaults */
+			for (int i = 0; i < l->n; i++)
+				free(l->v[i]);
+			l->n = 0;
+			l->from_file = 1;
+		}
+		if (*v == '\0')
+			return "empty value";
+		for (int i = 0; i < l->n; i++)
+			if (strcmp(l->v[i], v) == 0)
+				return "listed twice";
+		if (l->n == CONFIG_LIST_MAX)
+			return "too many entries";
+		l->v[l->n++] = xstrdup(v);
+		break;
+	}
 	}
 	return NULL;
 }

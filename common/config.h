@@ -14,6 +14,14 @@
 
 #define CONFIG_OFFICES_MAX	16
 #define CONFIG_ERR_MAX		512
+#define CONFIG_LIST_MAX		64	/* entries in a repeatable directive */
+
+/* A repeatable directive's values: the file's list replaces the defaults. */
+struct config_list {
+	char	*v[CONFIG_LIST_MAX];
+	int	 n;
+	int	 from_file;	/* set by the parser at the first entry */
+};
 
 enum unknown_policy { UNKNOWN_AS_UNKNOWN, UNKNOWN_AS_REVOKED };
 enum crl_expired_policy { CRL_EXPIRED_DROP, CRL_EXPIRED_KEEP };
@@ -61,6 +69,17 @@ struct config {
 	time_t	 juki_issuance_end;
 	int	 juki_validity_years;
 	int	 mynumber_birthdays;
+
+	/* the counter's rules (tools/rules.c) */
+	int	 sign_min_age;		/* sign certificates from this birthday */
+	time_t	 history_start;		/* no recorded date before (JPKI start) */
+	time_t	 juki_card_end;		/* no new Juki cards from this date */
+	int	 juki_card_years;	/* longest Juki card validity */
+	int	 mynumber_card_adult_age;
+	int	 mynumber_card_birthdays_adult;	/* longest My Number Card validity */
+	int	 mynumber_card_birthdays_minor;
+	struct config_list photo_documents;	/* official photo documents */
+	struct config_list operators;	/* staff who may use certctl; empty: anyone */
 
 	/* online counter */
 	char	*offices[CONFIG_OFFICES_MAX];

@@ -65,7 +65,7 @@ static void
 add_card(const char *uid, const char *number, const char *type,
     const char *expires, int photo)
 {
-	struct card_info ci = { number, type, expires, photo };
+	struct card_info ci = { number, type, expires, photo, 0 };
 
 	ck_assert_msg(reg_card_add(&r, uid, &ci) == REG_OK, "%s", r.why);
 }
@@ -142,8 +142,8 @@ two_residents(void)
 {
 	add_resident("R1", "1980-04-01");
 	add_resident("R2", "1985-10-10");
-	add_card("R1", "C1", "mynumber", "2034-01-01", 1);
-	add_card("R2", "C2", "mynumber", "2034-01-01", 1);
+	add_card("R1", "C1", "mynumber", "2033-01-01", 1);
+	add_card("R2", "C2", "mynumber", "2033-01-01", 1);
 	issue("C1", "sign", s1);
 	issue("C1", "auth", a1);
 	issue("C2", "sign", s2);
@@ -180,26 +180,26 @@ END_TEST
 START_TEST(test_change_revokes_hold_and_keeps_revoked)
 {
 	struct resident_info ri = { "R1", NULL, "Inagi 2-2", NULL, 0 };
-	char	 k[SERIAL_HEX_MAX], h[SERIAL_HEX_MAX];
+	char	 h[SERIAL_HEX_MAX];
 
 	two_residents();
-	add_card("R1", "C1b", "mynumber", "2034-01-01", 1);
-	issue("C1b", "sign", h);
-	ck_assert_int_eq(reg_card_lost(&r, "C1b"), REG_OK);
-	expect(h, "hold", "certificateHold");
 	ck_assert_int_eq(reg_cert_revoke(&r, s1, NULL, REASON_KEY_COMPROMISE),
 	    REG_OK);
-	strcpy(k, s1);
+	issue("C1", "sign", h);		/* s1 is revoked: nothing to supersede */
+	expect(s1, "revoked", "keyCompromise");
+	ck_assert_int_eq(reg_card_lost(&r, "C1"), REG_OK);
+	expect(h, "hold", "certificateHold");
+	expect(a1, "hold", "certificateHold");
 	ck_assert_int_eq(reg_resident_change(&r, &ri), REG_OK);
-	expect(k, "revoked", "keyCompromise");	/* already revoked: as it was */
+	expect(s1, "revoked", "keyCompromise");	/* already revoked: as it was */
 	expect(h, "revoked", "affiliationChanged");
-	expect(a1, "good", "-");
+	expect(a1, "hold", "certificateHold");	/* auth: no details */
 }
 END_TEST
 
 START_TEST(test_card_replace_supersedes)
 {
-	struct card_info ci = { "C9", "mynumber", "2035-01-01", 1 };
+	struct card_info ci = { "C9", "mynumber", "2033-03-01", 1, 0 };
 
 	two_residents();
 	ck_assert_msg(reg_card_replace(&r, "C1", &ci) == REG_OK, "%s", r.why);
@@ -233,7 +233,7 @@ START_TEST(test_card_return_and_resident_remove)
 	ck_assert_int_eq(count("SELECT count(*) FROM cards WHERE number = 'C2' "
 	    "AND state = 'returned'"), 1);
 	{
-		struct card_info ci = { "C3", "mynumber", "2034-01-01", 1 };
+		struct card_info ci = { "C3", "mynumber", "2033-01-01", 1, 0 };
 
 		ck_assert_int_eq(reg_card_add(&r, "R2", &ci), REG_REFUSED);
 	}
@@ -262,9 +262,10 @@ START_TEST(test_lost_then_found)
 	expect(a1, "revoked", "cessationOfOperation");
 	ck_assert_int_eq(count("SELECT count(*) FROM certificates WHERE "
 	    "hold_at = 1717290000 AND revoked_at = 1717552800"), 2);
-	/* A hold is never lifted: the found card takes no new certificate. */
-	ck_assert_int_eq(try_issue("C1", "sign", 0, NULL), REG_REFUSED);
-	ck_assert_int_eq(reg_card_unlock(&r, "C1", NULL), REG_OK);
+	/* A hold is never lifted, but the found card is usable: the resident
+	 * applies for new certificates on it. */
+	issue("C1", "sign", NULL);
+	ck_assert_int_eq(reg_card_unlock(&r, "C1", "sign", NULL), REG_OK);
 }
 END_TEST
 
@@ -313,7 +314,7 @@ END_TEST
 
 START_TEST(test_refused_write_changes_nothing)
 {
-	struct card_info ci = { "C2", "mynumber", "2035-01-01", 1 };
+	struct card_info ci = { "C2", "mynumber", "2033-03-01", 1, 0 };
 	int64_t	 audits, seq;
 
 	two_residents();
@@ -323,7 +324,11 @@ START_TEST(test_refused_write_changes_nothing)
 	ck_assert_int_eq(reg_card_replace(&r, "C1", &ci), REG_REFUSED);
 	ck_assert_ptr_nonnull(strstr(r.why, "already recorded"));
 	expect(s1, "good", "-");
-	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits);
+	/* Only the refusal's own record, after the rollback. */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits + 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE id = (SELECT "
+	    "max(id) FROM audit) AND action = 'refused' AND subject = 'card C1' "
+	    "AND json_extract(detail, '$.attempt') = 'card.replace'"), 1);
 	ck_assert_int_eq(db_change_seq(db), seq);
 }
 END_TEST
@@ -334,8 +339,11 @@ START_TEST(test_juki_rules)
 {
 	char	 s[SERIAL_HEX_MAX];
 
+	struct card_info jk = { "JK1", "juki", "2024-12-31", 0,
+	    at("2015-01-05T01:00:00Z") };
+
 	add_resident("J1", "1960-05-05");
-	add_card("J1", "JK1", "juki", "2024-12-31", 0);
+	ck_assert_msg(reg_card_add(&r, "J1", &jk) == REG_OK, "%s", r.why);
 	ck_assert_int_eq(try_issue("JK1", "sign", 0, NULL), REG_REFUSED);
 	ck_assert_ptr_nonnull(strstr(r.why, "My Number Card"));
 	ck_assert_ptr_nonnull(strstr(r.why, "2015-12-22"));
@@ -344,7 +352,7 @@ START_TEST(test_juki_rules)
 	    s), REG_OK);
 	ck_assert_int_eq(try_issue("JK1", "sign", at("2015-12-21T15:00:00Z"),
 	    NULL), REG_REFUSED);
-	ck_assert_int_eq(try_issue("JK1", "auth", at("2014-01-01T00:00:00Z"),
+	ck_assert_int_eq(try_issue("JK1", "auth", at("2015-06-01T00:00:00Z"),
 	    NULL), REG_REFUSED);
 	ck_assert_ptr_nonnull(strstr(r.why, "My Number"));
 }
@@ -353,7 +361,7 @@ END_TEST
 START_TEST(test_input_refusals)
 {
 	struct resident_info bad = { "B1", "N", "A", "1990-02-30", 1 };
-	struct card_info ci = { "C1", "mynumber", "2034-13-01", 1 };
+	struct card_info ci = { "C1", "mynumber", "2034-13-01", 1, 0 };
 
 	ck_assert_int_eq(reg_resident_add(&r, &bad), REG_REFUSED);
 	bad.birth_date = "2099-01-01";
@@ -367,7 +375,7 @@ START_TEST(test_input_refusals)
 	bad.sex = 1;
 	ck_assert_int_eq(reg_resident_add(&r, &bad), REG_REFUSED);
 	ck_assert_int_eq(reg_card_add(&r, "R1", &ci), REG_REFUSED);
-	ci.expires = "2034-01-01";
+	ci.expires = "2033-01-01";
 	ci.type = "passport";
 	ck_assert_int_eq(reg_card_add(&r, "R1", &ci), REG_REFUSED);
 	ci.type = "mynumber";
@@ -389,21 +397,26 @@ END_TEST
 
 START_TEST(test_counter_procedures_photo_rule)
 {
+	struct card_info jk = { "JK1", "juki", "2025-05-31", 0,
+	    at("2015-06-01T01:00:00Z") };
+
 	add_resident("J1", "1960-05-05");
-	add_card("J1", "JK1", "juki", "2030-12-31", 0);
-	add_card("J1", "MN1", "mynumber", "2030-12-31", -1);	/* photo by type */
-	ck_assert_int_eq(reg_card_unlock(&r, "JK1", NULL), REG_REFUSED);
+	ck_assert_msg(reg_card_add(&r, "J1", &jk) == REG_OK, "%s", r.why);
+	add_resident("J2", "1960-05-05");
+	add_card("J2", "MN1", "mynumber", "2030-12-31", -1);	/* photo by type */
+	ck_assert_int_eq(reg_card_unlock(&r, "JK1", "sign", NULL), REG_REFUSED);
 	ck_assert_ptr_nonnull(strstr(r.why, "photo"));
-	ck_assert_int_eq(reg_password_change(&r, "JK1", ""), REG_REFUSED);
-	ck_assert_int_eq(reg_card_unlock(&r, "JK1", "driver's licence"), REG_OK);
-	ck_assert_int_eq(reg_password_change(&r, "MN1", NULL), REG_OK);
+	ck_assert_int_eq(reg_password_change(&r, "JK1", "sign", ""), REG_REFUSED);
+	ck_assert_int_eq(reg_card_unlock(&r, "JK1", "sign", "driver's licence"),
+	    REG_OK);
+	ck_assert_int_eq(reg_password_change(&r, "MN1", "auth", NULL), REG_OK);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
 	    "'card.unlock' AND office = 'City Hall 1F Citizens Division' AND "
 	    "operator = 'tester' AND detail LIKE '%driver''s licence%'"), 1);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
 	    "'password.change' AND detail LIKE '%card with photo%'"), 1);
 	ck_assert_int_eq(reg_card_lost(&r, "MN1"), REG_OK);
-	ck_assert_int_eq(reg_card_unlock(&r, "MN1", NULL), REG_REFUSED);
+	ck_assert_int_eq(reg_card_unlock(&r, "MN1", "auth", NULL), REG_REFUSED);
 }
 END_TEST
 
@@ -481,7 +494,7 @@ START_TEST(test_profile_parse_back)
 				    "1992-02-29", 2 };
 
 	ck_assert_int_eq(reg_resident_add(&r, &ri), REG_OK);
-	add_card("R1", "C1", "mynumber", "2034-01-01", 1);
+	add_card("R1", "C1", "mynumber", "2033-01-01", 1);
 	issue("C1", "sign", s);
 	ck_assert_int_eq(sqlite3_prepare_v2(db->h, "SELECT der FROM "
 	    "certificates", -1, &st, NULL), SQLITE_OK);

@@ -127,6 +127,46 @@ START_TEST(bad_files)
 }
 END_TEST
 
+START_TEST(rule_directives)
+{
+	struct config	*c = load("");
+
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->sign_min_age, 15);
+	ck_assert_int_eq((long)c->history_start, 1075334400L);	/* 2004-01-29 */
+	ck_assert_int_eq((long)c->juki_card_end, 1450742400L);
+	ck_assert_int_eq(c->juki_card_years, 10);
+	ck_assert_int_eq(c->mynumber_card_adult_age, 18);
+	ck_assert_int_eq(c->mynumber_card_birthdays_adult, 10);
+	ck_assert_int_eq(c->mynumber_card_birthdays_minor, 5);
+	ck_assert_int_ge(c->photo_documents.n, 5);
+	ck_assert_str_eq(c->photo_documents.v[0], "driver's licence");
+	ck_assert_int_eq(c->operators.n, 0);	/* anyone */
+	config_free(c);
+	c = load("sign-min-age 16\n"
+	    "history-start 2005-04-01\n"
+	    "juki-card-end 2015-12-28\n"
+	    "photo-document \"passport\"\n"
+	    "photo-document \"driver's licence\"\n"
+	    "operator tanaka\n"
+	    "operator suzuki\n");
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->sign_min_age, 16);
+	ck_assert_int_eq((long)c->history_start, 1112313600L);
+	ck_assert_int_eq(c->photo_documents.n, 2);	/* replaces the defaults */
+	ck_assert_str_eq(c->photo_documents.v[1], "driver's licence");
+	ck_assert_int_eq(c->operators.n, 2);
+	ck_assert_str_eq(c->operators.v[0], "tanaka");
+	config_free(c);
+	ck_assert_ptr_null(load("operator a\noperator a\n"));
+	ck_assert_ptr_nonnull(strstr(err, ":2: operator: listed twice"));
+	ck_assert_ptr_null(load("sign-min-age -1\n"));
+	ck_assert_ptr_nonnull(strstr(err, "sign-min-age: out of range"));
+	ck_assert_ptr_null(load("photo-document \"\"\n"));
+	ck_assert_ptr_nonnull(strstr(err, "photo-document: empty value"));
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	ck_assert_ptr_null(config_load("/nonexistent/certstatus.conf", err,
@@ -164,6 +204,7 @@ main(void)
 	tcase_add_test(tc, defaults);
 	tcase_add_test(tc, values);
 	tcase_add_loop_test(tc, bad_files, 0, sizeof(bad) / sizeof(bad[0]));
+	tcase_add_test(tc, rule_directives);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, durations_and_sizes);
 	suite_add_tcase(s, tc);

@@ -27,6 +27,8 @@ struct ctx {
 	int		 json;
 	const char	*operator_name;
 	const char	*office;	/* NULL: the config's first */
+	const char	*verb;		/* "card add", for refusal records */
+	const char	*verb_subject;	/* its first argument, or NULL */
 };
 
 /* One verb option: "--name VALUE" (has_arg) or "--name" (a flag). */
@@ -56,6 +58,12 @@ void	ctx_close(struct ctx *c);
 int	usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print the one-line refusal/error for rc (r->why) and return the exit code. */
 int	report(struct ctx *c, int rc);
+/* Put a refusal into c->reg.why, report it (recorded when the registry is
+ * open) and return EXIT_REFUSED. */
+int	refuse(struct ctx *c, const char *fmt, ...)
+	    __attribute__((format(printf, 2, 3)));
+/* Print a resident or card view (reg_resident_show, reg_card_show). */
+void	print_view(json_t *j);
 /* Print a write's result (c->reg.result) as text or JSON; EXIT_OK. */
 int	print_result(struct ctx *c);
 /* Print JSON (not consumed). */

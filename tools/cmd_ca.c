@@ -116,6 +116,7 @@ int
 cmd_audit(struct ctx *c, int argc, char **argv)
 {
 	static const struct optdef defs[] = { { "limit", 1 }, { "head", 1 },
+	    { "refused", 0 },
 	    { NULL, 0 } };
 	struct opts	 o;
 	json_t		*a, *v;
@@ -127,11 +128,11 @@ cmd_audit(struct ctx *c, int argc, char **argv)
 	int		 rc;
 
 	if (argc < 2)
-		return usage("audit verify [--head HEX] | audit show [--limit N]");
+		return usage("audit verify [--head HEX] | audit show [--limit N] [--refused]");
 	if (opts_parse(argc - 2, argv + 2, defs, &o) != 0)
 		return EXIT_USAGE;
 	if (o.npos != 0)
-		return usage("audit verify [--head HEX] | audit show [--limit N]");
+		return usage("audit verify [--head HEX] | audit show [--limit N] [--refused]");
 	if (strcmp(argv[1], "verify") == 0) {
 		unsigned char	 head[AUDIT_HASH_LEN], anchor[AUDIT_HASH_LEN];
 		char		 hex[2 * AUDIT_HASH_LEN + 1];
@@ -166,7 +167,7 @@ cmd_audit(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	if (strcmp(argv[1], "show") != 0)
-		return usage("audit verify [--head HEX] | audit show [--limit N]");
+		return usage("audit verify [--head HEX] | audit show [--limit N] [--refused]");
 	if ((lim = opt(&o, defs, "limit")) != NULL) {
 		limit = strtol(lim, &end, 10);
 		if (*lim == '\0' || *end != '\0' || limit < 0)
@@ -174,7 +175,8 @@ cmd_audit(struct ctx *c, int argc, char **argv)
 	}
 	if ((rc = ctx_open(c, 0)) != EXIT_OK)
 		return rc;
-	if ((a = reg_audit_show(&c->reg, (int)limit)) == NULL)
+	if ((a = reg_audit_show(&c->reg, (int)limit,
+	    opt(&o, defs, "refused") != NULL)) == NULL)
 		return report(c, REG_ERROR);
 	if (c->json)
 		print_json(a);

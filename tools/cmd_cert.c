@@ -66,14 +66,31 @@ copy_write_html(const char *path, const char *uid, const char *name,
 	html_put(f, issued);
 	fputs("</td></tr>\n<tr><th>有効期限 / Expiry date</th><td>", f);
 	html_put(f, expiry);
-	fputs("</td></tr>\n</table>\n<p class=\"note\">この有効期限は、カードの"
-	    "有効期限（カード券面に記載、", f);
-	html_put(f, card_expires);
-	fputs("）とは異なります。この写しは大切に保管してください。<br>\n"
-	    "This expiry date differs from the expiry date of the card itself "
-	    "(written on the front of the card: ", f);
-	html_put(f, card_expires);
-	fputs("). Keep this copy in a safe place.</p>\n</body></html>\n", f);
+	fputs("</td></tr>\n</table>\n<p class=\"note\">", f);
+	/* The two dates are different things; only say they differ when
+	 * they do. */
+	if (strcmp(expiry, card_expires) != 0) {
+		fputs("この有効期限は、カードの有効期限（カード券面に記載、", f);
+		html_put(f, card_expires);
+		fputs("）とは異なります。", f);
+	} else {
+		fputs("この有効期限は、カードの有効期限（カード券面に記載、", f);
+		html_put(f, card_expires);
+		fputs("）と同じ日です。", f);
+	}
+	fputs("この写しは大切に保管してください。<br>\n", f);
+	if (strcmp(expiry, card_expires) != 0) {
+		fputs("This expiry date differs from the expiry date of the card "
+		    "itself (written on the front of the card: ", f);
+		html_put(f, card_expires);
+		fputs(").", f);
+	} else {
+		fputs("This certificate expires on the same day as the card itself "
+		    "(written on the front of the card: ", f);
+		html_put(f, card_expires);
+		fputs(").", f);
+	}
+	fputs(" Keep this copy in a safe place.</p>\n</body></html>\n", f);
 	rc = ferror(f) ? -1 : 0;
 	if (fclose(f) != 0)
 		rc = -1;
@@ -143,10 +160,30 @@ print_copy(struct ctx *c, const struct issue_result *res, const char *uid,
 	printf("  serial number / シリアル番号: %s\n", res->serial);
 	printf("  issue date / 発行日:        %s\n", issued);
 	printf("  expiry date / 有効期限:     %s\n", expiry);
-	printf("  この有効期限はカードの有効期限（%s）とは異なります。\n",
-	    res->card_expires);
-	printf("  This expiry date differs from the card's own expiry date "
-	    "(%s).\n", res->card_expires);
+	if (strcmp(expiry, res->card_expires) != 0) {
+		printf("  この有効期限はカードの有効期限（%s）とは異なります。\n",
+		    res->card_expires);
+		printf("  This expiry date differs from the card's own expiry "
+		    "date (%s).\n", res->card_expires);
+	} else {
+		printf("  この有効期限はカードの有効期限（%s）と同じ日です。\n",
+		    res->card_expires);
+		printf("  This certificate expires on the same day as the card "
+		    "itself (%s).\n", res->card_expires);
+	}
+	{
+		json_t	*sup = json_object_get(c->reg.result, "superseded");
+		json_t	*v;
+		size_t	 i;
+
+		if (json_array_size(sup) > 0) {
+			printf("  renewal: the previous certificate was revoked "
+			    "(superseded):");
+			json_array_foreach(sup, i, v)
+				printf(" %s", json_string_value(v));
+			printf("\n");
+		}
+	}
 	if (out != NULL)
 		printf("certificate written to %s\n", out);
 	if (keyout != NULL)
@@ -203,18 +240,16 @@ cmd_issue(struct ctx *c, int argc, char **argv)
 		return usage("issue --card N --kind sign|auth (--csr F | --pubkey "
 		    "F | --keyout F) [--issued-at YYYY-MM-DD] [--out F] [--copy "
 		    "F.html]");
+	if ((rc = ctx_open(c, 0)) != EXIT_OK)
+		return rc;
 	if ((at = opt(&o, defs, "issued-at")) != NULL) {
-		if (clock_parse(at, &q.issued) != 0) {
-			fprintf(stderr, "certctl: refused: --issued-at must be a "
-			    "real date written YYYY-MM-DD\n");
-			return EXIT_REFUSED;
-		}
+		if (clock_parse(at, &q.issued) != 0)
+			return refuse(c, "--issued-at must be a real date written "
+			    "YYYY-MM-DD");
 		/* A bare date means that day at the counter in Japan. */
 		if (strlen(at) == 10)
 			q.issued -= JST_OFFSET_SEC;
 	}
-	if ((rc = ctx_open(c, 0)) != EXIT_OK)
-		return rc;
 	if ((rc = iss_issue(&c->reg, &q, &res)) != REG_OK)
 		return report(c, rc);
 	if (out != NULL && write_pem(out, res.pem) != 0) {
@@ -270,14 +305,12 @@ cmd_revoke(struct ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.npos != 1 || (reason = opt(&o, defs, "reason")) == NULL)
 		return usage("revoke SERIAL --reason R [--ca NAME]");
-	if ((code = reg_reason_parse(reason)) < 0) {
-		fprintf(stderr, "certctl: refused: unknown reason \"%s\" (use "
-		    "keyCompromise, cessationOfOperation, affiliationChanged, "
-		    "superseded, ...)\n", reason);
-		return EXIT_REFUSED;
-	}
 	if ((rc = ctx_open(c, 0)) != EXIT_OK)
 		return rc;
+	if ((code = reg_reason_parse(reason)) < 0)
+		return refuse(c, "unknown reason \"%.64s\" (the counter uses "
+		    "keyCompromise, cessationOfOperation, superseded and, for "
+		    "sign certificates, affiliationChanged)", reason);
 	if ((rc = reg_cert_revoke(&c->reg, o.pos[0], opt(&o, defs, "ca"),
 	    code)) != REG_OK)
 		return report(c, rc);
@@ -285,7 +318,7 @@ cmd_revoke(struct ctx *c, int argc, char **argv)
 }
 
 static const char *
-jstr(json_t *o, const char *k)
+cert_jstr(json_t *o, const char *k)
 {
 	const char	*s = json_string_value(json_object_get(o, k));
 
@@ -319,7 +352,7 @@ cmd_show(struct ctx *c, int argc, char **argv)
 		    "hold_at", NULL };
 
 		for (int i = 0; keys[i] != NULL; i++)
-			printf("%-16s %s\n", keys[i], jstr(j, keys[i]));
+			printf("%-16s %s\n", keys[i], cert_jstr(j, keys[i]));
 	}
 	json_decref(j);
 	return EXIT_OK;
@@ -354,9 +387,10 @@ cmd_list(struct ctx *c, int argc, char **argv)
 		    "STATE", "REASON", "EXPIRY(JST)", "CARD", "RESIDENT");
 		json_array_foreach(a, i, v)
 			printf("%-34s %-5s %-8s %-21s %-11s %-14s %s\n",
-			    jstr(v, "serial"), jstr(v, "kind"), jstr(v, "state"),
-			    jstr(v, "reason"), jstr(v, "expiry_date_jst"),
-			    jstr(v, "card"), jstr(v, "resident"));
+			    cert_jstr(v, "serial"), cert_jstr(v, "kind"),
+			    cert_jstr(v, "state"), cert_jstr(v, "reason"),
+			    cert_jstr(v, "expiry_date_jst"), cert_jstr(v, "card"),
+			    cert_jstr(v, "resident"));
 	}
 	json_decref(a);
 	return EXIT_OK;

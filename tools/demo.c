@@ -27,6 +27,7 @@ struct demo {
 	FILE		*index;
 	EVP_PKEY	*key;		/* every demo holder's key (keys/holder.key) */
 	char		 card_expires[11];	/* a date years ahead */
+	char		 child_card_expires[11];	/* within a child's 5 birthdays */
 	char		*why;
 	size_t		 whylen;
 };
@@ -85,13 +86,18 @@ cert_write(struct demo *d, const char *file, const char *pem)
 	return 0;
 }
 
+static time_t	jst_date(const char *ymd);
+
+/* A resident and their card, issued on card_issued (YYYY-MM-DD; NULL:
+ * today): a card of the past is recorded as history, as the rules want. */
 static int
 resident(struct demo *d, const char *uid, const char *name,
     const char *address, const char *birth, int sex, const char *card,
-    const char *type, const char *expires, int photo)
+    const char *type, const char *expires, int photo, const char *card_issued)
 {
 	struct resident_info	 ri = { uid, name, address, birth, sex };
-	struct card_info	 ci = { card, type, expires, photo };
+	struct card_info	 ci = { card, type, expires, photo,
+	    card_issued != NULL ? jst_date(card_issued) : 0 };
 	int			 rc;
 
 	if ((rc = step(d, "resident add", reg_resident_add(&d->r, &ri))) != 0)
@@ -204,13 +210,13 @@ scenario(struct demo *d)
 #define TRY(x)	do { if ((rc = (x)) != 0) return rc; } while (0)
 	/* Good: a My Number Card with both certificates. */
 	TRY(resident(d, "R0001", "山田 太郎", "東京都稲城市東長沼2111",
-	    "1980-04-01", 1, "MN-0001", "mynumber", exp, 1));
+	    "1980-04-01", 1, "MN-0001", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0001", "sign", 0, "good-sign", "good", "-", NULL));
 	TRY(cert(d, "MN-0001", "auth", 0, "good-auth", "good", "-", NULL));
 
 	/* Moving: the sign certificate ends, the auth certificate stays. */
 	TRY(resident(d, "R0002", "鈴木 花子", "東京都稲城市平尾1-1",
-	    "1975-08-15", 2, "MN-0002", "mynumber", exp, 1));
+	    "1975-08-15", 2, "MN-0002", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0002", "sign", 0, "moved-sign", "revoked",
 	    "affiliationChanged", NULL));
 	TRY(cert(d, "MN-0002", "auth", 0, "moved-auth", "good", "-", NULL));
@@ -223,7 +229,7 @@ scenario(struct demo *d)
 
 	/* Name change (marriage), born on 29 February. */
 	TRY(resident(d, "R0003", "佐藤 由紀", "東京都稲城市百村3-3",
-	    "1992-02-29", 2, "MN-0003", "mynumber", exp, 1));
+	    "1992-02-29", 2, "MN-0003", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0003", "sign", 0, "name-change-sign", "revoked",
 	    "affiliationChanged", NULL));
 	{
@@ -234,13 +240,13 @@ scenario(struct demo *d)
 
 	/* Card replaced: both old certificates superseded, a new one good. */
 	TRY(resident(d, "R0004", "高橋 健", "東京都稲城市矢野口4-4",
-	    "1968-11-03", 1, "MN-0004", "mynumber", exp, 1));
+	    "1968-11-03", 1, "MN-0004", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0004", "sign", 0, "replaced-sign", "revoked",
 	    "superseded", NULL));
 	TRY(cert(d, "MN-0004", "auth", 0, "replaced-auth", "revoked",
 	    "superseded", NULL));
 	{
-		struct card_info ci = { "MN-0104", "mynumber", exp, 1 };
+		struct card_info ci = { "MN-0104", "mynumber", exp, 1, 0 };
 
 		TRY(step(d, "card replace", reg_card_replace(&d->r, "MN-0004",
 		    &ci)));
@@ -250,7 +256,7 @@ scenario(struct demo *d)
 
 	/* Card returned. */
 	TRY(resident(d, "R0005", "田中 恵美", "東京都稲城市坂浜5-5",
-	    "1988-06-30", 2, "MN-0005", "mynumber", exp, 1));
+	    "1988-06-30", 2, "MN-0005", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0005", "sign", 0, "returned-sign", "revoked",
 	    "cessationOfOperation", NULL));
 	TRY(step(d, "card return", reg_card_return(&d->r, "MN-0005")));
@@ -258,7 +264,7 @@ scenario(struct demo *d)
 	/* The holder asks to stop one certificate; another reports a
 	 * compromised key. */
 	TRY(resident(d, "R0006", "伊藤 純", "東京都稲城市大丸6-6",
-	    "2001-01-01", 3, "MN-0006", "mynumber", exp, 1));
+	    "2001-01-01", 3, "MN-0006", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0006", "auth", 0, "holder-request-auth", "revoked",
 	    "cessationOfOperation", s));
 	TRY(step(d, "holder request", reg_cert_revoke(&d->r, s, NULL,
@@ -266,7 +272,7 @@ scenario(struct demo *d)
 	TRY(cert(d, "MN-0006", "sign", 0, "holder-keeps-sign", "good", "-",
 	    NULL));
 	TRY(resident(d, "R0007", "渡辺 葵", "東京都稲城市長峰7-7",
-	    "1995-12-24", 2, "MN-0007", "mynumber", exp, 1));
+	    "1995-12-24", 2, "MN-0007", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0007", "sign", 0, "key-compromise-sign", "revoked",
 	    "keyCompromise", s));
 	TRY(step(d, "key compromise", reg_cert_revoke(&d->r, s, NULL,
@@ -274,7 +280,7 @@ scenario(struct demo *d)
 
 	/* Card lost: on hold. */
 	TRY(resident(d, "R0008", "中村 翔", "東京都稲城市向陽台8-8",
-	    "1983-03-03", 1, "MN-0008", "mynumber", exp, 1));
+	    "1983-03-03", 1, "MN-0008", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0008", "sign", 0, "lost-sign", "revoked",
 	    "certificateHold", NULL));
 	TRY(cert(d, "MN-0008", "auth", 0, "lost-auth", "revoked",
@@ -283,7 +289,7 @@ scenario(struct demo *d)
 
 	/* Lost and found: the hold became a revocation. */
 	TRY(resident(d, "R0009", "小林 凛", "東京都稲城市押立9-9",
-	    "1999-09-09", 3, "MN-0009", "mynumber", exp, 1));
+	    "1999-09-09", 3, "MN-0009", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0009", "sign", 0, "found-sign", "revoked",
 	    "cessationOfOperation", NULL));
 	TRY(step(d, "card lost", reg_card_lost(&d->r, "MN-0009")));
@@ -292,12 +298,12 @@ scenario(struct demo *d)
 	/* Expired, never revoked: OCSP still says good.  A Juki certificate
 	 * recorded from before the end of Juki issuance... */
 	TRY(resident(d, "R0010", "加藤 芽衣", "東京都稲城市東長沼10-10",
-	    "1960-05-05", 2, "JK-0010", "juki", "2024-03-31", 0));
+	    "1960-05-05", 2, "JK-0010", "juki", "2024-03-31", 0, "2014-04-01"));
 	TRY(cert(d, "JK-0010", "sign", jst_date("2014-04-01"), "juki-expired-sign",
 	    "good", "-", NULL));
 	/* ...and a My Number certificate that ended with its card. */
 	TRY(resident(d, "R0011", "吉田 蓮", "東京都稲城市平尾11-11",
-	    "1970-07-07", 1, "MN-0011", "mynumber", "2021-01-31", 1));
+	    "1970-07-07", 1, "MN-0011", "mynumber", "2021-01-31", 1, "2016-02-01"));
 	TRY(cert(d, "MN-0011", "sign", jst_date("2016-02-01"),
 	    "mynumber-expired-sign", "good", "-", NULL));
 	TRY(cert(d, "MN-0011", "auth", jst_date("2016-02-01"),
@@ -305,17 +311,39 @@ scenario(struct demo *d)
 
 	/* Resident record removed (emigration). */
 	TRY(resident(d, "R0012", "山本 大輔", "東京都稲城市若葉台12-12",
-	    "1958-12-12", 1, "MN-0012", "mynumber", exp, 1));
+	    "1958-12-12", 1, "MN-0012", "mynumber", exp, 1, NULL));
 	TRY(cert(d, "MN-0012", "sign", 0, "removed-sign", "revoked",
 	    "cessationOfOperation", NULL));
 	TRY(step(d, "resident remove", reg_resident_remove(&d->r, "R0012",
 	    "emigration")));
 
-	/* A Juki card holder without a photo unlocks the card at the counter. */
-	TRY(step(d, "card unlock", reg_card_unlock(&d->r, "JK-0010",
-	    "driver's licence")));
-	TRY(step(d, "password change", reg_password_change(&d->r, "MN-0001",
+	/* A child under 15: an authentication certificate only (a signature
+	 * certificate is refused until the 15th birthday). */
+	TRY(resident(d, "R0013", "小林 陽", "東京都稲城市押立9-9",
+	    "2016-05-05", 1, "MN-0013", "mynumber", d->child_card_expires, 1,
+	    NULL));
+	TRY(cert(d, "MN-0013", "auth", 0, "child-auth", "good", "-", NULL));
+	/* Moving out of the city: sign ends, auth stays valid. */
+	TRY(resident(d, "R0014", "森 美咲", "東京都稲城市矢野口14-14",
+	    "1990-03-14", 2, "MN-0014", "mynumber", exp, 1, NULL));
+	TRY(cert(d, "MN-0014", "sign", 0, "moved-out-sign", "revoked",
+	    "affiliationChanged", NULL));
+	TRY(cert(d, "MN-0014", "auth", 0, "moved-out-auth", "good", "-", NULL));
+	TRY(step(d, "move out", reg_resident_moveout(&d->r, "R0014",
+	    "神奈川県川崎市多摩区1-1")));
+	/* The found card is usable again: a new certificate on it. */
+	TRY(cert(d, "MN-0009", "sign", 0, "found-new-sign", "good", "-", NULL));
+	/* Renewal on the same card: the previous one is superseded. */
+	TRY(resident(d, "R0015", "池田 翼", "東京都稲城市大丸15-15",
+	    "1985-01-15", 1, "MN-0015", "mynumber", exp, 1, NULL));
+	TRY(cert(d, "MN-0015", "auth", 0, "renewed-old-auth", "revoked",
+	    "superseded", NULL));
+	TRY(cert(d, "MN-0015", "auth", 0, "renewed-auth", "good", "-", NULL));
+	/* Counter procedures: which secret, and the photo document seen. */
+	TRY(step(d, "card unlock", reg_card_unlock(&d->r, "MN-0001", "auth",
 	    NULL)));
+	TRY(step(d, "password change", reg_password_change(&d->r, "MN-0006",
+	    "sign", "passport")));
 	return never_issued(d);
 #undef TRY
 }
@@ -346,7 +374,7 @@ extras(struct demo *d, int n)
 		snprintf(card, sizeof(card), "MN-X%07d", i);
 		ri = (struct resident_info){ uid, "Demo Resident",
 		    "Tokyo-to Inagi-shi", "1990-01-01", 3 };
-		ci = (struct card_info){ card, "mynumber", d->card_expires, 1 };
+		ci = (struct card_info){ card, "mynumber", d->card_expires, 1, 0 };
 		memset(&q, 0, sizeof(q));
 		q.card = card;
 		q.kind = "auth";
@@ -466,8 +494,12 @@ demo_build_alg(const char *dir, int extra, const char *key_algorithm,
 		goto done;
 	}
 	reg_init(&d.r, db, cfg, operator_name, cfg->offices[0]);
+	/* Within the longest validity of a card issued today: the 10th
+	 * birthday after issuance for adults, the 5th for children. */
 	clock_format_date(clock_add_years(clock_now(), 8), JST_OFFSET_SEC,
 	    d.card_expires);
+	clock_format_date(clock_add_years(clock_now(), 4), JST_OFFSET_SEC,
+	    d.child_card_expires);
 	if ((rc = step(&d, "ca create", iss_ca_create(&d.r, DEMO_ISSUER, NULL,
 	    jst_date("2010-01-01")))) != 0)
 		goto done;

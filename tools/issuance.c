@@ -159,12 +159,14 @@ iss_issue(struct reg *r, const struct issue_req *q, struct issue_result *out)
 	struct iss_ca	 ca;
 	EVP_PKEY	*key = NULL;
 	enum pki_keyalg	 alg;
-	char		 err[256];
+	char		 err[256], subject[128];
 	int		 rc, nsrc, wrote = 0;
 
 	memset(&ca, 0, sizeof(ca));
 	if (out != NULL)
 		memset(out, 0, sizeof(*out));
+	snprintf(subject, sizeof(subject), "card %s", q->card != NULL ? q->card :
+	    "");
 	nsrc = (q->csr != NULL) + (q->pubkey != NULL) + (q->keyout != NULL) +
 	    (q->key != NULL);
 	if (nsrc != 1)
@@ -174,7 +176,8 @@ iss_issue(struct reg *r, const struct issue_req *q, struct issue_result *out)
 	    r->cfg->key_algorithm, &alg) != 0)
 		return reg_say(r, REG_REFUSED, "key algorithm must be rsa2048 or "
 		    "p256");
-	if ((rc = reg_txn_begin(r)) != REG_OK)
+	if ((rc = reg_txn_begin_as(r, EV_CERT_ISSUE, subject,
+	    json_pack("{s:s?,s:s?}", "card", q->card, "kind", q->kind))) != REG_OK)
 		return rc;
 	if ((rc = iss_ca_load(r, q->issuer, &ca)) != REG_OK)
 		goto done;
@@ -241,7 +244,7 @@ iss_import(struct reg *r, const char *certfile, const char *card,
 	struct serial		 s;
 	X509			*x = NULL, *ca = NULL;
 	unsigned char		*der = NULL;
-	char			 err[256], cn[256];
+	char			 err[256], cn[256], subject[128];
 	time_t			 nb, na;
 	int			 rc, derlen;
 
@@ -251,7 +254,10 @@ iss_import(struct reg *r, const char *certfile, const char *card,
 		memset(out, 0, sizeof(*out));
 	if ((x = pki_cert_load(certfile, err, sizeof(err))) == NULL)
 		return reg_say(r, REG_REFUSED, "%s", err);
-	if ((rc = reg_txn_begin(r)) != REG_OK)
+	snprintf(subject, sizeof(subject), "card %s", card != NULL ? card : "");
+	if ((rc = reg_txn_begin_as(r, EV_CERT_IMPORT, subject,
+	    json_pack("{s:s,s:s?,s:s?}", "file", certfile, "card", card, "kind",
+	    kind))) != REG_OK)
 		goto out;
 	if ((rc = reg_issuer_get(r, issuer, &row)) != REG_OK)
 		goto done;

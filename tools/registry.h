@@ -1,6 +1,15 @@
 /*
- * registry.h: the counter's domain logic (SPEC section 2), callable from
- * certctl's verbs and from tests.
+ * registry.h: the counter's registry (SPEC section 2), callable from
+ * certctl's verbs and from tests.  The rules themselves are tools/rules.c
+ * (no SQL); the registry applies them to the database:
+ *
+ *	registry_txn.c		transactions, the audit record of every write
+ *				and of every refusal, certificate status changes
+ *	registry_resident.c	resident add|change|moveout|remove
+ *	registry_card.c		card add|replace|lost|found|return|unlock,
+ *				password change
+ *	registry_cert.c		revoke, issuance plans and records, issuers
+ *	registry_query.c	show, list, resident show, card show, audit show
  *
  * Every write function is one transaction (BEGIN IMMEDIATE) holding the
  * event, every certificate status change it causes (each with its own
@@ -19,6 +28,7 @@
 
 #include "config.h"
 #include "db.h"
+#include "rules.h"
 #include "serial.h"
 
 #define REG_OK		0
@@ -26,14 +36,6 @@
 #define REG_ERROR	(-1)
 
 #define REG_WHY_MAX	512
-
-/* RFC 5280 CRLReason codes used by the registry. */
-#define REASON_UNSPECIFIED		0
-#define REASON_KEY_COMPROMISE		1
-#define REASON_AFFILIATION_CHANGED	3
-#define REASON_SUPERSEDED		4
-#define REASON_CESSATION		5
-#define REASON_CERTIFICATE_HOLD		6
 
 struct reg {
 	struct db		*db;
@@ -43,6 +45,11 @@ struct reg {
 	time_t			 now;		/* set by each call from clock_now() */
 	char			 why[REG_WHY_MAX];
 	json_t			*result;	/* last write's result (owned; may be NULL) */
+	/* the write under way, for the audit record of its refusal */
+	const char		*attempt;	/* action, e.g. "card.add"; NULL: none */
+	char			 attempt_subject[128];
+	json_t			*request;	/* what was asked (owned; may be NULL) */
+	int			 refusal_recorded;
 };
 
 struct resident_info {
@@ -58,6 +65,7 @@ struct card_info {
 	const char	*type;		/* "juki" | "mynumber" */
 	const char	*expires;	/* YYYY-MM-DD */
 	int		 has_photo;	/* 1, 0, or -1: the type's default */
+	time_t		 issued;	/* when the card was issued; 0: now */
 };
 
 /* What issuance needs to know about a card and its holder (see reg_issue_plan). */
@@ -85,9 +93,9 @@ void	reg_init(struct reg *r, struct db *db, const struct config *cfg,
 void	reg_done(struct reg *r);
 
 /* RFC 5280 reason name for code ("keyCompromise"), or NULL. */
-const char *reg_reason_name(int code);
+#define reg_reason_name		rules_reason_name
 /* Reason code for an RFC 5280 name (case-insensitive), -1 when unknown. */
-int	reg_reason_parse(const char *name);
+#define reg_reason_parse	rules_reason_parse
 /* "1"/"male"/"m" -> 1, "2"/"female"/"f" -> 2, "3"/"unknown" -> 3; 0 when bad. */
 int	reg_sex_parse(const char *s);
 /* 1 when s is a real YYYY-MM-DD date. */
@@ -106,8 +114,15 @@ int	reg_validity_end(const struct config *cfg, const char *card_type,
 
 /* Residents and cards: events of SPEC section 2. */
 int	reg_resident_add(struct reg *r, const struct resident_info *ri);
-/* Non-NULL fields (sex != 0) change; revokes the resident's sign certs. */
+/*
+ * Non-NULL fields (sex != 0) change; revokes the resident's sign certs.
+ * A field given with the value already recorded is no change; when nothing
+ * changes, the call is refused and nothing is revoked.
+ */
 int	reg_resident_change(struct reg *r, const struct resident_info *ri);
+/* Moving out of the city to to_address: sign certificates end, auth stays. */
+int	reg_resident_moveout(struct reg *r, const char *uid,
+	    const char *to_address);
 int	reg_resident_remove(struct reg *r, const char *uid, const char *note);
 int	reg_card_add(struct reg *r, const char *uid, const struct card_info *ci);
 /* The same inside the caller's transaction (reg_txn_begin), for bulk work. */
@@ -118,10 +133,14 @@ int	reg_card_replace(struct reg *r, const char *old_number,
 int	reg_card_lost(struct reg *r, const char *number);
 int	reg_card_found(struct reg *r, const char *number);
 int	reg_card_return(struct reg *r, const char *number);
-/* Counter procedures: document may be NULL (refused on a card without photo). */
-int	reg_card_unlock(struct reg *r, const char *number, const char *document);
-int	reg_password_change(struct reg *r, const char *number,
+/*
+ * Counter procedures on the secret named secret ("sign", "auth", "card"):
+ * document may be NULL (refused on a card without photo).
+ */
+int	reg_card_unlock(struct reg *r, const char *number, const char *secret,
 	    const char *document);
+int	reg_password_change(struct reg *r, const char *number,
+	    const char *secret, const char *document);
 
 /* Revoke one certificate (issuer NULL: any, refused when ambiguous). */
 int	reg_cert_revoke(struct reg *r, const char *serial_hex,
@@ -149,9 +168,21 @@ void	reg_issuer_free(struct issuer_row *i);
 /*
  * Start a write (r->now = clock_now(), r->result cleared) / end it: commit
  * when rc is REG_OK, else roll back.  reg_txn_end returns the final code.
+ * reg_txn_begin_as names the event (its rules_events row), its subject
+ * ("card 1234") and what was asked (request, consumed, may be NULL): when
+ * the write is refused, reg_txn_end rolls it back and records the refusal
+ * in its own transaction (action "refused").
  */
 int	reg_txn_begin(struct reg *r);
+int	reg_txn_begin_as(struct reg *r, enum rule_ev ev, const char *subject,
+	    json_t *request);
 int	reg_txn_end(struct reg *r, int rc);
+/*
+ * Record a refusal (r->why) of action on subject that happened outside a
+ * write, once: who, where, what and why.  request is consumed.
+ */
+int	reg_refusal_record(struct reg *r, const char *action,
+	    const char *subject, json_t *request);
 /* Put a reason into r->why and return rc. */
 int	reg_say(struct reg *r, int rc, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
@@ -167,6 +198,11 @@ json_t	*reg_cert_show(struct reg *r, const char *serial_hex,
 json_t	*reg_cert_list(struct reg *r, const char *uid, const char *card,
 	    const char *status);
 json_t	*reg_issuer_list(struct reg *r);
-json_t	*reg_audit_show(struct reg *r, int limit);
+/* The last limit records (all when limit <= 0); refused: only refusals. */
+json_t	*reg_audit_show(struct reg *r, int limit, int refused);
+/* A resident with cards, certificates and last events (NULL + why). */
+json_t	*reg_resident_show(struct reg *r, const char *uid, int events);
+/* A card with its holder, certificates and last events (NULL + why). */
+json_t	*reg_card_show(struct reg *r, const char *number, int events);
 
 #endif

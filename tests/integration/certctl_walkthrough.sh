@@ -71,24 +71,28 @@ openssl verify -CAfile "$work/demo/issuer.pem" "$work/w1-sign.pem" >/dev/null ||
     fail "serial printed by openssl differs"
 expect "$sign" "good -" "issued sign"
 expect "$auth" "good -" "issued auth"
-ctl issue --card W-CARD-1 --kind sign --keyout "$work/w1-sign2.key" | grep -q "有効期限" ||
-    fail "human issue output lacks the certificate copy"
+out=$(ctl issue --card W-CARD-1 --kind sign --keyout "$work/w1-sign2.key") ||
+    fail "second sign issue"
+printf '%s\n' "$out" | grep -q "有効期限" || fail "human issue output lacks the certificate copy"
+printf '%s\n' "$out" | grep -q "renewal: the previous certificate was revoked (superseded): $sign" ||
+    fail "a second sign certificate on the card does not say it is a renewal"
 sign2=$(ctl --json list --card W-CARD-1 --status good | python3 -c 'import json,sys
 print([c["serial"] for c in json.load(sys.stdin) if c["kind"]=="sign"][-1])')
+expect "$sign" "revoked superseded" "renewal"
 
 step "moving: sign certificates end, auth stays"
 ctl resident change W1 --address "東京都稲城市平尾1-1" >/dev/null || fail "resident change"
-expect "$sign" "revoked affiliationChanged" "after move"
-expect "$sign2" "revoked affiliationChanged" "after move (second sign)"
+expect "$sign" "revoked superseded" "after move (renewed before)"
+expect "$sign2" "revoked affiliationChanged" "after move"
 expect "$auth" "good -" "after move"
 new_sign=$(ctl --json issue --card W-CARD-1 --kind sign --keyout "$work/w1-sign3.key" |
     serial_of) || fail "issue after move"
 
 step "card replaced: everything on the old card superseded"
-ctl card replace W-CARD-1 --number W-CARD-2 --expires 2036-12-31 >/dev/null || fail "card replace"
+ctl card replace W-CARD-1 --number W-CARD-2 --expires 2036-01-31 >/dev/null || fail "card replace"
 expect "$auth" "revoked superseded" "after replace"
 expect "$new_sign" "revoked superseded" "after replace"
-expect "$sign" "revoked affiliationChanged" "already revoked, left alone"
+expect "$sign2" "revoked affiliationChanged" "already revoked, left alone"
 
 step "a refusal: one line, exit 1"
 out=$(ctl issue --card W-CARD-1 --kind sign --keyout "$work/nope.key" 2>&1)
@@ -100,7 +104,7 @@ echo "   $out"
 ctl frobnicate >/dev/null 2>&1
 [ $? -eq 2 ] || fail "unknown verb did not exit 2"
 
-step "card lost: hold; found: revoked"
+step "card lost: hold; found: revoked, and the card takes new certificates"
 s4=$(ctl --json issue --card W-CARD-2 --kind sign --keyout "$work/w1-sign4.key" | serial_of) || fail "issue on new card"
 a4=$(ctl --json issue --card W-CARD-2 --kind auth --keyout "$work/w1-auth4.key" | serial_of) || fail "issue auth on new card"
 ctl card lost W-CARD-2 >/dev/null || fail "card lost"
@@ -109,17 +113,35 @@ expect "$a4" "hold certificateHold" "lost"
 ctl card found W-CARD-2 >/dev/null || fail "card found"
 expect "$s4" "revoked cessationOfOperation" "found"
 expect "$a4" "revoked cessationOfOperation" "found"
+s5=$(ctl --json issue --card W-CARD-2 --kind sign --keyout "$work/w1-sign5.key" | serial_of) ||
+    fail "issue on the found card"
+expect "$s5" "good -" "new certificate on the found card"
 
-step "counter procedure on a card without a photo"
+step "counter procedure on a card without a photo (on a day the Juki card was valid)"
+# No new Juki card today; the card of 2015 is recorded as history, and the
+# procedure happens on 2024-06-01 (CERTSTATUS_NOW), when it was still valid.
 ctl resident add W2 --name "Juki Holder" --address "Inagi" --birth-date 1950-01-01 --sex 3 >/dev/null || fail "resident add W2"
-ctl card add --resident W2 --number W-JUKI --type juki --expires 2030-01-01 --no-photo >/dev/null || fail "card add juki"
-ctl card unlock W-JUKI >/dev/null 2>&1 && fail "unlock without photo document was not refused"
-ctl card unlock W-JUKI --document "driver's licence" >/dev/null || fail "unlock with licence"
-out=$(ctl issue --card W-JUKI --kind sign --keyout "$work/j.key" 2>&1) && fail "Juki issuance after the end date was not refused"
+out=$(ctl card add --resident W2 --number W-JUKI --type juki --expires 2025-06-01 --no-photo 2>&1) &&
+    fail "a new Juki card today was not refused"
+case "$out" in *"no new Juki cards"*) ;; *) fail "Juki card refusal: $out" ;; esac
+CERTSTATUS_NOW=2024-06-01T01:00:00Z ctl card add --resident W2 --number W-JUKI --type juki \
+    --expires 2025-06-01 --no-photo --issued-at 2015-06-02 >/dev/null || fail "card add juki (history)"
+CERTSTATUS_NOW=2024-06-01T01:00:00Z ctl card unlock W-JUKI --secret sign >/dev/null 2>&1 &&
+    fail "unlock without photo document was not refused"
+CERTSTATUS_NOW=2024-06-01T01:00:00Z ctl card unlock W-JUKI --secret sign --document "library card" >/dev/null 2>&1 &&
+    fail "a library card was accepted as a photo document"
+CERTSTATUS_NOW=2024-06-01T01:00:00Z ctl card unlock W-JUKI --secret sign --document "driver's licence" >/dev/null ||
+    fail "unlock with licence"
+out=$(CERTSTATUS_NOW=2024-06-01T01:00:00Z ctl issue --card W-JUKI --kind sign --keyout "$work/j.key" 2>&1) &&
+    fail "Juki issuance after the end date was not refused"
 case "$out" in *"My Number Card"*) ;; *) fail "Juki refusal does not point to the My Number Card: $out" ;; esac
+out=$(ctl card unlock W-JUKI --secret sign --document "driver's licence" 2>&1) && fail "unlock on an expired card was not refused"
+case "$out" in *"expired on 2025-06-01"*) ;; *) fail "expired card refusal: $out" ;; esac
 
 step "audit"
 ctl audit verify || fail "audit verify"
 ctl --json audit show --limit 3 | python3 -c 'import json,sys
-a=json.load(sys.stdin); assert len(a)==3 and a[-1]["action"]=="card.unlock", a' || fail "audit show"
+a=json.load(sys.stdin); assert len(a)==3 and a[-1]["action"]=="refused" and a[-1]["detail"]["attempt"]=="card.unlock", a' || fail "audit show"
+ctl --json audit show --refused | python3 -c 'import json,sys
+a=json.load(sys.stdin); assert all(x["action"]=="refused" for x in a) and len(a)>=5, a' || fail "audit show --refused"
 echo "walkthrough passed"

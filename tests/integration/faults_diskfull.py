@@ -14,7 +14,7 @@ from lib_harden import *  # noqa: E402,F401,F403
 work = workdir()
 mnt = os.path.join(work, "mnt")
 os.mkdir(mnt)
-r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", mnt], capture_output=True)
+r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt], capture_output=True)
 if r.returncode != 0:
     print("SKIP: cannot mount a tmpfs here (%s): disk-full test not run" %
           r.stderr.decode().strip())
