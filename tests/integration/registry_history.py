@@ -146,8 +146,8 @@ tmp = db + ".new"
 shutil.copyfile(backup, tmp)
 os.rename(tmp, db)
 time.sleep(0.5)
-certctl("revoke", serials["juki-expired-sign.pem"], "--reason", "keyCompromise")
-t, wrong = until_revoked(srv.port, "juki-expired-sign.pem")
+certctl("revoke", serials["child-auth.pem"], "--reason", "keyCompromise")
+t, wrong = until_revoked(srv.port, "child-auth.pem")
 check(t is not None and t < 1.5 and wrong == 0,
       "file replaced by an older copy, then revoke: revoked in %s s, %d wrong" % (t, wrong))
 sweep_all(srv.port, "after the file was replaced")
