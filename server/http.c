@@ -1,23 +1,27 @@
 /*
  * http.c: the HTTP side of certstatusd on libevent's evhttp: one listener,
  * the routes, the limits (body, headers, CertIDs via the responder,
- * connections, timeouts), the access log, and the one reply path.
+ * connections, timeouts), the framing check, the access log, the one reply
+ * path and the lingering close.
  *
  * libevent 2.1.12 has no connection cap, so every connection's bufferevent
- * is created here (evhttp_set_bevcb) wrapped in a pass-through filter whose
- * free callback tells us when evhttp closes it; at the cap the listener
- * stops accepting until a connection ends.  When accept() fails for want of
- * file descriptors the listener pauses instead of spinning.
+ * is created here (evhttp_set_bevcb); we hold a reference on it and learn
+ * from the connection's close callback when evhttp is done with it; at the
+ * cap the listener stops accepting until a connection ends.  When accept()
+ * fails for want of file descriptors the listener pauses instead of
+ * spinning.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -26,6 +30,7 @@
 #include <event2/listener.h>
 
 #include "clock.h"
+#include "framing.h"
 #include "log.h"
 #include "server.h"
 
@@ -50,7 +55,8 @@ listener_pause(struct server *s)
 static void
 listener_resume(struct server *s)
 {
-	if (listener_paused &&
+	/* not while stopping: http_stop_listening() paused it for good */
+	if (listener_paused && !s->stopping && listener != NULL &&
 	    s->connections < (unsigned)s->conf->max_connections) {
 		evconnlistener_enable(listener);
 		listener_paused = 0;
@@ -96,18 +102,48 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
 }
 
 /*
+ * The access log: one line per answer; the path only up to '?', truncated:
+ * no personal data.
+ */
+static void
+access_log_write(const char *peer, const char *method, const char *uri,
+    int code, size_t len)
+{
+	char	 stamp[32];
+	int	 n;
+
+	if (access_log == NULL)
+		return;
+	clock_format_iso(clock_now(), stamp);
+	n = (int)strcspn(uri, "?");
+	fprintf(access_log, "%s %s %s %.*s%s %d %zu\n", stamp, peer, method,
+	    n > 200 ? 200 : n, uri, n > 200 ? "..." : "", code, len);
+}
+
+/*
  * Connection accounting.  evhttp creates each connection's bufferevent
  * through conn_new(); we hold an extra reference on it, so its memory (and
  * its socket) outlive evhttp's bufferevent_free() until conn_release().  On
  * the next loop turn conn_adopt() finds the evhttp_connection (the
  * bufferevent's callback argument) and sets its close callback; if evhttp
  * already dropped the connection, the callbacks are gone and we release.
+ * A connection counts until its socket is closed, lingering included.
  */
 struct conn {
 	struct server		*s;
-	struct bufferevent	*bev;
+	struct bufferevent	*bev;		/* NULL once released */
 	struct evhttp_connection *evcon;	/* NULL until adopted, after close */
+	int			 adopted;
+	struct event		*adopt_ev;
 	time_t			 waiting_since;	/* no request in hand since; 0: busy */
+	struct framing		 head;		/* the request head being read */
+	int			 head_armed;	/* head is fed what arrives */
+	int			 taken;		/* we answer, not evhttp */
+	struct event		*reject_ev;	/* takes over on the next turn */
+	int			 linger_fd;	/* -1, or lingering on it */
+	struct event		*linger_ev;
+	size_t			 lingered;	/* bytes discarded */
+	struct timespec		 linger_end;
 	struct conn		*next, *prev;	/* every live connection */
 	struct conn		*hnext;		/* conn_table bucket, by bev */
 };
@@ -123,6 +159,20 @@ struct conn {
 #define REQUEST_DEADLINE_MIN	5	/* seconds */
 #define CONN_BUCKETS		4096	/* a power of two */
 #define SWEEP_MS		1000
+
+/*
+ * Lingering close (nginx lingering_time, Apache's lingering close): when
+ * we close while the client may still be sending (a 413 or 400 before the
+ * body was read, an idle timeout), closing a socket with unread input makes
+ * the kernel send a reset, which destroys our answer in the client's
+ * buffers: a client that writes its whole body before reading (urllib)
+ * sees a broken pipe instead of the 413.  So after evhttp (or we) shut the
+ * write side, the socket stays open and what arrives is discarded until
+ * the client closes, or LINGER_SEC or LINGER_BYTES are reached.
+ */
+#define LINGER_SEC		2
+#define LINGER_BYTES		(4 * 1024 * 1024)
+#define LINGER_READ		16384	/* bytes per read */
 
 static struct conn	*conn_list;
 static struct conn	*conn_table[CONN_BUCKETS];
@@ -159,8 +209,9 @@ conn_link(struct conn *c)
 	conn_list = c;
 }
 
+/* Out of the table by bufferevent (which is going away), still counted. */
 static void
-conn_unlink(struct conn *c)
+conn_unhash(struct conn *c)
 {
 	struct conn	**p;
 
@@ -169,6 +220,11 @@ conn_unlink(struct conn *c)
 			*p = c->hnext;
 			break;
 		}
+}
+
+static void
+conn_unlink(struct conn *c)
+{
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
@@ -177,21 +233,30 @@ conn_unlink(struct conn *c)
 		c->next->prev = c->prev;
 }
 
+static struct conn *
+conn_find(const struct bufferevent *bev)
+{
+	struct conn	*c;
+
+	if (bev == NULL)
+		return NULL;
+	for (c = *conn_slot(bev); c != NULL; c = c->hnext)
+		if (c->bev == bev)
+			return c;
+	return NULL;
+}
+
 /* The connection a request came on, or NULL (not adopted yet). */
 static struct conn *
 conn_of(struct evhttp_request *req)
 {
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
-	struct bufferevent		*bev;
 	struct conn			*c;
 
-	if (evcon == NULL ||
-	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+	if (evcon == NULL)
 		return NULL;
-	for (c = *conn_slot(bev); c != NULL; c = c->hnext)
-		if (c->bev == bev)
-			return c->evcon != NULL ? c : NULL;
-	return NULL;
+	c = conn_find(evhttp_connection_get_bufferevent(evcon));
+	return c != NULL && c->evcon != NULL ? c : NULL;
 }
 
 static void
@@ -219,19 +284,115 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	}
 }
 
+/* The end of a connection: its socket is closed, it no longer counts. */
+static void
+conn_free(struct conn *c)
+{
+	struct server	*s = c->s;
+
+	conn_unlink(c);
+	if (c->linger_ev != NULL)
+		event_free(c->linger_ev);
+	if (c->linger_fd != -1)
+		close(c->linger_fd);
+	free(c);
+	s->connections--;
+	listener_resume(s);
+}
+
+static void
+linger_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+	char		 buf[LINGER_READ];
+	struct timespec	 now;
+	struct timeval	 tv;
+	ssize_t		 n;
+	long long	 left_us;
+	int		 i;
+
+	if (what & EV_TIMEOUT)
+		goto done;
+	for (i = 0; i < 4; i++) {	/* a bounded share of the loop */
+		if ((n = recv(fd, buf, sizeof(buf), 0)) > 0) {
+			if ((c->lingered += (size_t)n) >= LINGER_BYTES)
+				goto done;
+			continue;
+		}
+		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK &&
+		    errno != EINTR))
+			goto done;
+		break;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	left_us = (c->linger_end.tv_sec - now.tv_sec) * 1000000LL +
+	    (c->linger_end.tv_nsec - now.tv_nsec) / 1000;
+	if (left_us <= 0)
+		goto done;
+	tv.tv_sec = (time_t)(left_us / 1000000);
+	tv.tv_usec = (suseconds_t)(left_us % 1000000);
+	if (event_add(c->linger_ev, &tv) == 0)
+		return;
+ done:
+	log_debug("%s: closing after %zu bytes discarded", __func__,
+	    c->lingered);
+	conn_free(c);
+}
+
+/*
+ * A descriptor of the socket to linger on (the bufferevent closes its own),
+ * or -1 when the client is gone already or has nothing more to say.
+ */
+static int
+linger_fd(struct bufferevent *bev)
+{
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+	char		 b;
+	ssize_t		 n;
+
+	if (fd < 0)
+		return -1;
+	n = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+		return -1;
+	return dup(fd);
+}
+
+static int
+linger_start(struct conn *c, int fd)
+{
+	struct timeval	 tv = { LINGER_SEC, 0 };
+
+	c->linger_fd = fd;
+	(void)shutdown(fd, SHUT_WR);	/* evhttp did; not on every path */
+	clock_gettime(CLOCK_MONOTONIC, &c->linger_end);
+	c->linger_end.tv_sec += LINGER_SEC;
+	if ((c->linger_ev = event_new(c->s->base, fd, EV_READ, linger_cb,
+	    c)) == NULL || event_add(c->linger_ev, &tv) != 0)
+		return -1;
+	return 0;
+}
+
 static void
 conn_release(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
-	struct server	*s = c->s;
+	int		 lfd;
 
 	(void)fd;
 	(void)what;
-	conn_unlink(c);
-	bufferevent_decref(c->bev);	/* the last reference: closes the socket */
-	free(c);
-	s->connections--;
-	listener_resume(s);
+	conn_unhash(c);
+	event_free(c->adopt_ev);
+	c->adopt_ev = NULL;
+	if (c->reject_ev != NULL)
+		event_free(c->reject_ev);
+	c->reject_ev = NULL;
+	lfd = linger_fd(c->bev);
+	bufferevent_decref(c->bev);	/* the last reference: closes its fd */
+	c->bev = NULL;
+	if (lfd != -1 && linger_start(c, lfd) == 0)
+		return;
+	conn_free(c);
 }
 
 static void
@@ -248,22 +409,202 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 		log_warnx("%s: cannot schedule a release", __func__);
 }
 
-static void
-conn_adopt(evutil_socket_t fd, short what, void *arg)
+/* Take the evhttp_connection from the bufferevent: 0, or -1 when gone. */
+static int
+conn_adopt_now(struct conn *c)
 {
-	struct conn		*c = arg;
 	bufferevent_data_cb	 readcb;
 	void			*evcon;
 
-	(void)fd;
-	(void)what;
+	if (c->adopted)
+		return c->evcon != NULL ? 0 : -1;
+	/* evhttp clears the read callback while it writes: look at the argument */
 	bufferevent_getcb(c->bev, &readcb, NULL, NULL, &evcon);
-	if (readcb == NULL || evcon == NULL) {
-		conn_release(-1, 0, c);
-		return;
-	}
+	if (evcon == NULL)
+		return -1;
+	c->adopted = 1;
 	c->evcon = evcon;
 	evhttp_connection_set_closecb(evcon, conn_closed, c);
+	return 0;
+}
+
+static void
+conn_adopt(evutil_socket_t fd, short what, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)fd;
+	(void)what;
+	if (!c->adopted && conn_adopt_now(c) != 0)
+		conn_release(-1, 0, c);
+}
+
+/*
+ * Framing.  evhttp reads a head into C strings and frames the body by the
+ * first Content-Length or an exact "Transfer-Encoding: chunked", ignoring
+ * the rest (see framing.c for what is refused).  So each head is checked
+ * from its raw bytes before evhttp parses it: an evbuffer callback on the
+ * connection's input buffer sees every read before the bufferevent's read
+ * callback (evhttp) does, and evhttp acts on a request only at the empty
+ * line that ends its head, which framing_feed() has seen first.  The check
+ * is armed for the head (at connect, and when an answer has been written:
+ * head_rearm() from the request's on-complete callback, which scans what
+ * was pipelined meanwhile); from the end of a sound head to the end of its
+ * answer evhttp reads the body by its own rules, which are then
+ * unambiguous.  A refused head is answered here: evhttp's callbacks on
+ * the bufferevent are replaced by ours (conn_take), the answer is written,
+ * and evhttp_connection_free() closes it (lingering, above).  When the
+ * refusal comes from bytes pipelined behind an answer, evhttp is still in
+ * its on-complete path: the input is dropped so it has nothing to parse,
+ * and reject_ev takes over on the next turn (or input_cb, if bytes come
+ * first).
+ */
+static const char *
+status_reason(int code)
+{
+	switch (code) {
+	case 400: return "Bad Request";
+	case 501: return "Not Implemented";
+	case 505: return "HTTP Version Not Supported";
+	}
+	return "Error";
+}
+
+static void
+take_read_cb(struct bufferevent *bev, void *arg)
+{
+	(void)arg;
+	evbuffer_drain(bufferevent_get_input(bev),
+	    evbuffer_get_length(bufferevent_get_input(bev)));
+}
+
+static void
+take_done_cb(struct bufferevent *bev, void *arg)
+{
+	struct conn	*c = arg;
+
+	(void)bev;
+	if (c->evcon != NULL)
+		evhttp_connection_free(c->evcon);	/* runs conn_closed */
+}
+
+static void
+take_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)what;
+	take_done_cb(bev, arg);
+}
+
+/* Answer the refused head ourselves and close after it is written. */
+static void
+conn_take(struct conn *c)
+{
+	struct server		*s = c->s;
+	struct framing		*h = &c->head;
+	struct evbuffer		*in = bufferevent_get_input(c->bev);
+	char			 date[64], *peer = NULL;
+	ev_uint16_t		 port;
+	time_t			 now = time(NULL);
+	struct tm		 tm;
+	size_t			 len = strlen(h->why) + 1;
+
+	if (c->taken || conn_adopt_now(c) != 0)
+		return;
+	c->taken = 1;
+	c->head_armed = 0;
+	evbuffer_drain(in, evbuffer_get_length(in));
+	bufferevent_setcb(c->bev, take_read_cb, take_done_cb, take_event_cb, c);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S GMT",
+	    gmtime_r(&now, &tm));
+	evbuffer_add_printf(bufferevent_get_output(c->bev),
+	    "HTTP/1.1 %d %s\r\nDate: %s\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+	    "Connection: close\r\n\r\n%s\n",
+	    h->code, status_reason(h->code), date, len, h->why);
+	bufferevent_disable(c->bev, EV_READ);
+	bufferevent_enable(c->bev, EV_WRITE);
+	s->metrics.requests[EP_OTHER]++;
+	s->metrics.http_status[(h->code / 100) % 6]++;
+	evhttp_connection_get_peer(c->evcon, &peer, &port);
+	access_log_write(peer != NULL ? peer : "-",
+	    h->method[0] != '\0' ? h->method : "-",
+	    h->target[0] != '\0' ? h->target : "-", h->code, len);
+	log_debug("%s: %s: %d %s", __func__, peer != NULL ? peer : "-",
+	    h->code, h->why);
+}
+
+static void
+reject_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_take(arg);
+}
+
+/*
+ * Feed the head check buf's bytes from offset on.  Returns 1 when the head
+ * was refused, else 0.
+ */
+static int
+head_scan(struct conn *c, struct evbuffer *buf, size_t off)
+{
+	struct evbuffer_ptr	 pos;
+	struct evbuffer_iovec	 v[8];
+	size_t			 len = evbuffer_get_length(buf), n, used;
+	int			 i, nv;
+
+	while (c->head_armed && off < len) {
+		if (evbuffer_ptr_set(buf, &pos, off, EVBUFFER_PTR_SET) != 0 ||
+		    (nv = evbuffer_peek(buf, (ev_ssize_t)(len - off), &pos, v,
+		    8)) <= 0)
+			break;
+		for (i = 0; i < nv && i < 8 && off < len; i++) {
+			n = v[i].iov_len < len - off ? v[i].iov_len : len - off;
+			used = framing_feed(&c->head, v[i].iov_base, n);
+			off += used;
+			if (c->head.state != FRAMING_HEAD) {
+				c->head_armed = 0;
+				return c->head.state == FRAMING_REJECT;
+			}
+		}
+	}
+	return 0;
+}
+
+static void
+input_cb(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct conn	*c = arg;
+	size_t		 len = evbuffer_get_length(buf);
+
+	if (c->taken || info->n_added == 0)
+		return;
+	if (c->head.state == FRAMING_REJECT || (c->head_armed &&
+	    head_scan(c, buf, len - info->n_added)))
+		conn_take(c);	/* before evhttp sees these bytes */
+}
+
+/* An answer was written: check the next head, pipelined or to come. */
+static void
+head_rearm(struct evhttp_request *req, void *arg)
+{
+	struct conn	*c = arg;
+	struct evbuffer	*in = bufferevent_get_input(c->bev);
+	struct timeval	 now = { 0, 0 };
+
+	(void)req;
+	framing_reset(&c->head);
+	c->head_armed = 1;
+	if (!head_scan(c, in, 0))
+		return;
+	/* evhttp goes on to read what is buffered: leave it nothing */
+	evbuffer_drain(in, evbuffer_get_length(in));
+	if (c->reject_ev == NULL)
+		c->reject_ev = evtimer_new(c->s->base, reject_cb, c);
+	if (c->reject_ev == NULL || evtimer_add(c->reject_ev, &now) != 0)
+		log_warnx("%s: cannot schedule the refusal", __func__);
 }
 
 static struct bufferevent *
@@ -271,25 +612,29 @@ conn_new(struct event_base *base, void *arg)
 {
 	struct server	*s = arg;
 	struct conn	*c;
-	struct timeval	 now = { 0, 0 };
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->s = s;
+	c->linger_fd = -1;
 	c->waiting_since = mono_now();
+	framing_reset(&c->head);
+	c->head_armed = 1;
 	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
+		free(c);
+		return NULL;
+	}
+	if ((c->adopt_ev = evtimer_new(base, conn_adopt, c)) == NULL ||
+	    evbuffer_add_cb(bufferevent_get_input(c->bev), input_cb, c) == NULL) {
+		if (c->adopt_ev != NULL)
+			event_free(c->adopt_ev);
+		bufferevent_free(c->bev);
 		free(c);
 		return NULL;
 	}
 	bufferevent_incref(c->bev);
 	conn_link(c);
-	if (event_base_once(base, -1, EV_TIMEOUT, conn_adopt, c, &now) != 0) {
-		conn_unlink(c);
-		bufferevent_decref(c->bev);
-		bufferevent_free(c->bev);
-		free(c);
-		return NULL;
-	}
+	event_active(c->adopt_ev, EV_TIMEOUT, 1);	/* after evhttp's setup */
 	if (++s->connections >= (unsigned)s->conf->max_connections) {
 		s->metrics.connections_refused++;
 		listener_pause(s);
@@ -327,21 +672,12 @@ method_name(enum evhttp_cmd_type t)
 	return "?";
 }
 
-/* One line per request; the path only up to '?', truncated: no personal data. */
 static void
 access_log_line(struct evhttp_request *req, int code, size_t len)
 {
-	const char	*uri = evhttp_request_get_uri(req);
-	char		 stamp[32];
-	int		 n;
-
-	if (access_log == NULL)
-		return;
-	clock_format_iso(clock_now(), stamp);
-	n = (int)strcspn(uri, "?");
-	fprintf(access_log, "%s %s %s %.*s%s %d %zu\n", stamp, http_peer(req),
-	    method_name(evhttp_request_get_command(req)), n > 200 ? 200 : n,
-	    uri, n > 200 ? "..." : "", code, len);
+	access_log_write(http_peer(req),
+	    method_name(evhttp_request_get_command(req)),
+	    evhttp_request_get_uri(req), code, len);
 }
 
 void
@@ -397,24 +733,6 @@ http_body(struct evhttp_request *req, size_t max, size_t *len, int *too_large)
 	return p;
 }
 
-/*
- * More than one Content-Length: libevent reads the body by the first and
- * ignores the others, a request-smuggling ambiguity behind any proxy that
- * picks another one (RFC 9112 6.3: unrecoverable error).
- */
-static int
-content_length_repeated(struct evhttp_request *req)
-{
-	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
-	struct evkeyval		*h;
-	int			 n = 0;
-
-	TAILQ_FOREACH(h, in, next)
-		if (strcasecmp(h->key, "Content-Length") == 0)
-			n++;
-	return n > 1;
-}
-
 /* Route by the raw request target: never a decoded or "normalized" one. */
 static void
 route(struct evhttp_request *req, void *arg)
@@ -425,21 +743,19 @@ route(struct evhttp_request *req, void *arg)
 	const char		*path, *p;
 	size_t			 plen;
 	int			 get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
-	struct conn		*c = conn_of(req);
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct conn		*c = conn_find(evcon != NULL ?
+				    evhttp_connection_get_bufferevent(evcon) : NULL);
 
-	if (c != NULL)
+	if (c != NULL) {
 		c->waiting_since = 0;	/* a whole request is in hand */
+		/* its head passed framing.c; check the next after the answer */
+		evhttp_request_set_on_complete_cb(req, head_rearm, c);
+	}
 
 	if (s->stopping)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
-	if (content_length_repeated(req)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-		http_reply_error(req, HTTP_BADREQUEST,
-		    "more than one Content-Length");
-		return;
-	}
 	/* absolute-form request target: skip scheme and authority */
 	path = uri;
 	if (strncmp(path, "http://", 7) == 0 &&
@@ -582,9 +898,17 @@ http_stop_listening(struct server *s)
 void
 http_stop(struct server *s)
 {
+	struct conn	*c, *next;
+
 	if (s->http != NULL)
-		evhttp_free(s->http);
+		evhttp_free(s->http);	/* and its listener */
 	s->http = NULL;
+	listener = NULL;
+	for (c = conn_list; c != NULL; c = next) {
+		next = c->next;
+		if (c->linger_fd != -1)
+			conn_free(c);
+	}
 	if (resume_ev != NULL)
 		event_free(resume_ev);
 	resume_ev = NULL;
