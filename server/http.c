@@ -27,6 +27,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "proxy.h"
 #include "server.h"
 
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE */
@@ -310,6 +311,52 @@ http_peer(struct evhttp_request *req)
 	return addr != NULL ? addr : "-";
 }
 
+/*
+ * Every X-Forwarded-For header's value, in order, joined by commas (RFC
+ * 9110 5.3: the same as one list); NULL when there is none or no memory,
+ * which leaves the peer as the client.  Bounded by max-headers.
+ */
+static char *
+forwarded_for(struct evhttp_request *req)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyval		*h;
+	size_t			 len = 0, n;
+	char			*list, *p;
+
+	TAILQ_FOREACH(h, in, next)
+		if (strcasecmp(h->key, "X-Forwarded-For") == 0)
+			len += strlen(h->value) + 1;
+	if (len == 0 || (list = malloc(len)) == NULL)
+		return NULL;
+	p = list;
+	TAILQ_FOREACH(h, in, next)
+		if (strcasecmp(h->key, "X-Forwarded-For") == 0) {
+			if (p != list)
+				*p++ = ',';
+			n = strlen(h->value);
+			memcpy(p, h->value, n);
+			p += n;
+		}
+	*p = '\0';
+	return list;
+}
+
+const char *
+http_client_addr(struct evhttp_request *req, char *buf, size_t len)
+{
+	const struct config	*c = srv->conf;
+	char			*xff = NULL;
+
+	/* from an untrusted peer the header is not even read */
+	if (c->nproxies > 0)
+		xff = forwarded_for(req);
+	proxy_client_addr(c->proxies, c->nproxies, http_peer(req), xff, buf,
+	    len);
+	free(xff);
+	return buf;
+}
+
 static const char *
 method_name(enum evhttp_cmd_type t)
 {
@@ -332,14 +379,15 @@ static void
 access_log_line(struct evhttp_request *req, int code, size_t len)
 {
 	const char	*uri = evhttp_request_get_uri(req);
-	char		 stamp[32];
+	char		 stamp[32], client[PROXY_ADDR_MAX];
 	int		 n;
 
 	if (access_log == NULL)
 		return;
 	clock_format_iso(clock_now(), stamp);
 	n = (int)strcspn(uri, "?");
-	fprintf(access_log, "%s %s %s %.*s%s %d %zu\n", stamp, http_peer(req),
+	fprintf(access_log, "%s %s %s %.*s%s %d %zu\n", stamp,
+	    http_client_addr(req, client, sizeof(client)),
 	    method_name(evhttp_request_get_command(req)), n > 200 ? 200 : n,
 	    uri, n > 200 ? "..." : "", code, len);
 }
