@@ -348,7 +348,10 @@ http_client_addr(struct evhttp_request *req, char *buf, size_t len)
 	const struct config	*c = srv->conf;
 	char			*xff = NULL;
 
-	/* from an untrusted peer the header is not even read */
+	/*
+	 * With no trusted-proxy the headers are not even gathered; from an
+	 * untrusted peer proxy_client_addr() never looks at them.
+	 */
 	if (c->nproxies > 0)
 		xff = forwarded_for(req);
 	proxy_client_addr(c->proxies, c->nproxies, http_peer(req), xff, buf,
