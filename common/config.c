@@ -1,6 +1,10 @@
 /*
  * config.c: table-driven parser for certstatus.conf (see config.h).
  */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -24,6 +28,7 @@ enum conf_type {
 	T_CRLEXP,	/* drop | keep */
 	T_OFFICE,	/* repeatable, appends */
 	T_LIST,		/* repeatable text, appends to a struct config_list */
+	T_PROXY,	/* ADDR[/PREFIX], repeatable, appends */
 };
 
 struct directive {
@@ -47,6 +52,7 @@ static const struct directive directives[] = {
 	{ "max-connections",	T_INT,		F(max_connections), 1, 1000000 },
 	{ "timeout",		T_DURATION,	F(timeout_sec), 0, 0 },
 	{ "poll-interval-ms",	T_INT,		F(poll_ms), 10, 60000 },
+	{ "trusted-proxy",	T_PROXY,	0, 0, 0 },
 	{ "ocsp-validity",	T_DURATION,	F(ocsp_validity), 0, 0 },
 	{ "ocsp-refresh",	T_DURATION,	F(ocsp_refresh), 0, 0 },
 	{ "unknown-serial",	T_UNKNOWN,	F(unknown_serial), 0, 0 },
@@ -256,6 +262,88 @@ config_free(struct config *c)
 	free(c);
 }
 
+const char *
+config_parse_net(const char *s, struct config_net *out)
+{
+	char		 addr[INET6_ADDRSTRLEN];
+	const char	*slash = strchr(s, '/');
+	size_t		 len = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	char		*end;
+	long		 bits, max;
+	int		 nbytes;
+
+	memset(out, 0, sizeof(*out));
+	if (len == 0 || len >= sizeof(addr))
+		return "bad address (use e.g. 127.0.0.1/32 or ::1/128)";
+	memcpy(addr, s, len);
+	addr[len] = '\0';
+	if (inet_pton(AF_INET, addr, out->addr) == 1) {
+		out->family = AF_INET;
+		max = 32;
+	} else if (inet_pton(AF_INET6, addr, out->addr) == 1) {
+		out->family = AF_INET6;
+		max = 128;
+	} else
+		return "bad address (use e.g. 127.0.0.1/32 or ::1/128)";
+	bits = max;
+	if (slash != NULL) {
+		/* digits only: strtol alone would take " 8", "+8" and "-0" */
+		if (!isdigit((unsigned char)slash[1]))
+			return max == 32 ? "bad prefix length (0-32 for IPv4)" :
+			    "bad prefix length (0-128 for IPv6)";
+		errno = 0;
+		bits = strtol(slash + 1, &end, 10);
+		if (*end != '\0' || errno != 0 || bits > max)
+			return max == 32 ? "bad prefix length (0-32 for IPv4)" :
+			    "bad prefix length (0-128 for IPv6)";
+	}
+	out->prefix = (int)bits;
+	/*
+	 * 10.0.0.1/8 is most likely a typo for /32 or for 10.0.0.0/8: refuse
+	 * it rather than guess which one was meant.
+	 */
+	nbytes = max / 8;
+	for (int i = 0; i < nbytes; i++) {
+		int	 keep = (int)bits - i * 8;
+		unsigned char mask = keep >= 8 ? 0xff : keep <= 0 ? 0 :
+		    (unsigned char)(0xff << (8 - keep));
+
+		if (out->addr[i] & ~mask)
+			return "address has bits set past the prefix length";
+	}
+	return NULL;
+}
+
+static int
+net_contains(const struct config_net *n, const unsigned char *addr)
+{
+	int	 full = n->prefix / 8, rest = n->prefix % 8;
+
+	if (memcmp(n->addr, addr, full) != 0)
+		return 0;
+	return rest == 0 ||
+	    ((n->addr[full] ^ addr[full]) & (0xff << (8 - rest))) == 0;
+}
+
+int
+config_net_match(const struct config_net *nets, int n, int family,
+    const void *addr)
+{
+	static const unsigned char v4mapped[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+	};
+	const unsigned char	*a = addr;
+
+	if (family == AF_INET6 && memcmp(a, v4mapped, 12) == 0) {
+		family = AF_INET;
+		a += 12;
+	}
+	for (int i = 0; i < n; i++)
+		if (nets[i].family == family && net_contains(&nets[i], a))
+			return 1;
+	return 0;
+}
+
 /* Apply one directive's value; returns NULL or a static reason. */
 static const char *
 config_apply(struct config *c, const struct directive *d, const char *v,
@@ -364,6 +452,16 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 		if (l->n == CONFIG_LIST_MAX)
 			return "too many entries";
 		l->v[l->n++] = xstrdup(v);
+		break;
+	}
+	case T_PROXY: {
+		const char	*why;
+
+		if (c->nproxies == CONFIG_PROXIES_MAX)
+			return "too many trusted proxies";
+		if ((why = config_parse_net(v, &c->proxies[c->nproxies])) != NULL)
+			return why;
+		c->nproxies++;
 		break;
 	}
 	}

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #define CONFIG_OFFICES_MAX	16
+#define CONFIG_PROXIES_MAX	32
 #define CONFIG_ERR_MAX		512
 #define CONFIG_LIST_MAX		64	/* entries in a repeatable directive */
 
@@ -25,6 +26,13 @@ struct config_list {
 
 enum unknown_policy { UNKNOWN_AS_UNKNOWN, UNKNOWN_AS_REVOKED };
 enum crl_expired_policy { CRL_EXPIRED_DROP, CRL_EXPIRED_KEEP };
+
+/* An address prefix: ADDR/PREFIX, host bits zero. */
+struct config_net {
+	int		 family;	/* AF_INET or AF_INET6 */
+	unsigned char	 addr[16];	/* network order; 4 bytes used for IPv4 */
+	int		 prefix;	/* bits: 0-32 or 0-128 */
+};
 
 struct config {
 	char	*path;			/* the file itself */
@@ -46,6 +54,9 @@ struct config {
 	int	 max_connections;
 	int	 timeout_sec;		/* read/write, per connection */
 	int	 poll_ms;		/* how often the registry is polled */
+	/* peers whose X-Forwarded-For names the client (none by default) */
+	struct config_net proxies[CONFIG_PROXIES_MAX];
+	int	 nproxies;
 
 	/* OCSP */
 	time_t	 ocsp_validity;		/* nextUpdate - thisUpdate */
@@ -104,5 +115,17 @@ const char	*config_default_path(const char *given);
 /* Value parsers shared with certctl's options: 0 or -1. */
 int	config_parse_duration(const char *s, time_t *out);	/* 10s 5m 12h 7d 3y */
 int	config_parse_size(const char *s, size_t *out);		/* 512 64k 1M 1G */
+/*
+ * "ADDR/PREFIX" or a bare ADDR (/32, /128), IPv4 or IPv6, into out.  NULL
+ * on success, else a static reason (bad address, bad prefix, host bits set).
+ */
+const char *config_parse_net(const char *s, struct config_net *out);
+/*
+ * 1 when the address addr of family (AF_INET: 4 bytes, AF_INET6: 16, in
+ * network order) lies inside one of the n prefixes of nets, else 0.
+ * IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are matched as IPv4.
+ */
+int	config_net_match(const struct config_net *nets, int n, int family,
+	    const void *addr);
 
 #endif

@@ -32,6 +32,7 @@
 #include "counter_static.h"
 #include "log.h"
 #include "pki.h"
+#include "proxy.h"
 #include "serial.h"
 #include "server.h"
 
@@ -99,7 +100,7 @@ struct verdict_text {
 };
 
 struct rate_slot {
-	char		 addr[64];
+	char		 addr[PROXY_ADDR_MAX];
 	time_t		 start;		/* monotonic seconds */
 	int		 count;
 };
@@ -284,10 +285,11 @@ rate_take(struct counter *c, const char *peer, int limit, int *retry_after)
 static int
 rate_check(struct server *s, struct evhttp_request *req)
 {
-	char	 buf[16];
+	char	 buf[16], client[PROXY_ADDR_MAX];
 	int	 retry;
 
-	if (s->counter == NULL || rate_take(s->counter, http_peer(req),
+	if (s->counter == NULL || rate_take(s->counter,
+	    http_client_addr(req, client, sizeof(client)),
 	    s->conf->counter_rate, &retry))
 		return 1;
 	snprintf(buf, sizeof(buf), "%d", retry);

@@ -32,6 +32,7 @@
 #include "clock.h"
 #include "framing.h"
 #include "log.h"
+#include "proxy.h"
 #include "server.h"
 
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE */
@@ -655,6 +656,55 @@ http_peer(struct evhttp_request *req)
 	return addr != NULL ? addr : "-";
 }
 
+/*
+ * Every X-Forwarded-For header's value, in order, joined by commas (RFC
+ * 9110 5.3: the same as one list); NULL when there is none or no memory,
+ * which leaves the peer as the client.  Bounded by max-headers.
+ */
+static char *
+forwarded_for(struct evhttp_request *req)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyval		*h;
+	size_t			 len = 0, n;
+	char			*list, *p;
+
+	TAILQ_FOREACH(h, in, next)
+		if (strcasecmp(h->key, "X-Forwarded-For") == 0)
+			len += strlen(h->value) + 1;
+	if (len == 0 || (list = malloc(len)) == NULL)
+		return NULL;
+	p = list;
+	TAILQ_FOREACH(h, in, next)
+		if (strcasecmp(h->key, "X-Forwarded-For") == 0) {
+			if (p != list)
+				*p++ = ',';
+			n = strlen(h->value);
+			memcpy(p, h->value, n);
+			p += n;
+		}
+	*p = '\0';
+	return list;
+}
+
+const char *
+http_client_addr(struct evhttp_request *req, char *buf, size_t len)
+{
+	const struct config	*c = srv->conf;
+	char			*xff = NULL;
+
+	/*
+	 * With no trusted-proxy the headers are not even gathered; from an
+	 * untrusted peer proxy_client_addr() never looks at them.
+	 */
+	if (c->nproxies > 0)
+		xff = forwarded_for(req);
+	proxy_client_addr(c->proxies, c->nproxies, http_peer(req), xff, buf,
+	    len);
+	free(xff);
+	return buf;
+}
+
 static const char *
 method_name(enum evhttp_cmd_type t)
 {
@@ -675,7 +725,9 @@ method_name(enum evhttp_cmd_type t)
 static void
 access_log_line(struct evhttp_request *req, int code, size_t len)
 {
-	access_log_write(http_peer(req),
+	char	 client[PROXY_ADDR_MAX];
+
+	access_log_write(http_client_addr(req, client, sizeof(client)),
 	    method_name(evhttp_request_get_command(req)),
 	    evhttp_request_get_uri(req), code, len);
 }

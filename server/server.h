@@ -128,8 +128,15 @@ void	http_reply_error(struct evhttp_request *req, int code, const char *msg);
 /* Read the request body into a capped buffer; NULL on empty or too large. */
 unsigned char *http_body(struct evhttp_request *req, size_t max, size_t *len,
 	    int *too_large);
-/* The client address as text (for logs and rate limits). */
+/* The TCP peer's address as text (libevent's; "-" without a connection). */
 const char *http_peer(struct evhttp_request *req);
+/*
+ * The client's address as text, for the access log and the rate limits:
+ * the peer, or when the peer is a trusted-proxy the client its
+ * X-Forwarded-For names (proxy.c has the rule).  Written into buf (len
+ * bytes, PROXY_ADDR_MAX holds any); returns buf.
+ */
+const char *http_client_addr(struct evhttp_request *req, char *buf, size_t len);
 
 /* responder.c: the OCSP endpoints and the pre-signing/refresh machinery. */
 void	responder_handle(struct server *s, struct evhttp_request *req,

@@ -1,6 +1,9 @@
 /*
  * check_config.c: good and bad configuration files.
  */
+#include <arpa/inet.h>
+#include <sys/socket.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,6 +117,22 @@ static const struct {
 	{ "phone \"042\n", ":1: phone: unterminated quote" },
 	{ "juki-issuance-end 2015-02-30\n", ":1: juki-issuance-end: bad date" },
 	{ "ocsp-validity 1h\nocsp-refresh 2h\n", "ocsp-refresh must be shorter" },
+	{ "trusted-proxy nginx\n", ":1: trusted-proxy: bad address (use e.g. 127.0.0.1/32 or ::1/128) \"nginx\"" },
+	{ "trusted-proxy 127.0.0.1/33\n", ":1: trusted-proxy: bad prefix length (0-32 for IPv4) \"127.0.0.1/33\"" },
+	{ "trusted-proxy ::1/129\n", ":1: trusted-proxy: bad prefix length (0-128 for IPv6)" },
+	{ "trusted-proxy 127.0.0.1/\n", ":1: trusted-proxy: bad prefix length" },
+	{ "trusted-proxy 127.0.0.1/+8\n", ":1: trusted-proxy: bad prefix length" },
+	{ "trusted-proxy 127.0.0.1/-0\n", ":1: trusted-proxy: bad prefix length" },
+	{ "trusted-proxy 127.0.0.1/32x\n", ":1: trusted-proxy: bad prefix length" },
+	{ "trusted-proxy 127.0.0.1/99999999999999999999\n", ":1: trusted-proxy: bad prefix length" },
+	{ "trusted-proxy 127.1\n", ":1: trusted-proxy: bad address" },
+	{ "trusted-proxy 127.0.0.1:8080\n", ":1: trusted-proxy: bad address" },
+	{ "trusted-proxy [::1]\n", ":1: trusted-proxy: bad address" },
+	{ "trusted-proxy /8\n", ":1: trusted-proxy: bad address" },
+	{ "trusted-proxy \"10.0.0.0 /8\"\n", ":1: trusted-proxy: bad address" },
+	{ "\ntrusted-proxy 10.0.0.1/8\n", ":2: trusted-proxy: address has bits set past the prefix length \"10.0.0.1/8\"" },
+	{ "trusted-proxy 2001:db8::1/32\n", ":1: trusted-proxy: address has bits set past the prefix length" },
+	{ "trusted-proxy\n", ":1: trusted-proxy: missing value" },
 };
 
 START_TEST(bad_files)
@@ -167,6 +186,89 @@ START_TEST(rule_directives)
 }
 END_TEST
 
+START_TEST(trusted_proxies)
+{
+	struct config	*c;
+	char		 text[CONFIG_PROXIES_MAX * 24 + 32];
+	size_t		 n = 0;
+
+	c = load("");
+	ck_assert_ptr_nonnull(c);
+	ck_assert_int_eq(c->nproxies, 0);	/* default: none */
+	config_free(c);
+
+	c = load("trusted-proxy 127.0.0.1/32\n"
+	    "trusted-proxy 10.1.0.0/16   # the load balancers\n"
+	    "trusted-proxy ::1\n"
+	    "trusted-proxy 2001:db8::/32\n"
+	    "trusted-proxy 192.0.2.7\n");
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_int_eq(c->nproxies, 5);
+	ck_assert_int_eq(c->proxies[0].family, AF_INET);
+	ck_assert_int_eq(c->proxies[0].prefix, 32);
+	ck_assert_int_eq(c->proxies[1].prefix, 16);
+	ck_assert_int_eq(c->proxies[2].family, AF_INET6);
+	ck_assert_int_eq(c->proxies[2].prefix, 128);	/* bare: one address */
+	ck_assert_int_eq(c->proxies[3].prefix, 32);
+	ck_assert_int_eq(c->proxies[4].prefix, 32);
+	config_free(c);
+
+	/* one over the limit: refused, with the line */
+	for (int i = 0; i <= CONFIG_PROXIES_MAX; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+		    "trusted-proxy 10.0.0.%d\n", i);
+	ck_assert_ptr_null(load(text));
+	ck_assert_msg(strstr(err, ":33: trusted-proxy: too many trusted proxies") != NULL,
+	    "%s", err);
+}
+END_TEST
+
+/* 1 when text (an address) is inside one of the prefixes given. */
+static int
+inside(const char *text, const char *const *nets, int n)
+{
+	struct config_net	 set[8];
+	unsigned char		 a[16];
+	int			 family = strchr(text, ':') ? AF_INET6 : AF_INET;
+
+	for (int i = 0; i < n; i++)
+		ck_assert_ptr_null(config_parse_net(nets[i], &set[i]));
+	ck_assert_int_eq(inet_pton(family, text, a), 1);
+	return config_net_match(set, n, family, a);
+}
+
+START_TEST(net_match)
+{
+	const char	*lo[] = { "127.0.0.1/32" };
+	const char	*ten[] = { "10.0.0.0/8", "192.168.1.0/25" };
+	const char	*odd[] = { "172.16.0.0/12" };
+	const char	*v6[] = { "2001:db8::/32", "::1" };
+	const char	*all[] = { "0.0.0.0/0" };
+
+	ck_assert(inside("127.0.0.1", lo, 1));
+	ck_assert(!inside("127.0.0.2", lo, 1));
+	ck_assert(inside("10.255.255.255", ten, 2));
+	ck_assert(!inside("11.0.0.0", ten, 2));
+	ck_assert(inside("192.168.1.127", ten, 2));
+	ck_assert(!inside("192.168.1.128", ten, 2));
+	ck_assert(inside("172.31.255.255", odd, 1));	/* prefix not on a byte */
+	ck_assert(!inside("172.32.0.0", odd, 1));
+	ck_assert(!inside("172.15.255.255", odd, 1));
+	ck_assert(inside("2001:db8:ffff::1", v6, 2));
+	ck_assert(!inside("2001:db9::", v6, 2));
+	ck_assert(inside("::1", v6, 2));
+	ck_assert(!inside("::2", v6, 2));
+	/* an IPv4 client of a dual-stack socket is an IPv4 address */
+	ck_assert(inside("::ffff:127.0.0.1", lo, 1));
+	ck_assert(!inside("::ffff:127.0.0.2", lo, 1));
+	/* and never an IPv6 prefix's, nor IPv4 inside IPv6 prefixes */
+	ck_assert(!inside("127.0.0.1", v6, 2));
+	ck_assert(!inside("::1", lo, 1));
+	ck_assert(inside("203.0.113.9", all, 1));
+	ck_assert(!inside("::", all, 1));
+}
+END_TEST
+
 START_TEST(missing_file)
 {
 	ck_assert_ptr_null(config_load("/nonexistent/certstatus.conf", err,
@@ -205,6 +307,8 @@ main(void)
 	tcase_add_test(tc, values);
 	tcase_add_loop_test(tc, bad_files, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, rule_directives);
+	tcase_add_test(tc, trusted_proxies);
+	tcase_add_test(tc, net_match);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, durations_and_sizes);
 	suite_add_tcase(s, tc);

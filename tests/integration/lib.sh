@@ -13,9 +13,11 @@ PY=/usr/bin/python3
 WORK=$(mktemp -d /tmp/certstatus-test.XXXXXX)
 SERVER_PID=""
 PORT=""
+NGINX_PID=""
 FAILS=0
 
 cleanup() {
+	stop_nginx
 	if [ -n "$SERVER_PID" ]; then
 		kill "$SERVER_PID" 2>/dev/null || true
 		wait "$SERVER_PID" 2>/dev/null || true
@@ -90,6 +92,47 @@ stop_server_clean() {
 		fail "server took $ms ms to exit on SIGTERM (limit $1 ms)"
 	else
 		ok "server exited 0 on SIGTERM in $ms ms"
+	fi
+}
+
+# start_nginx: config/nginx-cache.conf in front of the server on $PORT, its
+# two addresses rewritten to free ports and nothing else changed; waits for
+# /healthz through it.  Sets NPORT and NB (its URL); prefix in $WORK/nginx.
+start_nginx() {
+	command -v nginx >/dev/null 2>&1 || { fail "nginx not installed"; finish; }
+	NP="$WORK/nginx"
+	mkdir -p "$NP/logs" "$NP/temp" "$NP/cache"
+	NPORT=$(free_port)
+	sed -e "s/127\.0\.0\.1:8080;/127.0.0.1:$PORT;/" \
+	    -e "s/listen\([[:space:]]*\)127\.0\.0\.1:8081;/listen\1127.0.0.1:$NPORT;/" \
+	    "$TOP/config/nginx-cache.conf" >"$NP/nginx.conf"
+	grep -q "127.0.0.1:$PORT;" "$NP/nginx.conf" && grep -q "127.0.0.1:$NPORT;" "$NP/nginx.conf" ||
+	    { fail "could not set the addresses in nginx-cache.conf"; finish; }
+	g="daemon off; pid $NP/nginx.pid;"
+	[ "$(id -u)" = 0 ] && g="$g user root;"	# workers must reach the 0700 $WORK
+	nginx -t -p "$NP" -c "$NP/nginx.conf" -e "$NP/logs/error.log" -g "$g" >"$WORK/nginx-t.txt" 2>&1 &&
+	    ok "nginx -t: $(tail -n 1 "$WORK/nginx-t.txt")" ||
+	    { fail "nginx -t: $(cat "$WORK/nginx-t.txt")"; finish; }
+	nginx -p "$NP" -c "$NP/nginx.conf" -e "$NP/logs/error.log" -g "$g" >"$WORK/nginx.out" 2>&1 &
+	NGINX_PID=$!
+	i=0
+	while ! curl -fs --max-time 2 "http://127.0.0.1:$NPORT/healthz" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$NGINX_PID" 2>/dev/null; then
+			cat "$WORK/nginx.out" "$NP/logs/error.log" 2>/dev/null
+			fail "nginx did not start"; finish
+		fi
+		sleep 0.1
+	done
+	ok "nginx on 127.0.0.1:$NPORT in front of certstatusd on $PORT"
+	NB="http://127.0.0.1:$NPORT"
+}
+
+stop_nginx() {
+	if [ -n "${NGINX_PID:-}" ]; then
+		kill "$NGINX_PID" 2>/dev/null || true
+		wait "$NGINX_PID" 2>/dev/null || true
+		NGINX_PID=""
 	fi
 }
 

@@ -9,48 +9,13 @@
 # validity periods, SHA-256 CertIDs included.
 . "$(dirname "$0")/lib.sh"
 
-command -v nginx >/dev/null 2>&1 || { echo "nginx not installed"; exit 1; }
 D="$WORK/demo"
 make_demo "$D"
 CONF="$D/certstatus.conf"
 printf 'ocsp-validity 4s\nocsp-refresh 2s\n' >>"$CONF"
 start_server "$CONF"
 
-# --- nginx on a free port, prefix in $WORK -------------------------------------
-NP="$WORK/nginx"
-mkdir -p "$NP/logs" "$NP/temp" "$NP/cache"
-NPORT=$(free_port)
-sed -e "s/127\.0\.0\.1:8080;/127.0.0.1:$PORT;/" \
-    -e "s/listen\([[:space:]]*\)127\.0\.0\.1:8081;/listen\1127.0.0.1:$NPORT;/" \
-    "$TOP/config/nginx-cache.conf" >"$NP/nginx.conf"
-grep -q "127.0.0.1:$PORT;" "$NP/nginx.conf" && grep -q "127.0.0.1:$NPORT;" "$NP/nginx.conf" ||
-    { fail "could not set the addresses in nginx-cache.conf"; finish; }
-g="daemon off; pid $NP/nginx.pid;"
-[ "$(id -u)" = 0 ] && g="$g user root;"	# workers must reach the 0700 $WORK
-nginx -t -p "$NP" -c "$NP/nginx.conf" -e "$NP/logs/error.log" -g "$g" >"$WORK/nginx-t.txt" 2>&1 &&
-    ok "nginx -t: $(tail -n 1 "$WORK/nginx-t.txt")" ||
-    { fail "nginx -t: $(cat "$WORK/nginx-t.txt")"; finish; }
-nginx -p "$NP" -c "$NP/nginx.conf" -e "$NP/logs/error.log" -g "$g" >"$WORK/nginx.out" 2>&1 &
-NGINX_PID=$!
-stop_nginx() {
-	if [ -n "${NGINX_PID:-}" ]; then
-		kill "$NGINX_PID" 2>/dev/null || true
-		wait "$NGINX_PID" 2>/dev/null || true
-		NGINX_PID=""
-	fi
-}
-trap 'stop_nginx; cleanup' EXIT INT TERM
-i=0
-while ! curl -fs --max-time 2 "http://127.0.0.1:$NPORT/healthz" >/dev/null 2>&1; do
-	i=$((i + 1))
-	if [ $i -gt 100 ] || ! kill -0 "$NGINX_PID" 2>/dev/null; then
-		cat "$WORK/nginx.out" "$NP/logs/error.log" 2>/dev/null
-		fail "nginx did not start"; finish
-	fi
-	sleep 0.1
-done
-ok "nginx on 127.0.0.1:$NPORT in front of certstatusd on $PORT"
-NB="http://127.0.0.1:$NPORT"
+start_nginx
 
 get() {	# get BASE PATH OUT: headers (no CR) in OUT.h
 	curl -s --path-as-is --max-time 10 -D "$3.h.raw" -o "$3" "$1$2" || true
