@@ -853,10 +853,17 @@ route(struct evhttp_request *req, void *arg)
 	    (plen == 6 && strncmp(path, "/ocsp/", 6) == 0))) {
 		s->metrics.requests[EP_OCSP_POST]++;
 		responder_handle(s, req, NULL);
-	} else if (cmd == EVHTTP_REQ_POST && plen == 6 &&
+	} else if ((cmd == EVHTTP_REQ_POST || get) && plen == 6 &&
 	    strncmp(path, "/check", 6) == 0) {
+		/*
+		 * The form's result URL, without JavaScript; reloaded or
+		 * bookmarked it is a GET, which shows the page (never OCSP).
+		 */
 		s->metrics.requests[EP_PAGE]++;
-		counter_handle_page(s, req);	/* the form, without JavaScript */
+		counter_handle_page(s, req);
+	} else if (get && plen == 12 && strncmp(path, "/favicon.ico", 12) == 0) {
+		s->metrics.requests[EP_OTHER]++;
+		http_reply_error(req, HTTP_NOTFOUND, "no icon");
 	} else if (get) {
 		s->metrics.requests[EP_OCSP_GET]++;
 		p = strncmp(path, "/ocsp/", 6) == 0 ? path + 6 : path + 1;

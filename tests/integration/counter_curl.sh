@@ -349,4 +349,18 @@ code=$(form "$D/certs/good-sign.pem" ja)
     curl -fs -o /dev/null "$URL/healthz" && ok "page and healthz not limited" ||
     fail "page or healthz limited"
 
+# The form's result URL reloaded or bookmarked (GET /check) is the page, and
+# /favicon.ico is a 404: neither is ever decoded as an OCSP GET.
+code=$(curl -s -o "$WORK/c.html" -w '%{http_code} %{content_type}' "$URL/check")
+case "$code" in
+200\ text/html*) grep -q '<form' "$WORK/c.html" && ok "GET /check: the page" ||
+	fail "GET /check: no form in the page" ;;
+*) fail "GET /check: $code" ;;
+esac
+code=$(curl -s -o "$WORK/f.out" -w '%{http_code} %{content_type}' "$URL/favicon.ico")
+case "$code" in
+404\ text/plain*) ok "GET /favicon.ico: 404, not an OCSP answer" ;;
+*) fail "GET /favicon.ico: $code" ;;
+esac
+
 finish
