@@ -39,6 +39,18 @@ endif
 
 PORT    ?= 8080
 
+# --- version and install directories ------------------------------------------
+# One VERSION file; the install directories are compiled in (the installed
+# config is found as $(sysconfdir)/certstatus/certstatus.conf).
+VERSION      := $(shell cat VERSION)
+PREFIX       ?= /usr/local
+prefix       ?= $(PREFIX)
+bindir       ?= $(prefix)/bin
+sbindir      ?= $(prefix)/sbin
+mandir       ?= $(prefix)/share/man
+sysconfdir   ?= /etc
+localstatedir ?= /var
+
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
@@ -59,7 +71,8 @@ UNIT_TESTS   = config clock db pki ocsp ocsp_http crlgen crlpub certctl
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
-COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
+COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o \
+               $(BUILD)/gen/version.o
 SERVER_OBJS  = $(SERVER_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/static.o
 SERVER_LIB_OBJS = $(SERVER_LIB_SRCS:%.c=$(BUILD)/%.o)
 CERTCTL_OBJS = $(CERTCTL_SRCS:%.c=$(BUILD)/%.o)
@@ -73,7 +86,7 @@ FUZZ_LIB_OBJS = $(COMMON_OBJS) $(SERVER_LIB_OBJS) $(BUILD)/server/prepare.o \
                $(BUILD)/server/issuers.o $(CERTCTL_LIB_OBJS)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BIN)/fuzz_%)
 
-.PHONY: all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
+.PHONY: FORCE all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
 all: $(BIN)/certstatusd $(BIN)/certctl
 
 deps:
@@ -88,6 +101,17 @@ $(BUILD)/gen/schema.c: $(SCHEMA_SQL) tools/embed-schema.sh
 	sh tools/embed-schema.sh $@ $(SCHEMA_SQL)
 
 $(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+# Rewritten only when VERSION or a directory changed, so that a change
+# rebuilds what depends on it and nothing else.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#include "version.h"\nconst char certstatus_version[] = "%s";\nconst char certstatus_sysconfdir[] = "%s";\n' \
+	    '$(VERSION)' '$(sysconfdir)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/gen/version.o: $(BUILD)/gen/version.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 # The online counter's CSS and script, embedded like the schema.

@@ -28,6 +28,7 @@
 #include "clock.h"
 #include "log.h"
 #include "server.h"
+#include "version.h"
 
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE */
 
@@ -356,6 +357,14 @@ http_reply(struct evhttp_request *req, int code, const char *type,
 	srv->metrics.http_status[(code / 100) % 6]++;
 	if (type != NULL)
 		evhttp_add_header(out, "Content-Type", type);
+	if (srv->conf->server_tokens) {		/* off by default: say less */
+		static char	 token[64];
+
+		if (token[0] == '\0')
+			snprintf(token, sizeof(token), "certstatusd/%s",
+			    certstatus_version);
+		evhttp_add_header(out, "Server", token);
+	}
 	if (body != NULL && len > 0)
 		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	access_log_line(req, code, len);

@@ -2,7 +2,7 @@
  * certstatusd: OCSP and CRL responder and online counter for resident-card
  * certificates.  See certstatusd(8) in README.md.
  *
- *	certstatusd [-d] [-n] [-c file] [-p port]
+ *	certstatusd [-dhn] [-c file] [-p port] | --version
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -24,6 +24,7 @@
 #include "log.h"
 #include "server.h"
 #include "signer.h"
+#include "version.h"
 
 #define STOP_GRACE_SEC	10	/* in-flight requests get this long at SIGTERM */
 #define RETIRE_MS	200	/* how often a retired signer pool is checked */
@@ -38,10 +39,20 @@ static struct stat	 db_seen;	/* the file at the last poll */
 static int		 db_reopen;	/* the file changed: reopen until it opens */
 static time_t		 reopen_tried;
 
+static const char usage_text[] =
+"usage: certstatusd [-dhn] [-c file] [-p port] | --version\n"
+"  -c file    configuration (default: $CERTSTATUS_CONF, then %s)\n"
+"  -d         log debug messages\n"
+"  -h         this help\n"
+"  -n         check the configuration, keys and paths, then exit\n"
+"  -p port    listen on this port instead of the configured one\n"
+"  --version  print the version\n"
+"See certstatusd(8) and certstatus.conf(5).\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: certstatusd [-dn] [-c file] [-p port]\n");
+	fprintf(stderr, usage_text, config_default_path(NULL));
 	exit(2);
 }
 
@@ -357,7 +368,17 @@ main(int argc, char *argv[])
 		return crl_child_main(argc, argv);	/* see crl.c */
 	srv = s;
 	log_init("certstatusd", LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "c:dnp:")) != -1) {
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("certstatusd %s\n", certstatus_version);
+			return 0;
+		}
+		if (strcmp(argv[i], "--help") == 0) {
+			printf(usage_text, config_default_path(NULL));
+			return 0;
+		}
+	}
+	while ((ch = getopt(argc, argv, "c:dhnp:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
@@ -365,6 +386,9 @@ main(int argc, char *argv[])
 		case 'd':
 			log_set_level(LOG_LVL_DEBUG);
 			break;
+		case 'h':
+			printf(usage_text, config_default_path(NULL));
+			return 0;
 		case 'n':
 			check_only = 1;
 			break;
@@ -379,7 +403,10 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	conf_path = config_default_path(conf_path);
+	if ((conf_path = config_find(conf_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "certstatusd: %s\n", err);
+		return 1;
+	}
 	if ((s->conf = config_load(conf_path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;

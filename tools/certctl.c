@@ -14,9 +14,12 @@
 
 #include "certctl.h"
 #include "log.h"
+#include "version.h"
 
 static const char *usage_text =
 "usage: certctl [-c FILE] [--json] [--operator NAME] [--office NAME] VERB ...\n"
+"       certctl --version\n"
+"The configuration is -c FILE, else $CERTSTATUS_CONF, else the installed one.\n"
 "verbs:\n"
 "  init\n"
 "  ca create NAME [--key-algorithm rsa2048|p256]\n"
@@ -120,6 +123,10 @@ main(int argc, char **argv)
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			a = "help";
+		if (strcmp(a, "--version") == 0) {
+			printf("certctl %s\n", certstatus_version);
+			return EXIT_OK;
+		}
 		if (n == (int)(sizeof(rest) / sizeof(rest[0])) - 1)
 			return usage("too many arguments");
 		rest[n++] = (char *)a;
