@@ -57,7 +57,7 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/crlgen.c common/crlpub.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
-               server/counter.c server/counter_i18n.c
+               server/counter.c server/counter_i18n.c server/check.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/registry.c tools/issuance.c \
                tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \

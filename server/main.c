@@ -413,14 +413,19 @@ main(int argc, char *argv[])
 	}
 	if (port >= 0)
 		s->conf->listen_port = port;
+	if (check_only) {
+		if (config_check(s, conf_path) != 0) {
+			config_free(s->conf);
+			return 1;
+		}
+		config_free(s->conf);
+		printf("configuration OK\n");
+		return 0;
+	}
 	if ((s->db = registry_open(s->conf->database, err, sizeof(err))) == NULL ||
 	    (s->issuers = issuers_load(s->db, s->conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", conf_path, err);
 		return 1;
-	}
-	if (check_only) {
-		printf("configuration OK\n");
-		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();

@@ -94,6 +94,9 @@ struct server {
 
 extern struct server	*srv;
 
+/* check.c: certstatusd -n; each problem one line on stderr.  0 / -1. */
+int	config_check(struct server *s, const char *conf_path);
+
 /* main.c: become the configured user (0, or -1 and why). */
 int	drop_privileges(const char *user, char *err, size_t errlen);
 
