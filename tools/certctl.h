@@ -84,6 +84,15 @@ int	demo_build(const char *dir, int extra, const char *operator_name,
 	    char *why, size_t whylen);
 int	demo_build_alg(const char *dir, int extra, const char *key_algorithm,
 	    const char *operator_name, char *why, size_t whylen);
+/* What `certctl demo` can be told. */
+struct demo_opts {
+	int		 extra;
+	const char	*key_algorithm;	/* NULL: rsa2048 */
+	int		 port;		/* listen and base-url port; 0: 8080 */
+	int		 no_crl;	/* leave the CRLs unpublished */
+};
+int	demo_build_opts(const char *dir, const struct demo_opts *o,
+	    const char *operator_name, char *why, size_t whylen);
 
 /* The holder's certificate copy as printable HTML (strings escaped). */
 int	copy_write_html(const char *path, const char *uid, const char *name,
