@@ -298,11 +298,18 @@ static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server	*s = arg;
+	char		 err[CONFIG_ERR_MAX];
 
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
 		(void)reload(s);
+		/* FALLTHROUGH */
+	case SIGUSR1:
+		if (http_log_reopen(s, err, sizeof(err)) != 0)
+			log_warnx("keeping the old access log: %s", err);
+		else if (s->conf->access_log != NULL)
+			log_info("access log reopened");
 		break;
 	case SIGTERM:
 	case SIGINT:
@@ -360,7 +367,7 @@ main(int argc, char *argv[])
 	const char	*conf_path = NULL;
 	char		 err[CONFIG_ERR_MAX];
 	int		 ch, check_only = 0, port = -1;
-	struct event	*sig_hup, *sig_term, *sig_int;
+	struct event	*sig_hup, *sig_term, *sig_int, *sig_usr1;
 	struct event_config *ecfg;
 	struct timeval	 tv;
 
@@ -464,7 +471,9 @@ main(int argc, char *argv[])
 	sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
 	sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
 	sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
+	sig_usr1 = evsignal_new(s->base, SIGUSR1, signal_cb, s);
 	evsignal_add(sig_hup, NULL);
+	evsignal_add(sig_usr1, NULL);
 	evsignal_add(sig_term, NULL);
 	evsignal_add(sig_int, NULL);
 	retire_ev = evtimer_new(s->base, retire_cb, s);
@@ -492,6 +501,7 @@ main(int argc, char *argv[])
 	event_free(sig_hup);
 	event_free(sig_term);
 	event_free(sig_int);
+	event_free(sig_usr1);
 	event_base_free(s->base);
 	issuers_free(s->issuers);
 	db_close(s->db);

@@ -121,6 +121,8 @@ int	health_check(struct server *s, char *why, size_t whylen);
 
 /* http.c: listener, routes, limits, access log, common replies. */
 int	http_start(struct server *s, char *err, size_t errlen);
+/* Open the configured access log afresh (after rotation).  0 / -1 + err. */
+int	http_log_reopen(struct server *s, char *err, size_t errlen);
 void	http_stop(struct server *s);
 void	http_stop_listening(struct server *s);
 void	http_reload(struct server *s);
