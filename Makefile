@@ -61,7 +61,7 @@ SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c s
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/registry.c tools/issuance.c \
                tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \
-               tools/cmd_crl.c
+               tools/cmd_crl.c tools/cmd_backup.c
 CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the

@@ -41,7 +41,8 @@ static const char *usage_text =
 "  list [--resident UID] [--card N] [--status good|revoked|hold|expired]\n"
 "  audit verify | audit show [--limit N]\n"
 "  crl generate [--ca NAME] [--delta-only]\n"
-"  demo DIR [--extra N]\n"
+"  backup FILE | restore FILE [--head HEX]\n"
+"  demo DIR [--extra N] [--key-algorithm A] [--port N] [--no-crl]\n"
 "  help\n";
 
 static int
@@ -70,6 +71,8 @@ static const struct verb {
 	{ "list",	cmd_list },
 	{ "audit",	cmd_audit },
 	{ "crl",	cmd_crl },
+	{ "backup",	cmd_backup },
+	{ "restore",	cmd_restore },
 	{ "demo",	cmd_demo },
 	{ "help",	cmd_help },
 };

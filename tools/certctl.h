@@ -75,6 +75,12 @@ int	cmd_list(struct ctx *c, int argc, char **argv);
 int	cmd_audit(struct ctx *c, int argc, char **argv);
 int	cmd_crl(struct ctx *c, int argc, char **argv);
 int	cmd_demo(struct ctx *c, int argc, char **argv);
+int	cmd_backup(struct ctx *c, int argc, char **argv);
+int	cmd_restore(struct ctx *c, int argc, char **argv);
+
+/* An audit head as 64 hex digits (out: 65 bytes), and back (0 / -1). */
+void	hash_to_hex(const unsigned char *h, char *out);
+int	hex_to_hash(const char *hex, unsigned char *out);
 
 /*
  * Build the demo in dir (see certctl.1).  extra: more good My Number
