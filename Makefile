@@ -6,6 +6,9 @@
 #   make bench      benchmarks (side by side with peers), not tests
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 60)
 #   make check-long the integration tests in their long versions (CHECK_LONG=1)
+#   make install    install under PREFIX (default /usr/local), DESTDIR, sysconfdir,
+#                   localstatedir (see "version and install directories")
+#   make deb        the Debian package ../certstatus_VERSION_ARCH.deb (debian/)
 #   SANITIZE=1      build with ASan+UBSan (objects in build/san, bins in bin/san)
 
 CC      ?= cc
@@ -13,6 +16,12 @@ PKGS     = openssl libevent sqlite3 jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+# sd_notify for systemd's Type=notify; without libsystemd-dev the server
+# builds without it (service.c then does nothing).
+SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
+ifneq ($(SYSTEMD_LIBS),)
+SERVICE_CFLAGS = -DHAVE_LIBSYSTEMD
+endif
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
@@ -50,6 +59,9 @@ sbindir      ?= $(prefix)/sbin
 mandir       ?= $(prefix)/share/man
 sysconfdir   ?= /etc
 localstatedir ?= /var
+systemdunitdir ?= $(prefix)/lib/systemd/system
+datadir      = $(localstatedir)/lib/certstatus
+logdir       = $(localstatedir)/log/certstatus
 
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
@@ -57,7 +69,8 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/crlgen.c common/crlpub.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
-               server/counter.c server/counter_i18n.c server/check.c
+               server/counter.c server/counter_i18n.c server/check.c \
+               server/service.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/registry.c tools/issuance.c \
                tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \
@@ -86,7 +99,7 @@ FUZZ_LIB_OBJS = $(COMMON_OBJS) $(SERVER_LIB_OBJS) $(BUILD)/server/prepare.o \
                $(BUILD)/server/issuers.o $(CERTCTL_LIB_OBJS)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BIN)/fuzz_%)
 
-.PHONY: FORCE all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
+.PHONY: FORCE install deb all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
 all: $(BIN)/certstatusd $(BIN)/certctl
 
 deps:
@@ -124,7 +137,11 @@ $(BUILD)/gen/static.o: $(BUILD)/gen/static.c
 
 $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS)
+
+$(BUILD)/server/service.o: server/service.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SERVICE_CFLAGS) -c -o $@ $<
 
 $(BIN)/certctl: $(CERTCTL_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
@@ -182,6 +199,43 @@ bench-bins: $(BENCH_BINS)
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The annotated sample with the installed paths: registry and response store
+# in the data dir, the access log (commented out) in the log dir.
+CONF_SED = -e 's|^database\([[:space:]]*\)certstatus.db|database\1$(datadir)/certstatus.db|' \
+    -e 's|^response-cache\([[:space:]]*\)responses.db|response-cache\1$(datadir)/responses.db|' \
+    -e 's|^\#access-log\([[:space:]]*\)access.log|\#access-log\1$(logdir)/access.log|' \
+    -e 's|^\# relative to the folder of this file\.|\# relative to the folder of this file ($(sysconfdir)/certstatus).|'
+
+MAN8 = man/certstatusd.8 man/certctl.8
+MAN5 = man/certstatus.conf.5
+UNITS = systemd/certstatusd.service systemd/certstatus-crl.service \
+        systemd/certstatus-crl.timer
+
+# An existing configuration is never overwritten (it is the operator's).
+install: all
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
+	    $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
+	    $(DESTDIR)$(sysconfdir)/certstatus $(DESTDIR)$(sysconfdir)/logrotate.d \
+	    $(DESTDIR)$(systemdunitdir)
+	install -d -m 750 $(DESTDIR)$(datadir)
+	install -m 755 $(BIN)/certstatusd $(DESTDIR)$(sbindir)/certstatusd
+	install -m 755 $(BIN)/certctl $(DESTDIR)$(bindir)/certctl
+	install -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/
+	install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/
+	install -m 644 config/logrotate $(DESTDIR)$(sysconfdir)/logrotate.d/certstatus
+	for u in $(UNITS); do \
+	    sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@bindir@|$(bindir)|g' \
+	        -e 's|@sysconfdir@|$(sysconfdir)|g' -e 's|@datadir@|$(datadir)|g' \
+	        -e 's|@logdir@|$(logdir)|g' $$u >$(DESTDIR)$(systemdunitdir)/$$(basename $$u) && \
+	    chmod 644 $(DESTDIR)$(systemdunitdir)/$$(basename $$u) || exit 1; \
+	done
+	@if [ -e $(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf ]; then \
+	    echo "install: keeping $(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf"; \
+	else \
+	    sed $(CONF_SED) config/certstatus.conf >$(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf && \
+	    chmod 644 $(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf; \
+	fi
 
 clean:
 	rm -rf build bin

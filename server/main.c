@@ -303,7 +303,9 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
+		service_reloading(1);
 		(void)reload(s);
+		service_reloading(0);
 		/* FALLTHROUGH */
 	case SIGUSR1:
 		if (http_log_reopen(s, err, sizeof(err)) != 0)
@@ -316,6 +318,7 @@ signal_cb(evutil_socket_t sig, short what, void *arg)
 		if (s->stopping)
 			break;
 		log_info("stopping: finishing requests in flight");
+		service_stopping();
 		s->stopping = 1;
 		http_stop_listening(s);
 		stop_check(-1, 0, s);
@@ -485,9 +488,11 @@ main(int argc, char *argv[])
 	log_info("listening on %s:%d with %zu issuer(s), %d signer worker(s)",
 	    s->conf->listen_addr, s->conf->listen_port, s->issuers->n,
 	    signer_alive(s->signers));
+	service_started(s);
 	event_base_dispatch(s->base);
 
 	log_info("stopped");
+	service_stop();
 	responder_stop(s);
 	crl_stop(s);
 	counter_stop(s);

@@ -94,6 +94,13 @@ struct server {
 
 extern struct server	*srv;
 
+/* service.c: sd_notify(3) readiness and state for systemd (Type=notify). */
+void	service_started(struct server *s);	/* READY=1 at the latest in 10 s */
+void	service_presigned(struct server *s);	/* a pre-signing pass ended */
+void	service_reloading(int begin);		/* RELOADING=1, then READY=1 */
+void	service_stopping(void);			/* STOPPING=1 */
+void	service_stop(void);
+
 /* check.c: certstatusd -n; each problem one line on stderr.  0 / -1. */
 int	config_check(struct server *s, const char *conf_path);
 

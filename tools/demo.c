@@ -1,7 +1,7 @@
 /*
  * demo.c: `certctl demo DIR`: a ready demo registry with certificates in
  * every state, their PEM files and DIR/certs/index.tsv saying what OCSP
- * must answer for each (see certctl.1).
+ * must answer for each (see certctl(8)).
  */
 #include <sys/stat.h>
 
