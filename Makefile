@@ -107,14 +107,14 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/schema.c: $(SCHEMA_SQL) tools/embed-schema.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed-schema.sh $@ $(SCHEMA_SQL)
 
 $(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # Rewritten only when VERSION or a directory changed, so that a change
 # rebuilds what depends on it and nothing else.
@@ -125,7 +125,7 @@ $(BUILD)/gen/version.c: FORCE
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 
 $(BUILD)/gen/version.o: $(BUILD)/gen/version.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The online counter's CSS and script, embedded like the schema.
 $(BUILD)/gen/static.c: $(STATIC_FILES) tools/embed-static.sh
@@ -133,7 +133,7 @@ $(BUILD)/gen/static.c: $(STATIC_FILES) tools/embed-static.sh
 	sh tools/embed-static.sh $@ $(STATIC_FILES)
 
 $(BUILD)/gen/static.o: $(BUILD)/gen/static.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
@@ -141,7 +141,7 @@ $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)
 
 $(BUILD)/server/service.o: server/service.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SERVICE_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SERVICE_CFLAGS) -c -o $@ $<
 
 $(BIN)/certctl: $(CERTCTL_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
@@ -237,7 +237,21 @@ install: all
 	    chmod 644 $(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf; \
 	fi
 
+# The .deb, built by debhelper (debian/) in a copy of the tree under
+# build/deb, so nothing is written beside the repository; the package ends
+# up as build/deb/certstatus_VERSION_ARCH.deb.
+DEB_DIR = build/deb
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	    { echo "deb: debian/changelog has $$v but VERSION has $(VERSION): add a changelog entry (dch -v $(VERSION))"; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/certstatus-$(VERSION)
+	git ls-files -co --exclude-standard | grep -v '^tests/browser/node_modules/' | \
+	    tar -cf - -T - | tar -xf - -C $(DEB_DIR)/certstatus-$(VERSION)
+	cd $(DEB_DIR)/certstatus-$(VERSION) && \
+	    DEB_BUILD_OPTIONS="nocheck $${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -b -us -uc
+	@ls $(DEB_DIR)/certstatus_$(VERSION)_*.deb
+
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)
