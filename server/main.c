@@ -1,6 +1,6 @@
 /*
  * certstatusd: OCSP and CRL responder and online counter for resident-card
- * certificates.  See certstatusd(8) in README.md.
+ * certificates.  See certstatusd(8) (man/certstatusd.8).
  *
  *	certstatusd [-dhn] [-c file] [-p port] | --version
  */
