@@ -6,6 +6,9 @@
 #   make bench      benchmarks (side by side with peers), not tests
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 60)
 #   make check-long the integration tests in their long versions (CHECK_LONG=1)
+#   make install    install under PREFIX (default /usr/local), DESTDIR, sysconfdir,
+#                   localstatedir (see "version and install directories")
+#   make deb        the Debian package ../certstatus_VERSION_ARCH.deb (debian/)
 #   SANITIZE=1      build with ASan+UBSan (objects in build/san, bins in bin/san)
 
 CC      ?= cc
@@ -13,6 +16,12 @@ PKGS     = openssl libevent sqlite3 jansson
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+# sd_notify for systemd's Type=notify; without libsystemd-dev the server
+# builds without it (service.c then does nothing).
+SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
+ifneq ($(SYSTEMD_LIBS),)
+SERVICE_CFLAGS = -DHAVE_LIBSYSTEMD
+endif
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
@@ -39,19 +48,35 @@ endif
 
 PORT    ?= 8080
 
+# --- version and install directories ------------------------------------------
+# One VERSION file; the install directories are compiled in (the installed
+# config is found as $(sysconfdir)/certstatus/certstatus.conf).
+VERSION      := $(shell cat VERSION)
+PREFIX       ?= /usr/local
+prefix       ?= $(PREFIX)
+bindir       ?= $(prefix)/bin
+sbindir      ?= $(prefix)/sbin
+mandir       ?= $(prefix)/share/man
+sysconfdir   ?= /etc
+localstatedir ?= /var
+systemdunitdir ?= $(prefix)/lib/systemd/system
+datadir      = $(localstatedir)/lib/certstatus
+logdir       = $(localstatedir)/log/certstatus
+
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
-               server/counter.c server/counter_i18n.c
+               server/counter.c server/counter_i18n.c server/check.c \
+               server/service.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/rules.c tools/registry_txn.c \
                tools/registry_resident.c tools/registry_card.c \
                tools/registry_cert.c tools/registry_query.c tools/issuance.c \
                tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \
-               tools/cmd_crl.c
+               tools/cmd_crl.c tools/cmd_backup.c
 CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
@@ -61,7 +86,8 @@ UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub ce
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
-COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o
+COMMON_OBJS  = $(COMMON_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/schema.o \
+               $(BUILD)/gen/version.o
 SERVER_OBJS  = $(SERVER_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/gen/static.o
 SERVER_LIB_OBJS = $(SERVER_LIB_SRCS:%.c=$(BUILD)/%.o)
 CERTCTL_OBJS = $(CERTCTL_SRCS:%.c=$(BUILD)/%.o)
@@ -75,7 +101,7 @@ FUZZ_LIB_OBJS = $(COMMON_OBJS) $(SERVER_LIB_OBJS) $(BUILD)/server/prepare.o \
                $(BUILD)/server/issuers.o $(CERTCTL_LIB_OBJS)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BIN)/fuzz_%)
 
-.PHONY: all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
+.PHONY: FORCE install deb all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
 all: $(BIN)/certstatusd $(BIN)/certctl
 
 deps:
@@ -83,14 +109,25 @@ deps:
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/gen/schema.c: $(SCHEMA_SQL) tools/embed-schema.sh
 	@mkdir -p $(dir $@)
 	sh tools/embed-schema.sh $@ $(SCHEMA_SQL)
 
 $(BUILD)/gen/schema.o: $(BUILD)/gen/schema.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Rewritten only when VERSION or a directory changed, so that a change
+# rebuilds what depends on it and nothing else.
+$(BUILD)/gen/version.c: FORCE
+	@mkdir -p $(dir $@)
+	@printf '#include "version.h"\nconst char certstatus_version[] = "%s";\nconst char certstatus_sysconfdir[] = "%s";\n' \
+	    '$(VERSION)' '$(sysconfdir)' >$@.tmp
+	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
+
+$(BUILD)/gen/version.o: $(BUILD)/gen/version.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 # The online counter's CSS and script, embedded like the schema.
 $(BUILD)/gen/static.c: $(STATIC_FILES) tools/embed-static.sh
@@ -98,11 +135,15 @@ $(BUILD)/gen/static.c: $(STATIC_FILES) tools/embed-static.sh
 	sh tools/embed-static.sh $@ $(STATIC_FILES)
 
 $(BUILD)/gen/static.o: $(BUILD)/gen/static.c
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS)
+
+$(BUILD)/server/service.o: server/service.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(SERVICE_CFLAGS) -c -o $@ $<
 
 $(BIN)/certctl: $(CERTCTL_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
@@ -165,7 +206,58 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The annotated sample with the installed paths: registry and response store
+# in the data dir, the access log (commented out) in the log dir.
+CONF_SED = -e 's|^database\([[:space:]]*\)certstatus.db|database\1$(datadir)/certstatus.db|' \
+    -e 's|^response-cache\([[:space:]]*\)responses.db|response-cache\1$(datadir)/responses.db|' \
+    -e 's|^\#access-log\([[:space:]]*\)access.log|\#access-log\1$(logdir)/access.log|' \
+    -e 's|^\# relative to the folder of this file\.|\# relative to the folder of this file ($(sysconfdir)/certstatus).|'
+
+MAN8 = man/certstatusd.8 man/certctl.8
+MAN5 = man/certstatus.conf.5
+UNITS = systemd/certstatusd.service systemd/certstatus-crl.service \
+        systemd/certstatus-crl.timer
+
+# An existing configuration is never overwritten (it is the operator's).
+install: all
+	install -d $(DESTDIR)$(sbindir) $(DESTDIR)$(bindir) \
+	    $(DESTDIR)$(mandir)/man5 $(DESTDIR)$(mandir)/man8 \
+	    $(DESTDIR)$(sysconfdir)/certstatus $(DESTDIR)$(sysconfdir)/logrotate.d \
+	    $(DESTDIR)$(systemdunitdir)
+	install -d -m 750 $(DESTDIR)$(datadir)
+	install -m 755 $(BIN)/certstatusd $(DESTDIR)$(sbindir)/certstatusd
+	install -m 755 $(BIN)/certctl $(DESTDIR)$(bindir)/certctl
+	install -m 644 $(MAN8) $(DESTDIR)$(mandir)/man8/
+	install -m 644 $(MAN5) $(DESTDIR)$(mandir)/man5/
+	install -m 644 config/logrotate $(DESTDIR)$(sysconfdir)/logrotate.d/certstatus
+	for u in $(UNITS); do \
+	    sed -e 's|@sbindir@|$(sbindir)|g' -e 's|@bindir@|$(bindir)|g' \
+	        -e 's|@sysconfdir@|$(sysconfdir)|g' -e 's|@datadir@|$(datadir)|g' \
+	        -e 's|@logdir@|$(logdir)|g' $$u >$(DESTDIR)$(systemdunitdir)/$$(basename $$u) && \
+	    chmod 644 $(DESTDIR)$(systemdunitdir)/$$(basename $$u) || exit 1; \
+	done
+	@if [ -e $(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf ]; then \
+	    echo "install: keeping $(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf"; \
+	else \
+	    sed $(CONF_SED) config/certstatus.conf >$(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf && \
+	    chmod 644 $(DESTDIR)$(sysconfdir)/certstatus/certstatus.conf; \
+	fi
+
+# The .deb, built by debhelper (debian/) in a copy of the tree under
+# build/deb, so nothing is written beside the repository; the package ends
+# up as build/deb/certstatus_VERSION_ARCH.deb.
+DEB_DIR = build/deb
+deb:
+	@v=$$(dpkg-parsechangelog -S Version); [ "$$v" = "$(VERSION)" ] || \
+	    { echo "deb: debian/changelog has $$v but VERSION has $(VERSION): add a changelog entry (dch -v $(VERSION))"; exit 1; }
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/certstatus-$(VERSION)
+	git ls-files -co --exclude-standard | grep -v '^tests/browser/node_modules/' | \
+	    tar -cf - -T - | tar -xf - -C $(DEB_DIR)/certstatus-$(VERSION)
+	cd $(DEB_DIR)/certstatus-$(VERSION) && \
+	    DEB_BUILD_OPTIONS="nocheck $${DEB_BUILD_OPTIONS:-}" dpkg-buildpackage -b -us -uc
+	@ls $(DEB_DIR)/certstatus_$(VERSION)_*.deb
+
 clean:
 	rm -rf build bin
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path build/deb -prune -o -name '*.d' -type f -print 2>/dev/null)

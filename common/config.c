@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "config.h"
+#include "version.h"
 
 enum conf_type {
 	T_STR,		/* any text */
@@ -29,6 +31,7 @@ enum conf_type {
 	T_OFFICE,	/* repeatable, appends */
 	T_LIST,		/* repeatable text, appends to a struct config_list */
 	T_PROXY,	/* ADDR[/PREFIX], repeatable, appends */
+	T_BOOL,		/* on | off */
 };
 
 struct directive {
@@ -82,6 +85,7 @@ static const struct directive directives[] = {
 	{ "office",		T_OFFICE,	0, 0, 0 },
 	{ "phone",		T_STR,		F(phone), 0, 0 },
 	{ "counter-rate",	T_INT,		F(counter_rate), 1, 100000 },
+	{ "server-tokens",	T_BOOL,		F(server_tokens), 0, 0 },
 };
 #undef F
 
@@ -177,13 +181,30 @@ config_path(const struct config *c, const char *p)
 const char *
 config_default_path(const char *given)
 {
+	static char	 installed[PATH_MAX];
 	const char	*env;
 
 	if (given != NULL)
 		return given;
 	if ((env = getenv("CERTSTATUS_CONF")) != NULL && *env != '\0')
 		return env;
-	return "certstatus.conf";
+	snprintf(installed, sizeof(installed), "%s/certstatus/certstatus.conf",
+	    certstatus_sysconfdir);
+	return installed;
+}
+
+const char *
+config_find(const char *given, char *err, size_t errlen)
+{
+	const char	*path = config_default_path(given);
+	const char	*env = getenv("CERTSTATUS_CONF");
+
+	if (given != NULL || (env != NULL && *env != '\0') ||
+	    access(path, F_OK) == 0)
+		return path;
+	snprintf(err, errlen, "no configuration file: no -c FILE given, "
+	    "CERTSTATUS_CONF not set, and %s: %s", path, strerror(errno));
+	return NULL;
 }
 
 struct config *
@@ -421,6 +442,14 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 			*(enum crl_expired_policy *)field = CRL_EXPIRED_KEEP;
 		else
 			return "expected drop or keep";
+		break;
+	case T_BOOL:
+		if (strcmp(v, "on") == 0)
+			*(int *)field = 1;
+		else if (strcmp(v, "off") == 0)
+			*(int *)field = 0;
+		else
+			return "expected on or off";
 		break;
 	case T_OFFICE:
 		if (!*offices_reset) {	/* the file's list replaces the defaults */

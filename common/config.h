@@ -97,6 +97,9 @@ struct config {
 	int	 noffices;
 	char	*phone;
 	int	 counter_rate;		/* checks per client per minute */
+
+	/* HTTP */
+	int	 server_tokens;		/* send "Server: certstatusd/VERSION" */
 };
 
 /*
@@ -109,8 +112,17 @@ struct config	*config_defaults(const char *dir);
 void		 config_free(struct config *c);
 /* Resolve p against the config's folder; returns a new string. */
 char		*config_path(const struct config *c, const char *p);
-/* "Find the config": -c, then $CERTSTATUS_CONF, then ./certstatus.conf. */
+/*
+ * "Find the config": -c, then $CERTSTATUS_CONF, then the installed
+ * SYSCONFDIR/certstatus/certstatus.conf (compiled in; see the Makefile).
+ * Returns a static or given string.
+ */
 const char	*config_default_path(const char *given);
+/*
+ * The same search, but NULL when nothing was given and the installed file
+ * is not there, with err naming all three places.
+ */
+const char	*config_find(const char *given, char *err, size_t errlen);
 
 /* Value parsers shared with certctl's options: 0 or -1. */
 int	config_parse_duration(const char *s, time_t *out);	/* 10s 5m 12h 7d 3y */

@@ -34,6 +34,7 @@
 #include "log.h"
 #include "proxy.h"
 #include "server.h"
+#include "version.h"
 
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE */
 
@@ -744,6 +745,14 @@ http_reply(struct evhttp_request *req, int code, const char *type,
 	srv->metrics.http_status[(code / 100) % 6]++;
 	if (type != NULL)
 		evhttp_add_header(out, "Content-Type", type);
+	if (srv->conf->server_tokens) {		/* off by default: say less */
+		static char	 token[64];
+
+		if (token[0] == '\0')
+			snprintf(token, sizeof(token), "certstatusd/%s",
+			    certstatus_version);
+		evhttp_add_header(out, "Server", token);
+	}
 	if (body != NULL && len > 0)
 		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	access_log_line(req, code, len);
@@ -918,22 +927,37 @@ http_start(struct server *s, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	if (s->conf->access_log != NULL) {
-		if (strcmp(s->conf->access_log, "-") == 0)
-			access_log = stderr;
-		else {
-			char	*p = config_path(s->conf, s->conf->access_log);
+	return http_log_reopen(s, err, errlen);
+}
 
-			access_log = fopen(p, "a");
-			free(p);
-			if (access_log == NULL) {
-				snprintf(err, errlen, "access-log %s: %s",
-				    s->conf->access_log, strerror(errno));
-				return -1;
-			}
+/*
+ * (Re)open the access log named by the config: at start, and on SIGHUP and
+ * SIGUSR1 after logrotate moved the file away.  The new file is opened
+ * before the old one is closed, so a failure keeps logging to the old one.
+ */
+int
+http_log_reopen(struct server *s, char *err, size_t errlen)
+{
+	FILE	*f = NULL;
+
+	if (s->conf->access_log != NULL &&
+	    strcmp(s->conf->access_log, "-") == 0)
+		f = stderr;
+	else if (s->conf->access_log != NULL) {
+		char	*p = config_path(s->conf, s->conf->access_log);
+
+		f = fopen(p, "a");
+		free(p);
+		if (f == NULL) {
+			snprintf(err, errlen, "access-log %s: %s",
+			    s->conf->access_log, strerror(errno));
+			return -1;
 		}
-		setvbuf(access_log, NULL, _IOLBF, 0);
+		setvbuf(f, NULL, _IOLBF, 0);
 	}
+	if (access_log != NULL && access_log != stderr)
+		fclose(access_log);
+	access_log = f;
 	return 0;
 }
 

@@ -1,8 +1,8 @@
 /*
  * certstatusd: OCSP and CRL responder and online counter for resident-card
- * certificates.  See certstatusd(8) in README.md.
+ * certificates.  See certstatusd(8) (man/certstatusd.8).
  *
- *	certstatusd [-d] [-n] [-c file] [-p port]
+ *	certstatusd [-dhn] [-c file] [-p port] | --version
  */
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -24,6 +24,7 @@
 #include "log.h"
 #include "server.h"
 #include "signer.h"
+#include "version.h"
 
 #define STOP_GRACE_SEC	10	/* in-flight requests get this long at SIGTERM */
 #define RETIRE_MS	200	/* how often a retired signer pool is checked */
@@ -38,10 +39,20 @@ static struct stat	 db_seen;	/* the file at the last poll */
 static int		 db_reopen;	/* the file changed: reopen until it opens */
 static time_t		 reopen_tried;
 
+static const char usage_text[] =
+"usage: certstatusd [-dhn] [-c file] [-p port] | --version\n"
+"  -c file    configuration (default: $CERTSTATUS_CONF, then %s)\n"
+"  -d         log debug messages\n"
+"  -h         this help\n"
+"  -n         check the configuration, keys and paths, then exit\n"
+"  -p port    listen on this port instead of the configured one\n"
+"  --version  print the version\n"
+"See certstatusd(8) and certstatus.conf(5).\n";
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: certstatusd [-dn] [-c file] [-p port]\n");
+	fprintf(stderr, usage_text, config_default_path(NULL));
 	exit(2);
 }
 
@@ -287,17 +298,27 @@ static void
 signal_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct server	*s = arg;
+	char		 err[CONFIG_ERR_MAX];
 
 	(void)what;
 	switch (sig) {
 	case SIGHUP:
+		service_reloading(1);
 		(void)reload(s);
+		service_reloading(0);
+		/* FALLTHROUGH */
+	case SIGUSR1:
+		if (http_log_reopen(s, err, sizeof(err)) != 0)
+			log_warnx("keeping the old access log: %s", err);
+		else if (s->conf->access_log != NULL)
+			log_info("access log reopened");
 		break;
 	case SIGTERM:
 	case SIGINT:
 		if (s->stopping)
 			break;
 		log_info("stopping: finishing requests in flight");
+		service_stopping();
 		s->stopping = 1;
 		http_stop_listening(s);
 		stop_check(-1, 0, s);
@@ -349,7 +370,7 @@ main(int argc, char *argv[])
 	const char	*conf_path = NULL;
 	char		 err[CONFIG_ERR_MAX];
 	int		 ch, check_only = 0, port = -1;
-	struct event	*sig_hup, *sig_term, *sig_int;
+	struct event	*sig_hup, *sig_term, *sig_int, *sig_usr1;
 	struct event_config *ecfg;
 	struct timeval	 tv;
 
@@ -357,7 +378,17 @@ main(int argc, char *argv[])
 		return crl_child_main(argc, argv);	/* see crl.c */
 	srv = s;
 	log_init("certstatusd", LOG_LVL_INFO);
-	while ((ch = getopt(argc, argv, "c:dnp:")) != -1) {
+	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("certstatusd %s\n", certstatus_version);
+			return 0;
+		}
+		if (strcmp(argv[i], "--help") == 0) {
+			printf(usage_text, config_default_path(NULL));
+			return 0;
+		}
+	}
+	while ((ch = getopt(argc, argv, "c:dhnp:")) != -1) {
 		switch (ch) {
 		case 'c':
 			conf_path = optarg;
@@ -365,6 +396,9 @@ main(int argc, char *argv[])
 		case 'd':
 			log_set_level(LOG_LVL_DEBUG);
 			break;
+		case 'h':
+			printf(usage_text, config_default_path(NULL));
+			return 0;
 		case 'n':
 			check_only = 1;
 			break;
@@ -379,21 +413,29 @@ main(int argc, char *argv[])
 	}
 	if (optind != argc)
 		usage();
-	conf_path = config_default_path(conf_path);
+	if ((conf_path = config_find(conf_path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "certstatusd: %s\n", err);
+		return 1;
+	}
 	if ((s->conf = config_load(conf_path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	if (port >= 0)
 		s->conf->listen_port = port;
+	if (check_only) {
+		if (config_check(s, conf_path) != 0) {
+			config_free(s->conf);
+			return 1;
+		}
+		config_free(s->conf);
+		printf("configuration OK\n");
+		return 0;
+	}
 	if ((s->db = registry_open(s->conf->database, err, sizeof(err))) == NULL ||
 	    (s->issuers = issuers_load(s->db, s->conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", conf_path, err);
 		return 1;
-	}
-	if (check_only) {
-		printf("configuration OK\n");
-		return 0;
 	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
@@ -432,7 +474,9 @@ main(int argc, char *argv[])
 	sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
 	sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
 	sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
+	sig_usr1 = evsignal_new(s->base, SIGUSR1, signal_cb, s);
 	evsignal_add(sig_hup, NULL);
+	evsignal_add(sig_usr1, NULL);
 	evsignal_add(sig_term, NULL);
 	evsignal_add(sig_int, NULL);
 	retire_ev = evtimer_new(s->base, retire_cb, s);
@@ -444,9 +488,11 @@ main(int argc, char *argv[])
 	log_info("listening on %s:%d with %zu issuer(s), %d signer worker(s)",
 	    s->conf->listen_addr, s->conf->listen_port, s->issuers->n,
 	    signer_alive(s->signers));
+	service_started(s);
 	event_base_dispatch(s->base);
 
 	log_info("stopped");
+	service_stop();
 	responder_stop(s);
 	crl_stop(s);
 	counter_stop(s);
@@ -460,6 +506,7 @@ main(int argc, char *argv[])
 	event_free(sig_hup);
 	event_free(sig_term);
 	event_free(sig_int);
+	event_free(sig_usr1);
 	event_base_free(s->base);
 	issuers_free(s->issuers);
 	db_close(s->db);

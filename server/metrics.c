@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "server.h"
 #include "signer.h"
+#include "version.h"
 
 static const char *endpoint_names[EP_COUNT] = {
 	"ocsp_post", "ocsp_get", "crl", "page", "api", "healthz", "metrics",
@@ -103,6 +104,9 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	}
 	cache_stats(s->cache, &cs);
 	signer_stats(s->signers, &ss);
+	evbuffer_add_printf(b, "# HELP certstatus_build_info the running "
+	    "version.\n# TYPE certstatus_build_info gauge\n"
+	    "certstatus_build_info{version=\"%s\"} 1\n", certstatus_version);
 	evbuffer_add_printf(b, "# HELP certstatus_requests_total HTTP requests "
 	    "by endpoint.\n# TYPE certstatus_requests_total counter\n");
 	for (int i = 0; i < EP_COUNT; i++)

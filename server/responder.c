@@ -460,6 +460,7 @@ presign_step(evutil_socket_t fd, short what, void *arg)
 		s->metrics.presign_done_at = clock_now();
 		log_info("pre-signing pass done in %lds",
 		    (long)(clock_now() - ps.pass_started));
+		service_presigned(s);
 		presign_schedule(s, presign_pause_ms(s->conf));
 		return;
 	}

@@ -94,6 +94,16 @@ struct server {
 
 extern struct server	*srv;
 
+/* service.c: sd_notify(3) readiness and state for systemd (Type=notify). */
+void	service_started(struct server *s);	/* READY=1 at the latest in 10 s */
+void	service_presigned(struct server *s);	/* a pre-signing pass ended */
+void	service_reloading(int begin);		/* RELOADING=1, then READY=1 */
+void	service_stopping(void);			/* STOPPING=1 */
+void	service_stop(void);
+
+/* check.c: certstatusd -n; each problem one line on stderr.  0 / -1. */
+int	config_check(struct server *s, const char *conf_path);
+
 /* main.c: become the configured user (0, or -1 and why). */
 int	drop_privileges(const char *user, char *err, size_t errlen);
 
@@ -118,6 +128,8 @@ int	health_check(struct server *s, char *why, size_t whylen);
 
 /* http.c: listener, routes, limits, access log, common replies. */
 int	http_start(struct server *s, char *err, size_t errlen);
+/* Open the configured access log afresh (after rotation).  0 / -1 + err. */
+int	http_log_reopen(struct server *s, char *err, size_t errlen);
 void	http_stop(struct server *s);
 void	http_stop_listening(struct server *s);
 void	http_reload(struct server *s);

@@ -175,6 +175,7 @@ worker_main(int fd, struct issuer_set *set, const char *user)
 	struct ocsp_job		 job;
 
 	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);	/* "reopen logs", sent to the whole unit */
 	signal(SIGINT, SIG_IGN);
 	signal(SIGPIPE, SIG_IGN);
 	if ((buf = malloc(OCSP_JOB_MAX)) == NULL)

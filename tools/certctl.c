@@ -14,9 +14,12 @@
 
 #include "certctl.h"
 #include "log.h"
+#include "version.h"
 
 static const char *usage_text =
 "usage: certctl [-c FILE] [--json] [--operator NAME] [--office NAME] VERB ...\n"
+"       certctl --version\n"
+"The configuration is -c FILE, else $CERTSTATUS_CONF, else the installed one.\n"
 "verbs (certctl help VERB for its options and an example):\n"
 "  init\n"
 "  ca create NAME [--key-algorithm rsa2048|p256]\n"
@@ -42,7 +45,8 @@ static const char *usage_text =
 "  list [--resident UID] [--card N] [--status good|revoked|hold|expired]\n"
 "  audit verify [--head HEX] | audit show [--limit N] [--refused]\n"
 "  crl generate [--ca NAME] [--delta-only]\n"
-"  demo DIR [--extra N]\n"
+"  backup FILE | restore FILE [--head HEX]\n"
+"  demo DIR [--extra N] [--key-algorithm A] [--port N] [--no-crl]\n"
 "  help [VERB]\n";
 
 /* certctl help VERB: each verb's options and an example. */
@@ -125,7 +129,16 @@ static const struct verb_help {
 	    "example: certctl audit show --refused --limit 20\n" },
 	{ "crl", "crl generate [--ca NAME] [--delta-only]\n"
 	    "example: certctl crl generate\n" },
-	{ "demo", "demo DIR [--extra N]\n"
+	{ "backup", "backup FILE\n"
+	    "  a consistent copy of the live registry (SQLite online backup),\n"
+	    "  checked (integrity and audit chain); prints the audit head\n"
+	    "restore FILE [--head HEX]\n"
+	    "  put a checked copy back (the replaced one is kept beside it)\n"
+	    "example: certctl backup /var/backups/certstatus-$(date +%F).db\n" },
+	{ "restore", "restore FILE [--head HEX]\n"
+	    "  see certctl help backup\n"
+	    "example: certctl restore /var/backups/certstatus-2026-12-01.db\n" },
+	{ "demo", "demo DIR [--extra N] [--key-algorithm A] [--port N] [--no-crl]\n"
 	    "example: certctl demo /tmp/demo\n" },
 };
 
@@ -161,6 +174,8 @@ static const struct verb {
 	{ "list",	cmd_list },
 	{ "audit",	cmd_audit },
 	{ "crl",	cmd_crl },
+	{ "backup",	cmd_backup },
+	{ "restore",	cmd_restore },
 	{ "demo",	cmd_demo },
 	{ "help",	cmd_help },
 };
@@ -213,6 +228,10 @@ main(int argc, char **argv)
 		}
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0)
 			a = "help";
+		if (strcmp(a, "--version") == 0) {
+			printf("certctl %s\n", certstatus_version);
+			return EXIT_OK;
+		}
 		if (n == (int)(sizeof(rest) / sizeof(rest[0])) - 1)
 			return usage("too many arguments");
 		rest[n++] = (char *)a;

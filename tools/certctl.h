@@ -83,6 +83,12 @@ int	cmd_list(struct ctx *c, int argc, char **argv);
 int	cmd_audit(struct ctx *c, int argc, char **argv);
 int	cmd_crl(struct ctx *c, int argc, char **argv);
 int	cmd_demo(struct ctx *c, int argc, char **argv);
+int	cmd_backup(struct ctx *c, int argc, char **argv);
+int	cmd_restore(struct ctx *c, int argc, char **argv);
+
+/* An audit head as 64 hex digits (out: 65 bytes), and back (0 / -1). */
+void	hash_to_hex(const unsigned char *h, char *out);
+int	hex_to_hash(const char *hex, unsigned char *out);
 
 /*
  * Build the demo in dir (see certctl.1).  extra: more good My Number
@@ -91,6 +97,15 @@ int	cmd_demo(struct ctx *c, int argc, char **argv);
 int	demo_build(const char *dir, int extra, const char *operator_name,
 	    char *why, size_t whylen);
 int	demo_build_alg(const char *dir, int extra, const char *key_algorithm,
+	    const char *operator_name, char *why, size_t whylen);
+/* What `certctl demo` can be told. */
+struct demo_opts {
+	int		 extra;
+	const char	*key_algorithm;	/* NULL: rsa2048 */
+	int		 port;		/* listen and base-url port; 0: 8080 */
+	int		 no_crl;	/* leave the CRLs unpublished */
+};
+int	demo_build_opts(const char *dir, const struct demo_opts *o,
 	    const char *operator_name, char *why, size_t whylen);
 
 /* The holder's certificate copy as printable HTML (strings escaped). */

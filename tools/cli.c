@@ -91,15 +91,12 @@ office_check(const struct config *cfg, const char *office, char *why,
 int
 ctx_open(struct ctx *c, int create)
 {
-	const char	*path = config_default_path(c->conf_path);
+	const char	*path;
 	char		 err[CONFIG_ERR_MAX];
 
 	if (c->cfg == NULL) {
-		if (access(path, F_OK) != 0 && c->conf_path == NULL &&
-		    getenv("CERTSTATUS_CONF") == NULL) {
-			fprintf(stderr, "certctl: error: no configuration: give "
-			    "-c FILE, set CERTSTATUS_CONF, or run in the folder "
-			    "of certstatus.conf\n");
+		if ((path = config_find(c->conf_path, err, sizeof(err))) == NULL) {
+			fprintf(stderr, "certctl: error: %s\n", err);
 			return EXIT_REFUSED;
 		}
 		if ((c->cfg = config_load(path, err, sizeof(err))) == NULL) {

@@ -80,7 +80,7 @@ cmd_ca(struct ctx *c, int argc, char **argv)
 	return print_result(c);
 }
 
-static void
+void
 hash_to_hex(const unsigned char *h, char *out)
 {
 	static const char	 digits[] = "0123456789abcdef";
@@ -92,7 +92,7 @@ hash_to_hex(const unsigned char *h, char *out)
 	out[2 * AUDIT_HASH_LEN] = '\0';
 }
 
-static int
+int
 hex_to_hash(const char *hex, unsigned char *out)
 {
 	unsigned char	*buf;

@@ -1,7 +1,7 @@
 /*
  * demo.c: `certctl demo DIR`: a ready demo registry with certificates in
  * every state, their PEM files and DIR/certs/index.tsv saying what OCSP
- * must answer for each (see certctl.1).
+ * must answer for each (see certctl(8)).
  */
 #include <sys/stat.h>
 
@@ -15,6 +15,7 @@
 
 #include "certctl.h"
 #include "clock.h"
+#include "crlpub.h"
 #include "issuance.h"
 #include "log.h"
 #include "pki.h"
@@ -417,6 +418,7 @@ mkdir_p(const char *dir)
 	return mkdir(p, 0755) != 0 && errno != EEXIST ? -1 : 0;
 }
 
+/* The listen address and the URLs in the certificates share the port. */
 static const char demo_conf[] =
 "# certstatus demo configuration, written by `certctl demo`.\n"
 "# One file for both programs:\n"
@@ -425,10 +427,49 @@ static const char demo_conf[] =
 "# Relative paths are relative to this file's folder.  See\n"
 "# config/certstatus.conf for every directive.\n"
 "database certstatus.db\n"
-"listen 127.0.0.1:8080\n"
-"base-url http://127.0.0.1:8080\n"
+"listen 127.0.0.1:%d\n"
+"base-url http://127.0.0.1:%d\n"
 "prefecture Tokyo\n"
 "city Inagi\n";
+
+/*
+ * Sign and store the demo issuer's full and delta CRLs, as `certctl crl
+ * generate` does, so that the CRL URL in every demo certificate answers as
+ * soon as a server serves the demo.
+ */
+static int
+publish_crls(struct demo *d)
+{
+	struct iss_ca		 ca;
+	struct crlpub_issuer	 is;
+	struct crlpub_result	 res;
+	json_t			*detail;
+	char			 err[512];
+	int			 rc;
+
+	if ((rc = step(d, "load CA", iss_ca_load(&d->r, DEMO_ISSUER, &ca))) != 0)
+		return rc;
+	is.id = ca.row.id;
+	is.name = ca.row.name;
+	is.ca = ca.cert;
+	is.key = ca.key;
+	if ((rc = step(d, "begin", reg_txn_begin(&d->r))) != 0)
+		goto done;
+	if (crlpub_generate_tx(d->r.db, d->r.cfg, &is, CRLPUB_FULL_AND_DELTA,
+	    d->r.now, &res, err, sizeof(err)) != 0) {
+		(void)reg_txn_end(&d->r, REG_ERROR);
+		rc = demo_fail(d, REG_ERROR, "demo: crl generate: %s", err);
+		goto done;
+	}
+	detail = json_pack("{s:s,s:I,s:I}", "issuer", is.name, "full",
+	    (json_int_t)res.full_number, "delta", (json_int_t)res.delta_number);
+	rc = step(d, "crl generate", reg_txn_end(&d->r, reg_audit(&d->r,
+	    "crl.generate", "issuer " DEMO_ISSUER, detail)));
+	json_decref(detail);
+ done:
+	iss_ca_free(&ca);
+	return rc;
+}
 
 int
 demo_build(const char *dir, int extra, const char *operator_name, char *why,
@@ -437,12 +478,24 @@ demo_build(const char *dir, int extra, const char *operator_name, char *why,
 	return demo_build_alg(dir, extra, NULL, operator_name, why, whylen);
 }
 
-/* key_algorithm: the CA and OCSP signer keys (NULL: the default, rsa2048);
- * it is also written to the demo's configuration for later issuers. */
 int
 demo_build_alg(const char *dir, int extra, const char *key_algorithm,
     const char *operator_name, char *why, size_t whylen)
 {
+	struct demo_opts o = { extra, key_algorithm, 0, 0 };
+
+	return demo_build_opts(dir, &o, operator_name, why, whylen);
+}
+
+/* key_algorithm: the CA and OCSP signer keys (NULL: the default, rsa2048);
+ * it is also written to the demo's configuration for later issuers. */
+int
+demo_build_opts(const char *dir, const struct demo_opts *o,
+    const char *operator_name, char *why, size_t whylen)
+{
+	const char	*key_algorithm = o->key_algorithm;
+	int		 extra = o->extra, port = o->port > 0 ? o->port : 8080;
+	char		 conf_text[sizeof(demo_conf) + 32];
 	struct demo	 d;
 	struct config	*cfg = NULL;
 	struct db	*db = NULL;
@@ -466,7 +519,8 @@ demo_build_alg(const char *dir, int extra, const char *key_algorithm,
 	if (mkdir(path, 0755) != 0 && errno != EEXIST)
 		return demo_fail(&d, REG_ERROR, "%s: %s", path, strerror(errno));
 	snprintf(path, sizeof(path), "%s/certstatus.conf", d.dir);
-	if (write_text(path, demo_conf, 0644) != 0)
+	snprintf(conf_text, sizeof(conf_text), demo_conf, port, port);
+	if (write_text(path, conf_text, 0644) != 0)
 		return demo_fail(&d, REG_ERROR, "%s: %s", path, strerror(errno));
 	if (key_algorithm != NULL) {
 		enum pki_keyalg	 alg;
@@ -530,7 +584,7 @@ demo_build_alg(const char *dir, int extra, const char *key_algorithm,
 		goto done;
 	}
 	if ((rc = scenario(&d)) != 0 || (extra > 0 && (rc = extras(&d,
-	    extra)) != 0))
+	    extra)) != 0) || (!o->no_crl && (rc = publish_crls(&d)) != 0))
 		goto done;
 	rc = REG_OK;
  done:
@@ -549,25 +603,35 @@ int
 cmd_demo(struct ctx *c, int argc, char **argv)
 {
 	static const struct optdef defs[] = { { "extra", 1 },
-	    { "key-algorithm", 1 }, { NULL, 0 } };
+	    { "key-algorithm", 1 }, { "port", 1 }, { "no-crl", 0 },
+	    { NULL, 0 } };
 	struct opts	 o;
+	struct demo_opts do_;
 	const char	*x;
 	char		 why[1024], *end;
-	long		 extra = 0;
+	long		 extra = 0, port = 0;
 	int		 rc;
 
 	if (opts_parse(argc - 1, argv + 1, defs, &o) != 0)
 		return EXIT_USAGE;
 	if (o.npos != 1)
-		return usage("demo DIR [--extra N] [--key-algorithm rsa2048|p256]");
+		return usage("demo DIR [--extra N] [--key-algorithm rsa2048|p256] "
+		    "[--port N] [--no-crl]");
 	if ((x = opt(&o, defs, "extra")) != NULL) {
 		extra = strtol(x, &end, 10);
 		if (*x == '\0' || *end != '\0' || extra < 0 || extra > 10000000)
 			return usage("--extra takes a number of certificates");
 	}
+	if ((x = opt(&o, defs, "port")) != NULL) {
+		port = strtol(x, &end, 10);
+		if (*x == '\0' || *end != '\0' || port < 1 || port > 65535)
+			return usage("--port takes a TCP port (1-65535)");
+	}
+	do_ = (struct demo_opts){ (int)extra, opt(&o, defs, "key-algorithm"),
+	    (int)port, opt(&o, defs, "no-crl") != NULL };
 	why[0] = '\0';
-	if ((rc = demo_build_alg(o.pos[0], (int)extra, opt(&o, defs,
-	    "key-algorithm"), c->operator_name, why, sizeof(why))) != REG_OK) {
+	if ((rc = demo_build_opts(o.pos[0], &do_, c->operator_name, why,
+	    sizeof(why))) != REG_OK) {
 		fprintf(stderr, "certctl: %s: %s\n", rc == REG_REFUSED ?
 		    "refused" : "error", why);
 		return EXIT_REFUSED;
@@ -578,11 +642,30 @@ cmd_demo(struct ctx *c, int argc, char **argv)
 
 		print_json(j);
 		json_decref(j);
-	} else
-		printf("demo ready in %s\n"
-		    "  serve it:   certstatusd -c %s/certstatus.conf\n"
-		    "  look:       certctl -c %s/certstatus.conf list\n"
-		    "  expected:   %s/certs/index.tsv\n", o.pos[0], o.pos[0],
-		    o.pos[0], o.pos[0]);
+	} else {
+		char	 self[PATH_MAX], server[PATH_MAX + 16], *slash;
+		ssize_t	 n;
+
+		/* name the programs so that the lines work as printed */
+		snprintf(self, sizeof(self), "certctl");
+		snprintf(server, sizeof(server), "certstatusd");
+		if ((n = readlink("/proc/self/exe", self, sizeof(self) - 1)) > 0) {
+			self[n] = '\0';
+			if ((slash = strrchr(self, '/')) != NULL) {
+				snprintf(server, sizeof(server), "%.*s/certstatusd",
+				    (int)(slash - self), self);
+				if (access(server, X_OK) != 0)
+					snprintf(server, sizeof(server),
+					    "certstatusd");
+			}
+		} else
+			snprintf(self, sizeof(self), "certctl");
+		printf("demo ready in %s (CRLs %s)\n"
+		    "  serve it:   %s -c %s/certstatus.conf\n"
+		    "  look:       %s -c %s/certstatus.conf list\n"
+		    "  expected:   %s/certs/index.tsv\n", o.pos[0],
+		    do_.no_crl ? "not published" : "published", server,
+		    o.pos[0], self, o.pos[0], o.pos[0]);
+	}
 	return EXIT_OK;
 }

@@ -6,7 +6,8 @@ set -eu
 PKGS="build-essential pkg-config openssl libssl-dev libevent-dev libsqlite3-dev
 sqlite3 check libjansson-dev curl gnutls-bin python3 python3-cryptography
 nghttp2-client nginx-light chromium clang libclang-rt-14-dev
-fonts-noto-cjk faketime"
+fonts-noto-cjk faketime
+libsystemd-dev systemd man-db debhelper lintian fakeroot dpkg-dev"
 # The browser test drives chromium with playwright-core from npm; Debian's
 # nodejs and npm provide node where it is not installed some other way.
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
