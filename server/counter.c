@@ -598,7 +598,9 @@ page_head(struct evbuffer *b, struct server *s, enum lang l)
 	    "initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
 	    "<title>");
 	html(b, i18n(l, M_HTML_TITLE));
-	raw(b, "</title>\n<link rel=\"stylesheet\" href=\"/static/counter.css\">\n"
+	raw(b, "</title>\n<link rel=\"icon\" href=\"/static/favicon.svg\" "
+	    "type=\"image/svg+xml\">\n"
+	    "<link rel=\"stylesheet\" href=\"/static/counter.css\">\n"
 	    "<script src=\"/static/counter.js\" defer></script>\n</head>\n"
 	    "<body>\n<a class=\"skip\" href=\"#main\">");
 	html(b, i18n(l, M_SKIP));

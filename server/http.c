@@ -871,6 +871,7 @@ route(struct evhttp_request *req, void *arg)
 		s->metrics.requests[EP_PAGE]++;
 		counter_handle_page(s, req);
 	} else if (get && plen == 12 && strncmp(path, "/favicon.ico", 12) == 0) {
+		/* the page names /static/favicon.svg; this old name is none */
 		s->metrics.requests[EP_OTHER]++;
 		http_reply_error(req, HTTP_NOTFOUND, "no icon");
 	} else if (get) {

@@ -362,5 +362,8 @@ case "$code" in
 404\ text/plain*) ok "GET /favicon.ico: 404, not an OCSP answer" ;;
 *) fail "GET /favicon.ico: $code" ;;
 esac
+grep -q 'rel="icon" href="/static/favicon.svg"' "$WORK/c.html" &&
+    [ "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$URL/static/favicon.svg")" = "200 image/svg+xml" ] &&
+    ok "the page names its icon, served as SVG" || fail "the page's icon"
 
 finish
