@@ -596,6 +596,16 @@ cache_oldest(struct cache *c)
 	    "WHERE hash_alg = 0", 0);
 }
 
+int64_t
+cache_count_before(struct cache *c, time_t t)
+{
+	char	sql[128];
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM responses WHERE "
+	    "hash_alg = 0 AND this_update <= %lld", (long long)t);
+	return store_int(c, sql, 0);
+}
+
 time_t
 cache_newest(struct cache *c)
 {

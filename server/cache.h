@@ -86,6 +86,8 @@ int		 cache_flush(struct cache *c);
  */
 int		 cache_stored(struct cache *c, int issuer, const struct serial *s,
 		    time_t *this_update, uint64_t *fp, int *verified);
+/* Stored SHA-1 answers signed at or before t (due for re-signing). */
+int64_t		 cache_count_before(struct cache *c, time_t t);
 /* Oldest and newest this_update among stored responses (0 when empty). */
 time_t		 cache_oldest(struct cache *c);
 time_t		 cache_newest(struct cache *c);

@@ -568,3 +568,23 @@ crl_child_main(int argc, char **argv)
 	config_free(conf);
 	return rc;
 }
+
+int
+crl_times(struct server *s, int64_t issuer_id, int delta, time_t *this_update,
+    time_t *next_update)
+{
+	struct crl_state	*c = s->crl;
+
+	for (size_t i = 0; c != NULL && i < c->n; i++) {
+		struct crl_doc	*d = delta ? &c->v[i].delta : &c->v[i].full;
+
+		if (c->v[i].issuer_id != issuer_id)
+			continue;
+		if (d->number == 0)
+			return -1;
+		*this_update = d->this_update;
+		*next_update = d->next_update;
+		return 0;
+	}
+	return -1;
+}

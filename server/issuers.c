@@ -82,6 +82,7 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 			goto fail;
 		}
 		is->signer_not_after = cert_not_after(is->signer);
+		is->ca_not_after = cert_not_after(is->ca);
 		if (ocsp_issuer_hashes(is->ca, &is->hashes) != 0) {
 			snprintf(err, errlen, "issuer %s: cannot hash the CA",
 			    is->name);

@@ -85,6 +85,57 @@ healthz_handle(struct server *s, struct evhttp_request *req)
 	    (size_t)n);
 }
 
+/*
+ * Per issuer, what an operator alerts on: seconds until the CA and the
+ * signer certificates expire, each served CRL's age and seconds to its
+ * nextUpdate (no sample when none is served), and the pre-signing backlog.
+ */
+static void
+per_issuer_metrics(struct server *s, struct evbuffer *b, time_t now)
+{
+	static const char	*kinds[2] = { "full", "delta" };
+	time_t			 tu, nu;
+
+	evbuffer_add_printf(b, "# HELP certstatus_cert_expiry_seconds seconds "
+	    "until a CA or signer certificate expires.\n# TYPE "
+	    "certstatus_cert_expiry_seconds gauge\n");
+	for (size_t i = 0; i < s->issuers->n; i++) {
+		struct issuer	*is = &s->issuers->v[i];
+
+		evbuffer_add_printf(b, "certstatus_cert_expiry_seconds{issuer="
+		    "\"%s\",cert=\"ca\"} %lld\n", is->name,
+		    (long long)(is->ca_not_after - now));
+		evbuffer_add_printf(b, "certstatus_cert_expiry_seconds{issuer="
+		    "\"%s\",cert=\"signer\"} %lld\n", is->name,
+		    (long long)(is->signer_not_after - now));
+	}
+	evbuffer_add_printf(b, "# HELP certstatus_crl_age_seconds age of the "
+	    "served CRL (now - thisUpdate).\n# TYPE certstatus_crl_age_seconds "
+	    "gauge\n");
+	for (size_t i = 0; i < s->issuers->n; i++)
+		for (int k = 0; k < 2; k++)
+			if (crl_times(s, s->issuers->v[i].id, k, &tu, &nu) == 0)
+				evbuffer_add_printf(b, "certstatus_crl_age_seconds"
+				    "{issuer=\"%s\",kind=\"%s\"} %lld\n",
+				    s->issuers->v[i].name, kinds[k],
+				    (long long)(now - tu));
+	evbuffer_add_printf(b, "# HELP certstatus_crl_next_update_seconds "
+	    "seconds until the served CRL's nextUpdate.\n# TYPE "
+	    "certstatus_crl_next_update_seconds gauge\n");
+	for (size_t i = 0; i < s->issuers->n; i++)
+		for (int k = 0; k < 2; k++)
+			if (crl_times(s, s->issuers->v[i].id, k, &tu, &nu) == 0)
+				evbuffer_add_printf(b, "certstatus_crl_next_update_"
+				    "seconds{issuer=\"%s\",kind=\"%s\"} %lld\n",
+				    s->issuers->v[i].name, kinds[k],
+				    (long long)(nu - now));
+	evbuffer_add_printf(b, "# HELP certstatus_presign_backlog stored "
+	    "answers older than ocsp-refresh, waiting to be re-signed.\n"
+	    "# TYPE certstatus_presign_backlog gauge\n"
+	    "certstatus_presign_backlog %lld\n",
+	    (long long)cache_count_before(s->cache, now - s->conf->ocsp_refresh));
+}
+
 void
 metrics_handle(struct server *s, struct evhttp_request *req)
 {
@@ -199,13 +250,7 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	    "that failed.\n# TYPE certstatus_signing_failures_total counter\n"
 	    "certstatus_signing_failures_total %llu\n",
 	    (unsigned long long)ss.failed);
-	evbuffer_add_printf(b, "# HELP certstatus_signer_cert_days_left days "
-	    "until each signer certificate expires.\n# TYPE "
-	    "certstatus_signer_cert_days_left gauge\n");
-	for (size_t i = 0; i < s->issuers->n; i++)
-		evbuffer_add_printf(b, "certstatus_signer_cert_days_left{issuer="
-		    "\"%s\"} %.1f\n", s->issuers->v[i].name,
-		    (double)(s->issuers->v[i].signer_not_after - now) / 86400.0);
+	per_issuer_metrics(s, b, now);
 	evbuffer_add_printf(b, "# HELP certstatus_signer_workers signer "
 	    "processes alive.\n# TYPE certstatus_signer_workers gauge\n"
 	    "certstatus_signer_workers %d\n", signer_alive(s->signers));

@@ -55,6 +55,7 @@ struct issuer {
 	X509			*signer;
 	char			*signer_key;	/* path: only signer workers open it */
 	time_t			 signer_not_after;
+	time_t			 ca_not_after;
 	struct ocsp_issuer_hashes hashes;
 };
 
@@ -164,6 +165,10 @@ int	crl_start(struct server *s, char *err, size_t errlen);
 void	crl_handle(struct server *s, struct evhttp_request *req, const char *name);
 void	crl_registry_changed(struct server *s);
 void	crl_stop(struct server *s);
+/* The served full (delta 0) or delta CRL's times for an issuer: 0, or -1
+ * when none is served. */
+int	crl_times(struct server *s, int64_t issuer_id, int delta,
+	    time_t *this_update, time_t *next_update);
 /* The CRL generator process: main() hands over on "--crl-child CONF". */
 int	crl_child_main(int argc, char **argv);
 

@@ -7,7 +7,8 @@ PKGS="build-essential pkg-config openssl libssl-dev libevent-dev libsqlite3-dev
 sqlite3 check libjansson-dev curl gnutls-bin python3 python3-cryptography
 nghttp2-client nginx-light chromium clang libclang-rt-14-dev
 fonts-noto-cjk faketime
-libsystemd-dev systemd man-db debhelper lintian fakeroot dpkg-dev"
+libsystemd-dev systemd man-db debhelper lintian fakeroot dpkg-dev
+prometheus"
 # The browser test drives chromium with playwright-core from npm; Debian's
 # nodejs and npm provide node where it is not installed some other way.
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"
@@ -39,6 +40,13 @@ fi
 echo "install-deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Packages that carry a daemon (nginx-light, prometheus for promtool) must not
+# start it on install: tests start what they need on 127.0.0.1 themselves.
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
 browser_deps

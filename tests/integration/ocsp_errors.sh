@@ -175,7 +175,7 @@ for want in 'certstatus_requests_total{endpoint="ocsp_post"}' \
     'certstatus_cache_lookups_total{result="hit_memory"}' \
     'certstatus_signing_seconds_bucket{le="+Inf"}' certstatus_signing_seconds_count \
     certstatus_presigned_oldest_age_seconds \
-    'certstatus_signer_cert_days_left{issuer=' certstatus_healthy; do
+    'certstatus_cert_expiry_seconds{issuer=' certstatus_healthy; do
 	grep -qF "$want" "$WORK/m" && ok "/metrics has $want" || fail "/metrics lacks $want"
 done
 posts=$(sed -n 's/^certstatus_requests_total{endpoint="ocsp_post"} //p' "$WORK/m")
