@@ -84,6 +84,18 @@ registry_open(const char *path, char *err, size_t errlen)
 		db_close(db);
 		return NULL;
 	}
+	/*
+	 * An older schema is read as it is (certctl init upgrades it, the
+	 * server never writes the registry); a newer one may mean what this
+	 * binary does not know.
+	 */
+	if (db_schema_version(db) > db_schema_latest()) {
+		snprintf(err, errlen, "%s: registry schema version %d is newer "
+		    "than this certstatusd knows (%d): upgrade certstatusd",
+		    path, db_schema_version(db), db_schema_latest());
+		db_close(db);
+		return NULL;
+	}
 	if (db_stat(path, &db_dev, &db_ino) == -1 || stat(path, &db_seen) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		db_close(db);

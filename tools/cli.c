@@ -112,6 +112,13 @@ ctx_open(struct ctx *c, int create)
 		    " (run certctl init first?)");
 		return EXIT_REFUSED;
 	}
+	if (db_schema_version(c->db) > db_schema_latest()) {
+		fprintf(stderr, "certctl: error: %s: schema version %d is newer "
+		    "than this certctl knows (%d): use the newer certctl\n",
+		    c->cfg->database, db_schema_version(c->db),
+		    db_schema_latest());
+		return EXIT_REFUSED;
+	}
 	if (!create && db_schema_version(c->db) < db_schema_latest()) {
 		fprintf(stderr, "certctl: error: %s: the database needs "
 		    "`certctl init` (schema %d, this program knows %d)\n",
