@@ -10,7 +10,8 @@
  * loop and without ever waiting on it:
  *  - a worker whose socket reaches EOF or error is lost: its queued jobs go
  *    to a live worker (each job at most SIGNER_TRIES times; with no live
- *    worker they end SIGNER_UNAVAILABLE: tryLater), and a replacement is
+ *    worker, or after SIGNER_TRIES workers, they end SIGNER_UNAVAILABLE:
+ *    tryLater), and a replacement is
  *    forked at once (backing off while replacements fail to start);
  *  - a worker that holds jobs and answers none for SIGNER_JOB_TIMEOUT_MS is
  *    killed (SIGKILL) and lost the same way;
@@ -415,11 +416,8 @@ worker_lost(struct worker *w, const char *why, int sig)
 	while (w->qlen > 0) {
 		struct job_slot	 slot = queue_pop(w);
 
-		if (slot.tries >= SIGNER_TRIES) {
-			slot_end(p, &slot, SIGNER_FAILED, NULL, 0);
-			continue;
-		}
-		if (dispatch(p, &slot, w) != 0)
+		/* a job two workers died with: the client may try later */
+		if (slot.tries >= SIGNER_TRIES || dispatch(p, &slot, w) != 0)
 			slot_end(p, &slot, SIGNER_UNAVAILABLE, NULL, 0);
 	}
 }

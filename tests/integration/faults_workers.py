@@ -124,10 +124,16 @@ check(wrong(tally) == 0 and tally.get("tryLater", 0) == 0,
 check(not zombies(srv.pid), "no zombie left after the kill")
 
 # --- every worker killed ----------------------------------------------------------
+load = Load(srv.port)
+time.sleep(0.5)
 for c in children(srv.pid):
     os.kill(c, signal.SIGKILL)
 t0 = time.time()
 t_ok = until(lambda: good_answered(srv.port, ocsp_request(demo, nonce=True), timeout=2), 5)
+time.sleep(0.5)
+tally = load.end()
+check(wrong(tally) == 0, "all workers killed under load: answers %s (tryLater while none "
+      "is alive, never internalError or a wrong status)" % tally)
 check(t_ok is not None and t_ok < 1.0,
       "all workers killed: nonce requests answered again after %s s" % (
           None if t_ok is None else round(t_ok, 3)))
