@@ -192,10 +192,13 @@ ms_of(clockid_t id)
 time_t
 clock_mono(void)
 {
-	struct timespec	 ts;
+	return (time_t)(ms_of(CLOCK_MONOTONIC) / 1000);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+int64_t
+clock_mono_ms(void)
+{
+	return ms_of(CLOCK_MONOTONIC);
 }
 
 int

@@ -29,8 +29,9 @@ struct clock_watch {
 };
 int	clock_watch_step(struct clock_watch *w, int64_t threshold_ms,
 	    int64_t *step_ms);
-/* Monotonic seconds (for intervals, never for dates). */
+/* Monotonic seconds and milliseconds (for intervals, never for dates). */
 time_t	clock_mono(void);
+int64_t	clock_mono_ms(void);
 /* Parse YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM:SSZ; -1 when invalid. */
 int	clock_parse(const char *s, time_t *out);
 /* Format as YYYY-MM-DD (UTC + offset_sec) into out (>= 11 bytes). */

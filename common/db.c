@@ -74,6 +74,7 @@ db_close(struct db *db)
 	sqlite3_finalize(db->st_status);
 	sqlite3_finalize(db->st_changes);
 	sqlite3_finalize(db->st_version);
+	sqlite3_finalize(db->st_walk);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);
@@ -299,6 +300,34 @@ db_changes_since(struct db *db, int64_t since, int limit,
 		n = -1;
 	}
 	sqlite3_reset(db->st_changes);
+	return n;
+}
+
+int
+db_walk(struct db *db, int64_t after, int limit,
+    int (*fn)(const struct cert_status *, void *), void *arg)
+{
+	struct cert_status	 cs;
+	int			 n = 0, rc;
+
+	if (db_prepare_once(db, &db->st_walk, "SELECT " STATUS_COLS
+	    " FROM certificates WHERE id > ? ORDER BY id LIMIT ?") != 0)
+		return -1;
+	sqlite3_bind_int64(db->st_walk, 1, after);
+	sqlite3_bind_int(db->st_walk, 2, limit);
+	while ((rc = sqlite3_step(db->st_walk)) == SQLITE_ROW) {
+		db_status_from_row(db->st_walk, 0, &cs);
+		if (fn(&cs, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+		n++;
+	}
+	if (rc != SQLITE_DONE) {
+		log_warnx("%s: %s", __func__, db_errmsg(db));
+		n = -1;
+	}
+	sqlite3_reset(db->st_walk);	/* never keep the read open */
 	return n;
 }
 

@@ -34,6 +34,7 @@ struct db {
 	sqlite3_stmt	*st_status;	/* cert status by (issuer, serial) */
 	sqlite3_stmt	*st_changes;	/* certs with change_seq > ? */
 	sqlite3_stmt	*st_version;	/* PRAGMA data_version */
+	sqlite3_stmt	*st_walk;	/* certs by id, from a cursor */
 };
 
 /* Status of one certificate as OCSP and the CRL see it. */
@@ -84,6 +85,14 @@ int		 db_cert_status(struct db *db, int64_t issuer_id,
  */
 int		 db_changes_since(struct db *db, int64_t since, int limit,
 		    void (*fn)(const struct cert_status *, void *), void *arg);
+/*
+ * Call fn for the certificates with id > after, in id order, at most limit
+ * rows, until fn returns nonzero (that row then counts as not visited).
+ * Returns the number of rows visited, or -1 (logged).  The read ends
+ * before it returns.
+ */
+int		 db_walk(struct db *db, int64_t after, int limit,
+		    int (*fn)(const struct cert_status *, void *), void *arg);
 /* PRAGMA data_version: changes when another connection commits. -1 on error. */
 int64_t		 db_data_version(struct db *db);
 /* registry_state.change_seq, -1 on error. */

@@ -180,15 +180,6 @@ static struct conn	*conn_list;
 static struct conn	*conn_table[CONN_BUCKETS];
 static struct event	*sweep_ev;
 
-static time_t
-mono_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 static struct conn **
 conn_slot(const struct bufferevent *bev)
 {
@@ -266,7 +257,7 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct server	*s = arg;
 	struct conn	*c, *next;
-	time_t		 now = mono_now();
+	time_t		 now = clock_mono();
 	time_t		 deadline = (time_t)s->conf->timeout_sec *
 			    REQUEST_DEADLINE_FACTOR;
 
@@ -619,7 +610,7 @@ conn_new(struct event_base *base, void *arg)
 		return NULL;
 	c->s = s;
 	c->linger_fd = -1;
-	c->waiting_since = mono_now();
+	c->waiting_since = clock_mono();
 	framing_reset(&c->head);
 	c->head_armed = 1;
 	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
@@ -741,7 +732,7 @@ http_reply(struct evhttp_request *req, int code, const char *type,
 	struct conn		*c = conn_of(req);
 
 	if (c != NULL)
-		c->waiting_since = mono_now();	/* the next request's clock */
+		c->waiting_since = clock_mono();	/* the next request's clock */
 	srv->metrics.http_status[(code / 100) % 6]++;
 	if (type != NULL)
 		evhttp_add_header(out, "Content-Type", type);

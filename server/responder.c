@@ -70,12 +70,12 @@ struct pending {
 };
 
 struct presign {
-	sqlite3_stmt		*st_walk;
 	int64_t			 cursor;	/* certificates.id */
 	int			 inflight;
 	int			 walking;
 	int			 epoch_bumped;	/* by the change batch in hand */
 	int			 sweep;		/* drop unverified at pass end */
+	int			 stalled;	/* the step stopped before a row */
 	time_t			 pass_started;
 	struct event		*ev;
 	struct event		*flush_ev;
@@ -401,14 +401,27 @@ presign_needed(struct server *s, const struct cert_status *cs, time_t now)
 	return 0;
 }
 
+/* One registry row of the walk: 0 to go on, 1 to stop before it. */
+static int
+presign_row(const struct cert_status *cs, void *arg)
+{
+	struct server	*s = arg;
+
+	if (ps.inflight >= PRESIGN_INFLIGHT ||
+	    (presign_needed(s, cs, clock_now()) && presign_one(s, cs) != 0)) {
+		ps.stalled = 1;	/* signers busy or none: this row again later */
+		return 1;
+	}
+	ps.cursor = cs->cert_id;
+	return 0;
+}
+
 /* One step of the walk over the registry: a batch of certificates. */
 static void
 presign_step(evutil_socket_t fd, short what, void *arg)
 {
 	struct server		*s = arg;
-	struct cert_status	 cs;
-	time_t			 now = clock_now();
-	int			 rows = 0, rc;
+	int			 rows;
 
 	(void)fd;
 	(void)what;
@@ -421,27 +434,18 @@ presign_step(evutil_socket_t fd, short what, void *arg)
 		presign_schedule(s, 1000);
 		return;
 	}
-	if (ps.st_walk == NULL && sqlite3_prepare_v3(s->db->h, "SELECT id, "
-	    "issuer_id, serial, status, not_after, revoked_at, reason, "
-	    "change_seq FROM certificates WHERE id > ? ORDER BY id LIMIT ?",
-	    -1, SQLITE_PREPARE_PERSISTENT, &ps.st_walk, NULL) != SQLITE_OK) {
-		log_warnx("%s: %s", __func__, db_errmsg(s->db));
+	ps.stalled = 0;
+	if ((rows = db_walk(s->db, ps.cursor, PRESIGN_BATCH, presign_row,
+	    s)) < 0) {
 		presign_schedule(s, 1000);
 		return;
 	}
-	sqlite3_bind_int64(ps.st_walk, 1, ps.cursor);
-	sqlite3_bind_int(ps.st_walk, 2, PRESIGN_BATCH);
-	while (ps.inflight < PRESIGN_INFLIGHT &&
-	    (rc = sqlite3_step(ps.st_walk)) == SQLITE_ROW) {
-		db_status_from_row(ps.st_walk, 0, &cs);
-		ps.cursor = cs.cert_id;
-		rows++;
-		if (!presign_needed(s, &cs, now))
-			continue;
-		if (presign_one(s, &cs) != 0)
-			break;	/* signers full: resume from here later */
+	if (ps.stalled) {
+		/* no signer took the row: retry soon, or when answers are back */
+		if (ps.inflight < PRESIGN_INFLIGHT / 2)
+			presign_schedule(s, ps.inflight == 0 ? 200 : 50);
+		return;
 	}
-	sqlite3_reset(ps.st_walk);	/* never keep the read open */
 	if (rows == 0 && ps.inflight > 0) {
 		presign_schedule(s, 50);	/* the last answers are signing */
 		return;
@@ -680,7 +684,6 @@ responder_stop(struct server *s)
 		event_free(ps.flush_ev);
 	if (ps.clock_ev != NULL)
 		event_free(ps.clock_ev);
-	sqlite3_finalize(ps.st_walk);
 	clock = ps.clock;	/* a step during a restart is still a step */
 	memset(&ps, 0, sizeof(ps));
 	ps.clock = clock;

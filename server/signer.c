@@ -213,15 +213,6 @@ worker_main(int fd, struct issuer_set *set, const char *user)
 
 /* --- network side -------------------------------------------------------- */
 
-static int64_t
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static double
 elapsed(const struct timespec *t0)
 {
@@ -237,7 +228,7 @@ elapsed(const struct timespec *t0)
 static void
 reap_poll(void)
 {
-	int64_t	 now = now_ms();
+	int64_t	 now = clock_mono_ms();
 	size_t	 i = 0;
 
 	while (i < nreaps) {
@@ -294,7 +285,7 @@ reap_later(struct event_base *base, pid_t pid, int sig)
 		return;
 	}
 	reaps[nreaps].pid = pid;
-	reaps[nreaps].kill_ms = sig == SIGKILL ? 0 : now_ms() + SIGNER_KILL_MS;
+	reaps[nreaps].kill_ms = sig == SIGKILL ? 0 : clock_mono_ms() + SIGNER_KILL_MS;
 	nreaps++;
 	if (reap_ev == NULL && base != NULL)
 		reap_ev = evtimer_new(base, reap_cb, NULL);
@@ -305,9 +296,9 @@ reap_later(struct event_base *base, pid_t pid, int sig)
 void
 signer_shutdown(void)
 {
-	int64_t	 end = now_ms() + SIGNER_KILL_MS;
+	int64_t	 end = clock_mono_ms() + SIGNER_KILL_MS;
 
-	while (nreaps > 0 && now_ms() < end) {
+	while (nreaps > 0 && clock_mono_ms() < end) {
 		reap_poll();
 		if (nreaps > 0)
 			usleep(10 * 1000);
@@ -366,7 +357,7 @@ dispatch(struct signer_pool *p, const struct job_slot *slot,
 	    bufferevent_write(best->bev, slot->job, slot->len) != 0)
 		return -1;
 	if (best->qlen == 0)
-		best->since_ms = now_ms();	/* the answer clock starts */
+		best->since_ms = clock_mono_ms();	/* the answer clock starts */
 	best->q[(best->qhead + best->qlen) % best->qcap] = *slot;
 	best->q[(best->qhead + best->qlen) % best->qcap].tries++;
 	best->qlen++;
@@ -388,7 +379,7 @@ worker_finish_one(struct worker *w, const unsigned char *der, size_t len)
 {
 	struct job_slot	 slot = queue_pop(w);
 
-	w->since_ms = now_ms();
+	w->since_ms = clock_mono_ms();
 	slot_end(w->pool, &slot, der != NULL ? SIGNER_OK : SIGNER_FAILED, der,
 	    len);
 }
@@ -412,7 +403,7 @@ worker_lost(struct worker *w, const char *why, int sig)
 	reap_later(p->base, w->pid, sig);
 	w->pid = 0;
 	w->state = W_EMPTY;
-	w->respawn_ms = now_ms() + w->backoff_ms;
+	w->respawn_ms = clock_mono_ms() + w->backoff_ms;
 	while (w->qlen > 0) {
 		struct job_slot	 slot = queue_pop(w);
 
@@ -434,7 +425,7 @@ worker_ready(struct worker *w, struct evbuffer *in)
 	if (word == READY_MAGIC) {
 		evbuffer_drain(in, sizeof(word));
 		w->state = W_ALIVE;
-		w->since_ms = now_ms();
+		w->since_ms = clock_mono_ms();
 		w->backoff_ms = 0;
 		log_info("signer worker %ld started", (long)w->pid);
 		return 0;
@@ -538,7 +529,7 @@ worker_attach(struct worker *w, int fd, enum worker_state state)
 	bufferevent_setcb(w->bev, worker_read_cb, NULL, worker_event_cb, w);
 	bufferevent_enable(w->bev, EV_READ | EV_WRITE);
 	w->state = state;
-	w->since_ms = now_ms();
+	w->since_ms = clock_mono_ms();
 	return 0;
 }
 
@@ -605,7 +596,7 @@ worker_respawn(struct worker *w)
 		w->backoff_ms = w->backoff_ms == 0 ? 1000 : w->backoff_ms * 2;
 		if (w->backoff_ms > SIGNER_BACKOFF_MAX_MS)
 			w->backoff_ms = SIGNER_BACKOFF_MAX_MS;
-		w->respawn_ms = now_ms() + w->backoff_ms;
+		w->respawn_ms = clock_mono_ms() + w->backoff_ms;
 	}
 }
 
@@ -614,7 +605,7 @@ static void
 tick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct signer_pool	*p = arg;
-	int64_t			 now = now_ms();
+	int64_t			 now = clock_mono_ms();
 
 	(void)fd;
 	(void)what;
