@@ -704,6 +704,8 @@ END_TEST
 
 /* --- demo ----------------------------------------------------------------- */
 
+#define DEMO_CERTS_MAX	64	/* lines in the demo's index.tsv, at most */
+
 static int64_t
 count_demo(struct db *d)
 {
@@ -726,7 +728,10 @@ START_TEST(test_demo_matches_registry)
 	struct config	*dc;
 	struct db	*ddb;
 	struct reg	 dr;
+	struct { unsigned char *der; int len; } keys[DEMO_CERTS_MAX];
+	char		 cns[DEMO_CERTS_MAX][ISS_CN_MAX];
 
+	memset(keys, 0, sizeof(keys));
 	clock_set(0);
 	snprintf(dir, sizeof(dir), "%s/demo", tdir);
 	ck_assert_msg(demo_build(dir, 3, "tester", why, sizeof(why)) == 0, "%s",
@@ -757,6 +762,19 @@ START_TEST(test_demo_matches_registry)
 		ck_assert_int_eq(serial_from_asn1(X509_get0_serialNumber(x), &sn), 0);
 		serial_to_hex(&sn, hex);
 		ck_assert_str_eq(hex, serial);
+		/* every certificate its own key pair and its own CN */
+		ck_assert_int_lt(lines, DEMO_CERTS_MAX);
+		keys[lines - 1].len = i2d_PUBKEY(X509_get0_pubkey(x),
+		    &keys[lines - 1].der);
+		ck_assert_int_gt(keys[lines - 1].len, 0);
+		subject_cn(x, cns[lines - 1], sizeof(cns[0]));
+		for (int k = 0; k < lines - 1; k++) {
+			ck_assert_msg(keys[k].len != keys[lines - 1].len ||
+			    memcmp(keys[k].der, keys[lines - 1].der,
+			    (size_t)keys[k].len) != 0, "%s shares a key", file);
+			ck_assert_msg(strcmp(cns[k], cns[lines - 1]) != 0,
+			    "%s shares CN %s", file, cns[k]);
+		}
 		X509_free(x);
 		j = reg_cert_show(&dr, serial, NULL);
 		if (strcmp(status, "unknown") == 0) {
@@ -782,6 +800,8 @@ START_TEST(test_demo_matches_registry)
 		json_decref(j);
 	}
 	fclose(f);
+	for (int k = 0; k < lines; k++)
+		OPENSSL_free(keys[k].der);
 	ck_assert_int_eq(unknown, 1);
 	ck_assert_int_eq(lines, (int)count_demo(ddb));
 	reg_done(&dr);
