@@ -57,6 +57,8 @@ START_TEST(defaults)
 	ck_assert_int_eq(c->juki_validity_years, 3);
 	ck_assert_int_eq(c->mynumber_birthdays, 5);
 	ck_assert_int_eq((long)c->juki_issuance_end, 1450742400L);
+	ck_assert_str_eq(c->lost_card_phone, "0120-95-0178");
+	ck_assert_int_eq((long)c->renewal_window, 90 * 86400L);
 	config_free(c);
 }
 END_TEST
@@ -76,6 +78,8 @@ START_TEST(values)
 	    "office \"Hirao branch\"\n"
 	    "office \"Wakabadai branch # not a comment\"\n"
 	    "phone \"042-378-2111\"\n"
+	    "lost-card-phone \"0120-00-0000 (24 h)\"\n"
+	    "renewal-window 8w\n"
 	    "crl-key /etc/certstatus/ca.key\n");
 	char		 want[160];
 
@@ -94,6 +98,8 @@ START_TEST(values)
 	ck_assert_int_eq(c->noffices, 2);
 	ck_assert_str_eq(c->offices[1], "Wakabadai branch # not a comment");
 	ck_assert_str_eq(c->crl_key, "/etc/certstatus/ca.key");
+	ck_assert_str_eq(c->lost_card_phone, "0120-00-0000 (24 h)");
+	ck_assert_int_eq((long)c->renewal_window, 56 * 86400L);
 	config_free(c);
 }
 END_TEST
@@ -114,6 +120,10 @@ static const struct {
 	{ "phone \"042\n", ":1: phone: unterminated quote" },
 	{ "juki-issuance-end 2015-02-30\n", ":1: juki-issuance-end: bad date" },
 	{ "ocsp-validity 1h\nocsp-refresh 2h\n", "ocsp-refresh must be shorter" },
+	{ "renewal-window 3mo\n", ":1: renewal-window: bad duration" },
+	{ "renewal-window 3m\n", ":1: renewal-window: out of range \"3m\"" },
+	{ "renewal-window 2y\n", ":1: renewal-window: out of range" },
+	{ "lost-card-phone \"\"\n", ":1: lost-card-phone: empty value" },
 };
 
 START_TEST(bad_files)
