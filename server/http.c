@@ -476,9 +476,14 @@ route(struct evhttp_request *req, void *arg)
 	} else if (strncmp(path, "/static/", 8) == 0 && get) {
 		s->metrics.requests[EP_PAGE]++;
 		counter_handle_static(s, req, path + 8);
-	} else if (plen == 1 && get) {
+	} else if ((plen == 1 || (plen == 6 &&
+	    strncmp(path, "/check", 6) == 0)) && get) {
+		/* /check reloaded or bookmarked after the no-JS form: the page */
 		s->metrics.requests[EP_PAGE]++;
 		counter_handle_page(s, req);
+	} else if (plen == 12 && strncmp(path, "/favicon.ico", 12) == 0 && get) {
+		s->metrics.requests[EP_PAGE]++;	/* never an OCSP GET */
+		counter_handle_static(s, req, "favicon.ico");
 	} else if (cmd == EVHTTP_REQ_POST &&
 	    ((plen == 1 && path[0] == '/') ||
 	    (plen == 5 && strncmp(path, "/ocsp", 5) == 0) ||

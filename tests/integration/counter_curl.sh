@@ -275,6 +275,31 @@ for words in '3 years' '5 times' 'moving' 'marriage' "driver&#39;s licence" \
 done
 ok "languages: default ja, Accept-Language, ?lang=, rules text in each"
 
+echo "== GET /check (the no-JS result reloaded or bookmarked) and /favicon.ico"
+# Both once fell through to the OCSP GET handler and got OCSP bytes.
+code=$(curl -s -o "$WORK/check.html" -D "$WORK/check.hdr" \
+    -w '%{http_code} %{content_type}' "$URL/check")
+[ "$code" = '200 text/html; charset=utf-8' ] &&
+    grep -q '<html lang="ja">' "$WORK/check.html" &&
+    grep -q '<form id="check"' "$WORK/check.html" &&
+    ok "GET /check: the page" || fail "GET /check: $code"
+[ "$(lang_of "$URL/check?lang=es")" = es ] || fail "GET /check?lang=es"
+code=$(curl -s -o /dev/null -w '%{http_code}' -I "$URL/check")
+[ "$code" = 200 ] || fail "HEAD /check: $code"
+code=$(curl -s -o "$WORK/favicon" -w '%{http_code} %{content_type}' \
+    "$URL/favicon.ico")
+if [ "$code" != '200 image/x-icon' ]; then
+	fail "favicon: $code"
+elif [ "$(od -An -tx1 -N4 "$WORK/favicon" | tr -d ' ')" != 00000100 ]; then
+	fail "favicon: not an icon"
+else
+	ok "favicon.ico: $(wc -c < "$WORK/favicon") bytes of image/x-icon"
+fi
+for p in /check /favicon.ico; do
+	ct=$(curl -s -o /dev/null -w '%{content_type}' "$URL$p")
+	case "$ct" in *ocsp*) fail "$p answered with $ct" ;; esac
+done
+
 echo "== security headers, no inline script or style"
 CSP="default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 hdrs() {	# name curl-args...
