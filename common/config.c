@@ -38,7 +38,7 @@ struct directive {
 	const char	*name;
 	enum conf_type	 type;
 	size_t		 off;
-	long		 min, max;	/* T_INT bounds */
+	long		 min, max;	/* T_INT bounds; T_DURATION too when max > 0 */
 };
 
 #define F(m)	offsetof(struct config, m)
@@ -84,6 +84,10 @@ static const struct directive directives[] = {
 	{ "operator",		T_LIST,		F(operators), 0, 0 },
 	{ "office",		T_OFFICE,	0, 0, 0 },
 	{ "phone",		T_STR,		F(phone), 0, 0 },
+	{ "lost-card-phone",	T_STR,		F(lost_card_phone), 0, 0 },
+	/* at least a day: "3m" is three minutes here, not three months */
+	{ "renewal-window",	T_DURATION,	F(renewal_window), 86400,
+	    366 * 86400 },
 	{ "counter-rate",	T_INT,		F(counter_rate), 1, 100000 },
 	{ "server-tokens",	T_BOOL,		F(server_tokens), 0, 0 },
 };
@@ -243,6 +247,10 @@ config_defaults(const char *dir)
 	c->juki_validity_years = 3;
 	c->mynumber_birthdays = 5;
 	c->phone = xstrdup("042-378-2111");
+	/* the national My Number line, which takes lost-card calls day and
+	 * night and suspends the certificates */
+	c->lost_card_phone = xstrdup("0120-95-0178");
+	c->renewal_window = 90 * 86400;	/* JPKI: renewal opens 3 months ahead */
 	c->counter_rate = 30;
 	for (size_t i = 0; i < sizeof(default_offices) / sizeof(default_offices[0]); i++)
 		c->offices[c->noffices++] = xstrdup(default_offices[i]);
@@ -402,6 +410,8 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 
 		if (config_parse_duration(v, &t) != 0)
 			return "bad duration (use e.g. 30s, 5m, 12h, 7d)";
+		if (d->max > 0 && (t < d->min || t > d->max))
+			return "out of range";
 		if (d->off == offsetof(struct config, timeout_sec))
 			*(int *)field = (int)t;
 		else

@@ -96,6 +96,8 @@ struct config {
 	char	*offices[CONFIG_OFFICES_MAX];
 	int	 noffices;
 	char	*phone;
+	char	*lost_card_phone;	/* 24-hour line for lost cards */
+	time_t	 renewal_window;	/* "renew now" this long before expiry */
 	int	 counter_rate;		/* checks per client per minute */
 
 	/* HTTP */

@@ -75,6 +75,7 @@ db_close(struct db *db)
 	sqlite3_finalize(db->st_changes);
 	sqlite3_finalize(db->st_version);
 	sqlite3_finalize(db->st_walk);
+	sqlite3_finalize(db->st_card);
 	sqlite3_close(db->h);
 	free(db->path);
 	free(db);
@@ -274,6 +275,47 @@ db_cert_status(struct db *db, int64_t issuer_id, const struct serial *serial,
  done:
 	sqlite3_reset(db->st_status);	/* never leave a read open: it pins the WAL */
 	sqlite3_clear_bindings(db->st_status);
+	return rc;
+}
+
+static void
+copy_text(sqlite3_stmt *st, int col, char *out, size_t len)
+{
+	const unsigned char	*t = sqlite3_column_text(st, col);
+
+	snprintf(out, len, "%s", t != NULL ? (const char *)t : "");
+}
+
+int
+db_cert_card(struct db *db, int64_t issuer_id, const struct serial *serial,
+    char card[16], char kind[8])
+{
+	int	 rc = -1;
+
+	card[0] = kind[0] = '\0';
+	if (db_prepare_once(db, &db->st_card, "SELECT cards.type, "
+	    "certificates.kind FROM certificates LEFT JOIN cards ON "
+	    "cards.id = certificates.card_id WHERE certificates.issuer_id = ? "
+	    "AND certificates.serial = ?") != 0)
+		return -1;
+	if (sqlite3_bind_int64(db->st_card, 1, issuer_id) != SQLITE_OK ||
+	    sqlite3_bind_blob(db->st_card, 2, serial->b, (int)serial->len,
+	    SQLITE_STATIC) != SQLITE_OK)
+		goto done;
+	switch (sqlite3_step(db->st_card)) {
+	case SQLITE_ROW:
+		copy_text(db->st_card, 0, card, 16);
+		copy_text(db->st_card, 1, kind, 8);
+		/* FALLTHROUGH */
+	case SQLITE_DONE:
+		rc = 0;
+		break;
+	default:
+		log_warnx("%s: %s", __func__, db_errmsg(db));
+	}
+ done:
+	sqlite3_reset(db->st_card);
+	sqlite3_clear_bindings(db->st_card);
 	return rc;
 }
 

@@ -35,6 +35,7 @@ struct db {
 	sqlite3_stmt	*st_changes;	/* certs with change_seq > ? */
 	sqlite3_stmt	*st_version;	/* PRAGMA data_version */
 	sqlite3_stmt	*st_walk;	/* certs by id, from a cursor */
+	sqlite3_stmt	*st_card;	/* card type and kind of a cert */
 };
 
 /* Status of one certificate as OCSP and the CRL see it. */
@@ -79,6 +80,13 @@ const char	*db_errmsg(struct db *db);
  */
 int		 db_cert_status(struct db *db, int64_t issuer_id,
 		    const struct serial *serial, struct cert_status *out);
+/*
+ * The card type ("juki", "mynumber") and kind ("sign", "auth") the registry
+ * records for (issuer_id, serial), NUL-terminated into card[16] and
+ * kind[8]; both "" when it has none.  0, or -1 on a database error.
+ */
+int		 db_cert_card(struct db *db, int64_t issuer_id,
+		    const struct serial *serial, char card[16], char kind[8]);
 /*
  * Call fn for every certificate whose change_seq > since, in change_seq
  * order, at most limit rows.  Returns the number of rows or -1.

@@ -782,6 +782,33 @@ ext_crl_dp(X509 *x, const char *url)
 	return rc;
 }
 
+/* certificatePolicies: one PolicyInformation, no qualifiers. */
+static int
+ext_cert_policies(X509 *x, const char *oid)
+{
+	CERTIFICATEPOLICIES	*cps = NULL;
+	POLICYINFO		*pi = NULL;
+	int			 rc = -1;
+
+	if ((cps = sk_POLICYINFO_new_null()) == NULL ||
+	    (pi = POLICYINFO_new()) == NULL) {
+		log_ssl("%s", __func__);
+		goto done;
+	}
+	ASN1_OBJECT_free(pi->policyid);
+	if ((pi->policyid = OBJ_txt2obj(oid, 1)) == NULL ||
+	    !sk_POLICYINFO_push(cps, pi)) {
+		log_ssl("%s: %s", __func__, oid);
+		goto done;
+	}
+	pi = NULL;
+	rc = ext_add(x, NID_certificate_policies, cps, 0);
+ done:
+	POLICYINFO_free(pi);
+	CERTIFICATEPOLICIES_free(cps);
+	return rc;
+}
+
 /* otherName { oid, [0] UTF8String value }; value must be valid UTF-8. */
 static GENERAL_NAME *
 othername_utf8(const char *oid, const char *value)
@@ -1054,7 +1081,9 @@ pki_cert_issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *subject_key,
 			goto done;
 	} else if (ext_key_usage(x, ku_auth, 1) == -1)
 		goto done;
-	if (ext_ski(x) == -1 || ext_aki(x, ca) == -1)
+	if (ext_ski(x) == -1 || ext_aki(x, ca) == -1 ||
+	    ext_cert_policies(x, p->kind == PKI_KIND_SIGN ?
+	    PKI_OID_POLICY_SIGN : PKI_OID_POLICY_AUTH) == -1)
 		goto done;
 	if (p->ocsp_url != NULL && ext_aia_ocsp(x, p->ocsp_url) == -1)
 		goto done;

@@ -33,6 +33,23 @@
 #define PKI_OID_BIRTH		"1.2.392.200149.8.5.5.4"
 #define PKI_OID_ADDRESS		"1.2.392.200149.8.5.5.5"
 
+/*
+ * JPKI certificate policies (certificatePolicies), one per kind.  What we
+ * could confirm: the jsrsasign-oid-jpki 0.9.4 OID table by Kenji Urushima
+ * (https://app.unpkg.com/jsrsasign-oid-jpki@0.9.4/files/lib/index.js, also
+ * npmjs.com/package/jsrsasign-oid-jpki) names 1.2.392.200149.8.5.1 the JPKI
+ * certificate policy arc, 1.2.392.200149.8.5.1.1.20 "jpki-cp-sign-class20"
+ * and 1.2.392.200149.8.5.1.3.30 "jpki-cp-auth-class30"; notes on real My
+ * Number Cards in public repositories show 1.2.392.200149.8.5.1.1.20 in
+ * signature certificates (1.2.392.200149.8.5.1.0.20 on JPKI test cards).
+ * The values ...1.1.10 and ...1.3.10 that the issue named were found
+ * nowhere: they are NOT used.  The primary source (J-LIS 公的個人認証サービス
+ * プロファイル仕様書, j-lis.go.jp/file/13_profile_genkou.pdf) was not
+ * reachable from here; check these against it before production use.
+ */
+#define PKI_OID_POLICY_SIGN	"1.2.392.200149.8.5.1.1.20"
+#define PKI_OID_POLICY_AUTH	"1.2.392.200149.8.5.1.3.30"
+
 enum pki_keyalg { PKI_RSA2048, PKI_P256 };
 
 /* "rsa2048"|"rsa": PKI_RSA2048; "p256"|"ecdsa"|"ec": PKI_P256.  0 or -1. */
@@ -101,7 +118,8 @@ enum pki_kind { PKI_KIND_SIGN, PKI_KIND_AUTH };
 
 struct pki_profile {
 	enum pki_kind	 kind;
-	const char	*prefecture, *city, *uid;	/* subject C=JP, L, L, CN=uid */
+	const char	*prefecture, *city;	/* subject C=JP, L=<prefecture>, L=<city> */
+	const char	*uid;		/* CN: unique per certificate (iss_cert_cn) */
 	const char	*name, *address, *birth_date;	/* sign only; "YYYY-MM-DD" as given */
 	int		 sex;		/* 1 male, 2 female, 3 unknown; sign only */
 	time_t		 not_before, not_after;
@@ -113,8 +131,9 @@ struct pki_profile {
  * End-entity certificate for subject_key issued by ca/ca_key under profile
  * p: v3, SHA-256 (RSA PKCS#1 v1.5 or ECDSA, by the CA key), basicConstraints
  * CA:FALSE, keyUsage critical (sign: digitalSignature + nonRepudiation,
- * auth: digitalSignature), SKI, AKI (keyid), AIA OCSP and CDP when the URLs
- * are given.  Sign certificates carry the four details as UTF8String
+ * auth: digitalSignature), SKI, AKI (keyid), certificatePolicies with the
+ * kind's JPKI policy (PKI_OID_POLICY_SIGN / _AUTH), AIA OCSP and CDP when
+ * the URLs are given.  Sign certificates carry the four details as UTF8String
  * otherNames in subjectAltName; auth certificates carry none.  Strings must
  * be valid UTF-8 and URLs printable ASCII.  Caller frees; NULL on failure.
  */

@@ -7,7 +7,12 @@
  * GET /static/<name> the CSS and script embedded in the binary.
  *
  * A certificate is judged only after its signature verifies against one of
- * our CAs, so a forgery that copies a real serial is "not issued here".
+ * our CAs.  One that copies our issuer's name but does not verify is called
+ * a possible forgery; any other foreign one is "not issued here".  The
+ * answer carries the rules of the card the certificate is on (Juki or My
+ * Number, from the registry's record of that certificate), the 24-hour
+ * lost-card line for a hold, and a renewal notice within renewal-window of
+ * expiry.  The issuer is shown by its name, not its DN.
  * Privacy: nothing is looked up but the presented certificate; checks are
  * rate-limited per client address; no certificate content is ever logged.
  */
@@ -47,10 +52,13 @@
 	"img-src 'self'; connect-src 'self'; form-action 'self'; " \
 	"frame-ancestors 'none'; base-uri 'none'"
 
-enum verdict { V_VALID, V_EXPIRED, V_REVOKED, V_HOLD, V_UNKNOWN, V_NOT_HERE };
+enum verdict {
+	V_VALID, V_EXPIRED, V_REVOKED, V_HOLD, V_UNKNOWN, V_NOT_HERE, V_FORGED
+};
 
 static const char *const verdict_names[] = {
-	"valid", "expired", "revoked", "hold", "unknown", "not_issued_here"
+	"valid", "expired", "revoked", "hold", "unknown", "not_issued_here",
+	"possible_forgery"
 };
 
 /* Why a check gave no verdict. */
@@ -79,16 +87,21 @@ static const char *const reason_names[] = {
 };
 
 enum cert_kind { KIND_OTHER, KIND_SIGN, KIND_AUTH };
+enum card_type { CARD_NONE, CARD_JUKI, CARD_MYNUMBER };
+
+#define CARD_RULES_MAX	3	/* sentences of a card's rules */
 
 /* What the presented certificate says and what the registry says of it. */
 struct verdict_info {
 	enum verdict	 v;
 	char		 serial[2 * SERIAL_MAX + 8];
-	char		 issuer[512];
+	char		 issuer[256];		/* a name (O or CN), never the DN */
+	const char	*issuer_id;		/* registry name of our issuer, or NULL */
 	time_t		 not_before, not_after, revoked_at;
 	int		 reason;		/* CRLReason, -1 when none */
 	enum cert_kind	 kind;
-	int		 juki;			/* on a Juki card */
+	enum card_type	 card;			/* as the registry records it */
+	int		 renewal;		/* valid, within renewal-window */
 };
 
 /* The localized words for a verdict. */
@@ -97,6 +110,12 @@ struct verdict_text {
 	char		 detail[1024];
 	const char	*advice;
 	const char	*reason;		/* revoked: the plain words */
+	const char	*card;			/* the card's name, or NULL */
+	char		 rules_h[256];		/* "" when no card is known */
+	char		 rules[CARD_RULES_MAX][512];
+	int		 nrules;
+	char		 lost[512];		/* hold: the 24-hour line, else "" */
+	char		 renewal[2048];		/* renewal notice, else "" */
 };
 
 struct rate_slot {
@@ -390,29 +409,57 @@ cert_from_form(struct evhttp_request *req, char **lang, enum check_error *e)
 
 /* --- judging ----------------------------------------------------------- */
 
-/* 1 when the registry records the certificate on a Juki card. */
+/*
+ * The card the registry records this certificate on, and its kind there
+ * (which wins over keyUsage).  The certificate itself says neither.
+ */
 static int
-on_juki_card(struct db *db, int64_t issuer_id, const struct serial *sn)
+card_of(struct db *db, int64_t issuer_id, const struct serial *sn,
+    struct verdict_info *vi)
 {
-	sqlite3_stmt	*st = NULL;
-	int		 juki = 0;
+	char	 card[16], kind[8];
 
-	if (sqlite3_prepare_v2(db->h, "SELECT cards.type FROM certificates "
-	    "JOIN cards ON cards.id = certificates.card_id "
-	    "WHERE certificates.issuer_id = ? AND certificates.serial = ?",
-	    -1, &st, NULL) != SQLITE_OK)
-		goto done;
-	if (sqlite3_bind_int64(st, 1, issuer_id) != SQLITE_OK ||
-	    sqlite3_bind_blob(st, 2, sn->b, (int)sn->len, SQLITE_STATIC) !=
-	    SQLITE_OK)
-		goto done;
-	if (sqlite3_step(st) == SQLITE_ROW &&
-	    sqlite3_column_text(st, 0) != NULL)
-		juki = strcmp((const char *)sqlite3_column_text(st, 0),
-		    "juki") == 0;
- done:
-	sqlite3_finalize(st);
-	return juki;
+	if (db_cert_card(db, issuer_id, sn, card, kind) != 0)
+		return -1;
+	vi->card = strcmp(card, "juki") == 0 ? CARD_JUKI :
+	    strcmp(card, "mynumber") == 0 ? CARD_MYNUMBER : CARD_NONE;
+	if (strcmp(kind, "sign") == 0)
+		vi->kind = KIND_SIGN;
+	else if (strcmp(kind, "auth") == 0)
+		vi->kind = KIND_AUTH;
+	return 0;
+}
+
+/*
+ * A CA's name as a resident reads it: its O, else its CN, else the
+ * registry's name for it.
+ */
+static void
+name_of(const X509_NAME *n, const char *fallback, char *out, size_t len)
+{
+	static const int	 nids[] = { NID_organizationName, NID_commonName };
+	X509_NAME_ENTRY		*e;
+	unsigned char		*u;
+	int			 i;
+
+	out[0] = '\0';
+	for (size_t k = 0; k < sizeof(nids) / sizeof(nids[0]); k++) {
+		if ((i = X509_NAME_get_index_by_NID(n, nids[k], -1)) < 0 ||
+		    (e = X509_NAME_get_entry(n, i)) == NULL ||
+		    ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e)) < 0)
+			continue;
+		/* control characters would only confuse; the page escapes
+		 * the rest */
+		for (unsigned char *p = u; *p != '\0'; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		snprintf(out, len, "%s", (char *)u);
+		OPENSSL_free(u);
+		break;
+	}
+	if (out[0] == '\0' && fallback != NULL)
+		snprintf(out, len, "%s", fallback);
+	ERR_clear_error();
 }
 
 /* Fill what the certificate itself says. */
@@ -421,9 +468,7 @@ cert_facts(X509 *x, struct verdict_info *vi)
 {
 	BIGNUM		*bn;
 	char		*hex;
-	BIO		*bio;
 	uint32_t	 ku;
-	long		 n;
 
 	vi->serial[0] = '\0';
 	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL &&
@@ -434,17 +479,8 @@ cert_facts(X509 *x, struct verdict_info *vi)
 		OPENSSL_free(hex);
 	}
 	BN_free(bn);
-	vi->issuer[0] = '\0';
-	if ((bio = BIO_new(BIO_s_mem())) != NULL) {
-		/* readable text: UTF-8 kept, only control characters
-		 * escaped; the page HTML-escapes it */
-		X509_NAME_print_ex(bio, X509_get_issuer_name(x), 0,
-		    XN_FLAG_RFC2253 & ~ASN1_STRFLGS_ESC_MSB &
-		    ~ASN1_STRFLGS_ESC_2253);
-		n = BIO_read(bio, vi->issuer, (int)sizeof(vi->issuer) - 1);
-		vi->issuer[n > 0 ? n : 0] = '\0';
-		BIO_free(bio);
-	}
+	/* what it claims; replaced by our CA's own name once it verifies */
+	name_of(X509_get_issuer_name(x), NULL, vi->issuer, sizeof(vi->issuer));
 	vi->not_before = asn1_time(X509_get0_notBefore(x));
 	vi->not_after = asn1_time(X509_get0_notAfter(x));
 	vi->revoked_at = 0;
@@ -481,13 +517,27 @@ counter_judge(struct server *s, X509 *x, struct verdict_info *vi)
 		}
 	if (is == NULL) {
 		vi->v = V_NOT_HERE;
+		/* our issuer's name without our issuer's signature */
+		for (size_t i = 0; i < s->issuers->n; i++)
+			if (X509_NAME_cmp(X509_get_issuer_name(x),
+			    X509_get_subject_name(s->issuers->v[i].ca)) == 0) {
+				vi->v = V_FORGED;
+				name_of(X509_get_subject_name(
+				    s->issuers->v[i].ca), s->issuers->v[i].name,
+				    vi->issuer, sizeof(vi->issuer));
+				break;
+			}
 		return 0;
 	}
+	name_of(X509_get_subject_name(is->ca), is->name, vi->issuer,
+	    sizeof(vi->issuer));
+	vi->issuer_id = is->name;
 	if (serial_from_asn1(X509_get0_serialNumber(x), &sn) != 0) {
 		vi->v = V_UNKNOWN;
 		return 0;
 	}
-	if (!s->db_ok || db_cert_status(s->db, is->id, &sn, &st) != 0)
+	if (!s->db_ok || db_cert_status(s->db, is->id, &sn, &st) != 0 ||
+	    card_of(s->db, is->id, &sn, vi) != 0)
 		return -1;
 	switch (st.state) {
 	case CERT_UNKNOWN:
@@ -505,16 +555,89 @@ counter_judge(struct server *s, X509 *x, struct verdict_info *vi)
 		break;
 	case CERT_GOOD:
 		vi->v = clock_now() > vi->not_after ? V_EXPIRED : V_VALID;
-		if (vi->v == V_EXPIRED)
-			vi->juki = on_juki_card(s->db, is->id, &sn);
+		vi->renewal = vi->v == V_VALID &&
+		    vi->not_after - clock_now() <= s->conf->renewal_window;
 		break;
 	}
 	return 0;
 }
 
+/* English ordinals for the birthday count: 1st, 2nd, 3rd, 4th, 11th. */
+static const char *
+ordinal_en(int n)
+{
+	if (n % 100 >= 11 && n % 100 <= 13)
+		return "th";
+	switch (n % 10) {
+	case 1: return "st";
+	case 2: return "nd";
+	case 3: return "rd";
+	default: return "th";
+	}
+}
+
+/* "Renewal is open now, at these offices" (or, for Juki: it cannot be). */
 static void
-verdict_words(enum lang l, const struct verdict_info *vi,
-    struct verdict_text *t)
+renewal_words(enum lang l, const struct config *c,
+    const struct verdict_info *vi, struct verdict_text *t)
+{
+	char	 date[64], offices[1024] = "";
+	size_t	 n = 0;
+
+	i18n_date(l, vi->not_after, date, sizeof(date));
+	if (vi->card == CARD_JUKI) {
+		snprintf(t->renewal, sizeof(t->renewal),
+		    i18n(l, M_RENEWAL_JUKI_FMT), date);
+		return;
+	}
+	for (int i = 0; i < c->noffices && n < sizeof(offices); i++) {
+		const char	*name = i18n_office(l, c->offices[i]);
+
+		n += (size_t)snprintf(offices + n, sizeof(offices) - n, "%s%s",
+		    i > 0 ? i18n(l, M_LIST_SEP) : "", name != NULL ? name :
+		    c->offices[i]);
+	}
+	snprintf(t->renewal, sizeof(t->renewal), i18n(l, M_RENEWAL_FMT), date,
+	    offices);
+}
+
+/* The rules of the card the certificate is on. */
+static void
+card_rules(enum lang l, const struct config *c,
+    const struct verdict_info *vi, struct verdict_text *t)
+{
+	switch (vi->card) {
+	case CARD_JUKI:
+		t->card = i18n(l, M_CARD_JUKI);
+		snprintf(t->rules[0], sizeof(t->rules[0]),
+		    i18n(l, M_CR_JUKI_VALIDITY_FMT), c->juki_validity_years);
+		snprintf(t->rules[1], sizeof(t->rules[1]), "%s",
+		    i18n(l, M_CR_JUKI_LOCK));
+		snprintf(t->rules[2], sizeof(t->rules[2]), "%s",
+		    i18n(l, M_CR_JUKI_END));
+		t->nrules = 3;
+		break;
+	case CARD_MYNUMBER:
+		t->card = i18n(l, M_CARD_MYNUMBER);
+		snprintf(t->rules[0], sizeof(t->rules[0]),
+		    i18n(l, M_CR_MN_VALIDITY_FMT), c->mynumber_birthdays,
+		    ordinal_en(c->mynumber_birthdays));
+		snprintf(t->rules[1], sizeof(t->rules[1]), "%s",
+		    i18n(l, M_CR_MN_PASSWORDS));
+		snprintf(t->rules[2], sizeof(t->rules[2]), "%s",
+		    i18n(l, M_CR_MN_MOVE));
+		t->nrules = 3;
+		break;
+	case CARD_NONE:
+		return;
+	}
+	snprintf(t->rules_h, sizeof(t->rules_h), i18n(l, M_CARD_RULES_H_FMT),
+	    t->card);
+}
+
+static void
+verdict_words(enum lang l, const struct config *c,
+    const struct verdict_info *vi, struct verdict_text *t)
 {
 	char	 date[64];
 
@@ -532,7 +655,7 @@ verdict_words(enum lang l, const struct verdict_info *vi,
 		t->headline = i18n(l, M_H_EXPIRED);
 		snprintf(t->detail, sizeof(t->detail), i18n(l, M_D_EXPIRED_FMT),
 		    date);
-		t->advice = i18n(l, vi->juki ? M_N_EXPIRED_JUKI :
+		t->advice = i18n(l, vi->card == CARD_JUKI ? M_N_EXPIRED_JUKI :
 		    M_N_EXPIRED_MYNUMBER);
 		break;
 	case V_REVOKED:
@@ -581,7 +704,19 @@ verdict_words(enum lang l, const struct verdict_info *vi,
 		    i18n(l, M_D_NOT_HERE));
 		t->advice = i18n(l, M_N_NOT_HERE);
 		break;
+	case V_FORGED:
+		t->headline = i18n(l, M_H_FORGED);
+		snprintf(t->detail, sizeof(t->detail), i18n(l, M_D_FORGED_FMT),
+		    vi->issuer);
+		t->advice = i18n(l, M_N_FORGED);
+		break;
 	}
+	if (vi->v == V_HOLD && c->lost_card_phone != NULL)
+		snprintf(t->lost, sizeof(t->lost), i18n(l, M_LOST_LINE_FMT),
+		    c->lost_card_phone);
+	if (vi->renewal)
+		renewal_words(l, c, vi, t);
+	card_rules(l, c, vi, t);
 }
 
 /* --- the page ---------------------------------------------------------- */
@@ -598,9 +733,7 @@ page_head(struct evbuffer *b, struct server *s, enum lang l)
 	    "initial-scale=1\">\n<meta name=\"referrer\" content=\"no-referrer\">\n"
 	    "<title>");
 	html(b, i18n(l, M_HTML_TITLE));
-	raw(b, "</title>\n<link rel=\"icon\" href=\"/static/favicon.svg\" "
-	    "type=\"image/svg+xml\">\n"
-	    "<link rel=\"stylesheet\" href=\"/static/counter.css\">\n"
+	raw(b, "</title>\n<link rel=\"stylesheet\" href=\"/static/counter.css\">\n"
 	    "<script src=\"/static/counter.js\" defer></script>\n</head>\n"
 	    "<body>\n<a class=\"skip\" href=\"#main\">");
 	html(b, i18n(l, M_SKIP));
@@ -652,16 +785,31 @@ fact(struct evbuffer *b, const char *field, const char *label,
  * The result box.  With vi NULL and e CE_NONE it is the empty template the
  * script fills (hidden); the same markup serves both, so they look alike.
  */
+/* A notice paragraph of the result box, hidden when empty (the script
+ * fills the same markup). */
 static void
-page_result(struct evbuffer *b, enum lang l, const struct verdict_info *vi,
-    enum check_error e)
+notice(struct evbuffer *b, const char *part, const char *text)
+{
+	raw(b, "<p class=\"notice notice-");
+	html(b, part);
+	raw(b, "\" data-part=\"");
+	html(b, part);
+	raw(b, text == NULL || *text == '\0' ? "\" hidden>" : "\">");
+	if (text != NULL)
+		html(b, text);
+	raw(b, "</p>\n");
+}
+
+static void
+page_result(struct evbuffer *b, const struct config *c, enum lang l,
+    const struct verdict_info *vi, enum check_error e)
 {
 	struct verdict_text	 t;
 	char			 nb[64] = "", na[64] = "", ra[64] = "";
 	const char		*kind = NULL;
 
 	if (vi != NULL) {
-		verdict_words(l, vi, &t);
+		verdict_words(l, c, vi, &t);
 		i18n_date(l, vi->not_before, nb, sizeof(nb));
 		i18n_date(l, vi->not_after, na, sizeof(na));
 		if (vi->revoked_at != 0)
@@ -696,8 +844,12 @@ page_result(struct evbuffer *b, enum lang l, const struct verdict_info *vi,
 	raw(b, "</p>\n<p class=\"advice\">");
 	if (vi != NULL)
 		html(b, t.advice);
-	raw(b, "</p>\n</div>\n<dl class=\"facts\">\n");
+	raw(b, "</p>\n");
+	notice(b, "renewal", t.renewal);
+	notice(b, "lost", t.lost);
+	raw(b, "</div>\n<dl class=\"facts\">\n");
 	fact(b, "status", i18n(l, M_F_STATUS), t.headline);
+	fact(b, "card", i18n(l, M_F_CARD), t.card);
 	fact(b, "kind", i18n(l, M_F_KIND), kind);
 	fact(b, "serial", i18n(l, M_F_SERIAL), vi != NULL ? vi->serial : NULL);
 	fact(b, "issuer", i18n(l, M_F_ISSUER), vi != NULL ? vi->issuer : NULL);
@@ -705,7 +857,16 @@ page_result(struct evbuffer *b, enum lang l, const struct verdict_info *vi,
 	fact(b, "not_after", i18n(l, M_F_NOT_AFTER), na);
 	fact(b, "revoked_at", i18n(l, M_F_REVOKED_AT), ra);
 	fact(b, "reason", i18n(l, M_F_REASON), t.reason);
-	raw(b, "</dl>\n</section>\n");
+	raw(b, "</dl>\n<div class=\"card-rules\" data-part=\"rules\"");
+	raw(b, t.nrules == 0 ? " hidden>\n<h3>" : ">\n<h3>");
+	html(b, t.rules_h);
+	raw(b, "</h3>\n<ul>");
+	for (int i = 0; i < t.nrules; i++) {
+		raw(b, "<li>");
+		html(b, t.rules[i]);
+		raw(b, "</li>");
+	}
+	raw(b, "</ul>\n</div>\n</section>\n");
 }
 
 static void
@@ -829,7 +990,7 @@ page_send(struct server *s, struct evhttp_request *req, int code, enum lang l,
 	raw(b, "</h1>\n<p class=\"intro\">");
 	html(b, i18n(l, M_INTRO));
 	raw(b, "</p>\n");
-	page_result(b, l, vi, e);
+	page_result(b, s->conf, l, vi, e);
 	page_form(b, l);
 	page_where(b, s, l);
 	page_rules(b, l);
@@ -888,19 +1049,28 @@ json_error(struct evhttp_request *req, enum lang l, enum check_error e)
 	    i18n(l, check_errors[e].text), "lang", i18n_code(l)));
 }
 
+static json_t *
+string_or_null(const char *s)
+{
+	return s == NULL || *s == '\0' ? json_null() : json_string(s);
+}
+
 static void
-json_verdict(struct evhttp_request *req, enum lang l,
+json_verdict(struct evhttp_request *req, const struct config *c, enum lang l,
     const struct verdict_info *vi)
 {
 	struct verdict_text	 t;
-	char			 message[2048];
+	char			 message[6144];
 	const char		*kind;
-	json_t			*o;
+	const char		*sep = l == LANG_JA ? "" : " ";
+	json_t			*o, *a;
 
-	verdict_words(l, vi, &t);
+	verdict_words(l, c, vi, &t);
 	/* Japanese runs sentences together without spaces */
-	snprintf(message, sizeof(message), l == LANG_JA ? "%s。%s%s" :
-	    "%s. %s %s", t.headline, t.detail, t.advice);
+	snprintf(message, sizeof(message), l == LANG_JA ? "%s。%s%s%s%s%s%s" :
+	    "%s. %s %s%s%s%s%s", t.headline, t.detail, t.advice,
+	    t.renewal[0] != '\0' ? sep : "", t.renewal,
+	    t.lost[0] != '\0' ? sep : "", t.lost);
 	kind = vi->kind == KIND_SIGN ? "sign" : vi->kind == KIND_AUTH ?
 	    "auth" : NULL;
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:s, s:s, s:s, "
@@ -932,6 +1102,33 @@ json_verdict(struct evhttp_request *req, enum lang l,
 		    json_string(i18n(l, vi->kind == KIND_SIGN ? M_KIND_SIGN :
 		    M_KIND_AUTH)));
 		json_object_set_new(o, "lang", json_string(i18n_code(l)));
+		json_object_set_new(o, "issuer_id", string_or_null(
+		    vi->issuer_id));
+		json_object_set_new(o, "card_type", vi->card == CARD_JUKI ?
+		    json_string("juki") : vi->card == CARD_MYNUMBER ?
+		    json_string("mynumber") : json_null());
+		json_object_set_new(o, "card_text", string_or_null(t.card));
+		json_object_set_new(o, "card_rules_title",
+		    string_or_null(t.rules_h));
+		a = json_array();
+		for (int i = 0; i < t.nrules; i++)
+			json_array_append_new(a, json_string(t.rules[i]));
+		json_object_set_new(o, "card_rules", a);
+		json_object_set_new(o, "lost_card_phone", vi->v == V_HOLD ?
+		    string_or_null(c->lost_card_phone) : json_null());
+		json_object_set_new(o, "lost_card_text", string_or_null(t.lost));
+		json_object_set_new(o, "renewal_open", json_boolean(vi->renewal &&
+		    vi->card != CARD_JUKI));
+		json_object_set_new(o, "renewal_text", string_or_null(t.renewal));
+		a = json_array();
+		for (int i = 0; vi->renewal && vi->card != CARD_JUKI &&
+		    i < c->noffices; i++) {
+			const char *name = i18n_office(l, c->offices[i]);
+
+			json_array_append_new(a, json_string(name != NULL ?
+			    name : c->offices[i]));
+		}
+		json_object_set_new(o, "renewal_offices", a);
 	}
 	json_send(req, HTTP_OK, o);
 }
@@ -1021,7 +1218,7 @@ counter_handle_api(struct server *s, struct evhttp_request *req)
 	if (e != CE_NONE)
 		json_error(req, l, e);
 	else
-		json_verdict(req, l, &vi);
+		json_verdict(req, s->conf, l, &vi);
 	X509_free(x);
 	free(body);
 }

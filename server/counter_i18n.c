@@ -2,7 +2,11 @@
  * counter_i18n.c: the online counter's words.  Japanese is the default; the
  * rules texts follow the city's page (seed/000_*.txt): three years of
  * validity, invalidation on moving, marriage or card replacement, the lock
- * after five wrong passwords and where to unlock it.
+ * after five wrong passwords and where to unlock it.  The rules of the card
+ * in hand (M_CR_*) follow JPKI practice: Juki certificates 3 years, My
+ * Number certificates to the 5th birthday after issuance, signature
+ * password 5 tries, PINs 3, the authentication certificate kept on moving.
+ * A hold is 一時保留 (JPKI's word for the lost-card suspension).
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -62,8 +66,8 @@ static const char *const text[LANG_COUNT][M_COUNT] = {
 	[M_N_CESSATION] = "再び電子証明書が必要になった場合は、カードを持って下記の窓口で申請してください。",
 	[M_N_KEY_COMPROMISE] = "この証明書は使わないでください。カードを持って下記の窓口で新しい電子証明書を申請し、パスワードを変更してください。",
 	[M_N_OTHER] = "詳しくは下記の窓口または電話でお問い合わせください。",
-	[M_H_HOLD] = "一時停止中です",
-	[M_D_HOLD_FMT] = "カードの紛失届が出ているため、この電子証明書は%1$sから一時停止されています（日本時間）。",
+	[M_H_HOLD] = "一時保留中です",
+	[M_D_HOLD_FMT] = "カードの紛失届が出ているため、この電子証明書は%1$sから一時保留（一時停止）されています（日本時間）。",
 	[M_N_HOLD] = "カードが見つかっても、この電子証明書は再び使えるようにはなりません。見つかったカードを持って下記の窓口で手続きをし、電子証明書を申請し直してください。身に覚えがない場合は、すぐに市民課へ連絡してください。",
 	[M_H_UNKNOWN] = "この窓口では確認できません",
 	[M_D_UNKNOWN] = "この証明書は市の認証局の署名を持っていますが、市の登録簿に記録がありません。",
@@ -71,6 +75,24 @@ static const char *const text[LANG_COUNT][M_COUNT] = {
 	[M_H_NOT_HERE] = "この認証局が発行した証明書ではありません",
 	[M_D_NOT_HERE] = "この証明書は市の認証局の署名で確認できませんでした。そのため、この窓口では有効かどうかを判定しません。",
 	[M_N_NOT_HERE] = "選んだファイルが正しいか確かめてください。他の自治体や公的個人認証サービスの証明書は、公的個人認証サービスのポータルサイトで確認できます。",
+
+	[M_H_FORGED] = "偽造の可能性がある証明書です",
+	[M_D_FORGED_FMT] = "この証明書は発行者として市の認証局（%1$s）の名前を名乗っていますが、その署名は市の認証局の鍵で確認できません。市が発行した証明書ではなく、偽造されたおそれがあります。",
+	[M_N_FORGED] = "この証明書を信用しないでください。誰かから受け取った場合は、その相手に確かめたうえで市民課へお知らせください。",
+	[M_LOST_LINE_FMT] = "カードを紛失した・盗まれたときや、身に覚えのない一時保留のときは、24時間受付の電話 %s へすぐに連絡してください。",
+	[M_RENEWAL_FMT] = "有効期間の満了（%1$s）が近づいています。更新の申請は今から受け付けています。マイナンバーカードを持って次の窓口へお越しください：%2$s。",
+	[M_RENEWAL_JUKI_FMT] = "有効期間の満了（%1$s）が近づいています。住民基本台帳カードの電子証明書は更新できません。引き続き必要な場合は、マイナンバーカードを申請してください。",
+	[M_LIST_SEP] = "、",
+	[M_F_CARD] = "カードの種類",
+	[M_CARD_JUKI] = "住民基本台帳カード",
+	[M_CARD_MYNUMBER] = "マイナンバーカード",
+	[M_CARD_RULES_H_FMT] = "%sの電子証明書の決まり",
+	[M_CR_JUKI_VALIDITY_FMT] = "電子証明書の有効期間は、発行の日から%1$d年間です（カード自体の有効期限を過ぎることはありません）。",
+	[M_CR_JUKI_LOCK] = "パスワードを5回続けて間違えると、カードがロックされます。ロックの解除は下記の窓口でできます。",
+	[M_CR_JUKI_END] = "住民基本台帳カードの電子証明書は更新（新規発行）できません。必要な場合はマイナンバーカードを申請してください。",
+	[M_CR_MN_VALIDITY_FMT] = "電子証明書の有効期間は、発行後%1$d回目の誕生日までです（カード自体の有効期限を過ぎることはありません）。",
+	[M_CR_MN_PASSWORDS] = "署名用電子証明書のパスワード（英数字6〜16文字）は5回、利用者証明用電子証明書などの暗証番号（数字4桁）は3回続けて間違えるとロックされます。ロックの解除は下記の窓口でできます。",
+	[M_CR_MN_MOVE] = "転居しても、利用者証明用電子証明書はそのまま使えます。署名用電子証明書は住所などが変わると失効します。",
 
 	[M_E_TITLE] = "確認できませんでした",
 	[M_E_EMPTY] = "証明書が入力されていません。ファイルを選ぶか、証明書の文字列を貼り付けてください。",
@@ -150,7 +172,7 @@ static const char *const text[LANG_COUNT][M_COUNT] = {
 	[M_N_KEY_COMPROMISE] = "Do not use this certificate. Bring your card to one of the offices below, apply for a new certificate and change your password.",
 	[M_N_OTHER] = "Please ask at one of the offices below or by phone.",
 	[M_H_HOLD] = "On hold",
-	[M_D_HOLD_FMT] = "This electronic certificate has been on hold since %1$s (Japan time) because the card was reported lost.",
+	[M_D_HOLD_FMT] = "This electronic certificate has been on hold (temporarily suspended) since %1$s (Japan time) because the card was reported lost.",
 	[M_N_HOLD] = "Even if you find the card, this certificate will not work again: bring the card to one of the offices below and apply for new certificates. If you did not report the card lost, contact the Citizens Division at once.",
 	[M_H_UNKNOWN] = "Not known here",
 	[M_D_UNKNOWN] = "This certificate carries the signature of the city's certification authority, but the city's registry has no record of it.",
@@ -158,6 +180,24 @@ static const char *const text[LANG_COUNT][M_COUNT] = {
 	[M_H_NOT_HERE] = "Not issued by this authority",
 	[M_D_NOT_HERE] = "This certificate's signature does not verify against the city's certification authority, so this counter does not judge it.",
 	[M_N_NOT_HERE] = "Check that you chose the right file. Certificates of other municipalities and of the public JPKI service can be checked on the Public Individual Authentication portal site.",
+
+	[M_H_FORGED] = "Possible forgery",
+	[M_D_FORGED_FMT] = "This certificate names the city's certification authority (%1$s) as its issuer, but its signature does not verify against that authority's key. The city did not issue it: it may be forged.",
+	[M_N_FORGED] = "Do not rely on this certificate. If someone gave it to you, check with them and tell the Citizens Division.",
+	[M_LOST_LINE_FMT] = "If your card is lost or stolen, or you did not ask for this hold, call the 24-hour line %s at once.",
+	[M_RENEWAL_FMT] = "This certificate expires soon (%1$s). Renewal is open now: bring your My Number Card to one of these offices: %2$s.",
+	[M_RENEWAL_JUKI_FMT] = "This certificate expires soon (%1$s). Juki-card certificates cannot be renewed: if you still need one, apply for a My Number Card.",
+	[M_LIST_SEP] = "; ",
+	[M_F_CARD] = "Card",
+	[M_CARD_JUKI] = "Juki card (Basic Resident Register card)",
+	[M_CARD_MYNUMBER] = "My Number Card",
+	[M_CARD_RULES_H_FMT] = "Rules for the certificates of your %s",
+	[M_CR_JUKI_VALIDITY_FMT] = "The certificate is valid for %1$d years from issuance (never past the card's own expiry date).",
+	[M_CR_JUKI_LOCK] = "If the wrong password is entered 5 times in a row, the card locks; it is unlocked at the offices below.",
+	[M_CR_JUKI_END] = "Juki-card certificates cannot be renewed (issuance has ended). If you need one, apply for a My Number Card.",
+	[M_CR_MN_VALIDITY_FMT] = "The certificates are valid until your %1$d%2$s birthday after issuance (never past the card's own expiry date).",
+	[M_CR_MN_PASSWORDS] = "The signature certificate's password (6-16 letters and digits) locks after 5 wrong tries; the PINs (4 digits) of the user authentication certificate and the card lock after 3. They are unlocked at the offices below.",
+	[M_CR_MN_MOVE] = "The user authentication certificate stays valid when you move; the signature certificate ends when your address or other details change.",
 
 	[M_E_TITLE] = "The certificate could not be checked",
 	[M_E_EMPTY] = "No certificate was given. Choose a file or paste the certificate text.",
@@ -236,7 +276,7 @@ static const char *const text[LANG_COUNT][M_COUNT] = {
 	[M_N_CESSATION] = "Si vuelve a necesitar un certificado electrónico, lleve su tarjeta a una de las oficinas indicadas abajo y solicítelo.",
 	[M_N_KEY_COMPROMISE] = "No use este certificado. Lleve su tarjeta a una de las oficinas indicadas abajo, solicite un certificado nuevo y cambie su contraseña.",
 	[M_N_OTHER] = "Consulte en una de las oficinas indicadas abajo o por teléfono.",
-	[M_H_HOLD] = "Suspendido",
+	[M_H_HOLD] = "Suspendido temporalmente",
 	[M_D_HOLD_FMT] = "Este certificado electrónico está suspendido desde el %1$s (hora de Japón) porque se declaró la pérdida de la tarjeta.",
 	[M_N_HOLD] = "Aunque encuentre la tarjeta, este certificado no volverá a funcionar: lleve la tarjeta a una de las oficinas indicadas abajo y solicite certificados nuevos. Si usted no declaró la pérdida, comuníquese de inmediato con la División de Ciudadanos.",
 	[M_H_UNKNOWN] = "No se conoce aquí",
@@ -245,6 +285,24 @@ static const char *const text[LANG_COUNT][M_COUNT] = {
 	[M_H_NOT_HERE] = "No emitido por esta autoridad",
 	[M_D_NOT_HERE] = "La firma de este certificado no se verifica con la autoridad de certificación de la ciudad, por lo que este mostrador no lo evalúa.",
 	[M_N_NOT_HERE] = "Compruebe que eligió el archivo correcto. Los certificados de otros municipios y del servicio público JPKI se pueden verificar en el Sitio del portal de autenticación individual pública.",
+
+	[M_H_FORGED] = "Posible falsificación",
+	[M_D_FORGED_FMT] = "Este certificado indica como emisor a la autoridad de certificación de la ciudad (%1$s), pero su firma no se verifica con la clave de esa autoridad. La ciudad no lo emitió: puede estar falsificado.",
+	[M_N_FORGED] = "No confíe en este certificado. Si alguien se lo entregó, compruébelo con esa persona e informe a la División de Ciudadanos.",
+	[M_LOST_LINE_FMT] = "Si perdió la tarjeta o se la robaron, o si usted no pidió esta suspensión, llame de inmediato a la línea de 24 horas %s.",
+	[M_RENEWAL_FMT] = "Este certificado vence pronto (%1$s). La renovación ya está abierta: lleve su Tarjeta Mi Número a una de estas oficinas: %2$s.",
+	[M_RENEWAL_JUKI_FMT] = "Este certificado vence pronto (%1$s). Los certificados de la Tarjeta de Registro de Residente (Juki) no se pueden renovar: si aún lo necesita, solicite una Tarjeta Mi Número.",
+	[M_LIST_SEP] = "; ",
+	[M_F_CARD] = "Tarjeta",
+	[M_CARD_JUKI] = "Tarjeta de Registro de Residente (Juki)",
+	[M_CARD_MYNUMBER] = "Tarjeta Mi Número",
+	[M_CARD_RULES_H_FMT] = "Reglas de los certificados de su %s",
+	[M_CR_JUKI_VALIDITY_FMT] = "El certificado es válido durante %1$d años desde su emisión (nunca después del vencimiento de la propia tarjeta).",
+	[M_CR_JUKI_LOCK] = "Si ingresa la contraseña incorrecta 5 veces seguidas, la tarjeta se bloquea; se desbloquea en las oficinas indicadas abajo.",
+	[M_CR_JUKI_END] = "Los certificados de la Tarjeta de Registro de Residente no se pueden renovar (la emisión terminó). Si necesita uno, solicite una Tarjeta Mi Número.",
+	[M_CR_MN_VALIDITY_FMT] = "Los certificados son válidos hasta su %1$d.º cumpleaños después de la emisión (nunca después del vencimiento de la propia tarjeta).",
+	[M_CR_MN_PASSWORDS] = "La contraseña del certificado de firma (6 a 16 letras y números) se bloquea tras 5 intentos fallidos; los PIN (4 dígitos) del certificado de autenticación de usuario y de la tarjeta, tras 3. Se desbloquean en las oficinas indicadas abajo.",
+	[M_CR_MN_MOVE] = "El certificado de autenticación de usuario sigue siendo válido si se muda; el certificado de firma termina cuando cambian su dirección u otros datos.",
 
 	[M_E_TITLE] = "No se pudo verificar el certificado",
 	[M_E_EMPTY] = "No se indicó ningún certificado. Elija un archivo o pegue el texto del certificado.",

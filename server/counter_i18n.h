@@ -12,8 +12,13 @@ enum lang { LANG_JA, LANG_EN, LANG_ES, LANG_COUNT };
 
 /*
  * Message ids.  Entries named *_FMT are printf formats: the M_D_* details
- * take the date (%1$s) and, for M_D_REVOKED, the reason (%2$s); M_PHONE_FMT
- * and M_CONTACT_FMT take the phone number.
+ * take the date (%1$s) and, for M_D_REVOKED, the reason (%2$s); M_PHONE_FMT,
+ * M_CONTACT_FMT and M_LOST_LINE_FMT take a phone number; M_D_FORGED_FMT the
+ * name of our issuer it copies; M_RENEWAL_FMT the expiry date (%1$s) and
+ * the offices (%2$s, joined by M_LIST_SEP), M_RENEWAL_JUKI_FMT the date;
+ * M_CARD_RULES_H_FMT the card's name; M_CR_JUKI_VALIDITY_FMT the years
+ * (%1$d); M_CR_MN_VALIDITY_FMT the birthday count (%1$d) and its English
+ * ordinal suffix (%2$s, unused elsewhere).
  */
 enum msg {
 	M_HTML_TITLE, M_CITY, M_SERVICE, M_LANG_NAV, M_SKIP,
@@ -34,6 +39,12 @@ enum msg {
 	M_H_HOLD, M_D_HOLD_FMT, M_N_HOLD,
 	M_H_UNKNOWN, M_D_UNKNOWN, M_N_UNKNOWN,
 	M_H_NOT_HERE, M_D_NOT_HERE, M_N_NOT_HERE,
+	M_H_FORGED, M_D_FORGED_FMT, M_N_FORGED,
+	M_LOST_LINE_FMT, M_RENEWAL_FMT, M_RENEWAL_JUKI_FMT, M_LIST_SEP,
+
+	M_F_CARD, M_CARD_JUKI, M_CARD_MYNUMBER, M_CARD_RULES_H_FMT,
+	M_CR_JUKI_VALIDITY_FMT, M_CR_JUKI_LOCK, M_CR_JUKI_END,
+	M_CR_MN_VALIDITY_FMT, M_CR_MN_PASSWORDS, M_CR_MN_MOVE,
 
 	M_E_TITLE, M_E_EMPTY, M_E_MALFORMED, M_E_TOO_LARGE, M_E_RATE,
 	M_E_UNAVAILABLE,

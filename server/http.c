@@ -844,27 +844,24 @@ route(struct evhttp_request *req, void *arg)
 	} else if (strncmp(path, "/static/", 8) == 0 && get) {
 		s->metrics.requests[EP_PAGE]++;
 		counter_handle_static(s, req, path + 8);
-	} else if (plen == 1 && get) {
+	} else if ((plen == 1 || (plen == 6 &&
+	    strncmp(path, "/check", 6) == 0)) && get) {
+		/* /check reloaded or bookmarked after the no-JS form: the page */
 		s->metrics.requests[EP_PAGE]++;
 		counter_handle_page(s, req);
+	} else if (plen == 12 && strncmp(path, "/favicon.ico", 12) == 0 && get) {
+		s->metrics.requests[EP_PAGE]++;	/* never an OCSP GET */
+		counter_handle_static(s, req, "favicon.ico");
 	} else if (cmd == EVHTTP_REQ_POST &&
 	    ((plen == 1 && path[0] == '/') ||
 	    (plen == 5 && strncmp(path, "/ocsp", 5) == 0) ||
 	    (plen == 6 && strncmp(path, "/ocsp/", 6) == 0))) {
 		s->metrics.requests[EP_OCSP_POST]++;
 		responder_handle(s, req, NULL);
-	} else if ((cmd == EVHTTP_REQ_POST || get) && plen == 6 &&
+	} else if (cmd == EVHTTP_REQ_POST && plen == 6 &&
 	    strncmp(path, "/check", 6) == 0) {
-		/*
-		 * The form's result URL, without JavaScript; reloaded or
-		 * bookmarked it is a GET, which shows the page (never OCSP).
-		 */
 		s->metrics.requests[EP_PAGE]++;
-		counter_handle_page(s, req);
-	} else if (get && plen == 12 && strncmp(path, "/favicon.ico", 12) == 0) {
-		/* the page names /static/favicon.svg; this old name is none */
-		s->metrics.requests[EP_OTHER]++;
-		http_reply_error(req, HTTP_NOTFOUND, "no icon");
+		counter_handle_page(s, req);	/* the form, without JavaScript */
 	} else if (get) {
 		s->metrics.requests[EP_OCSP_GET]++;
 		p = strncmp(path, "/ocsp/", 6) == 0 ? path + 6 : path + 1;

@@ -528,6 +528,157 @@ START_TEST(test_profile_parse_back)
 }
 END_TEST
 
+/* Issue kind on card and return the certificate (caller frees). */
+static X509 *
+issue_x509(const char *card, const char *kind)
+{
+	struct issue_req	 q;
+	struct issue_result	 res;
+	X509			*x;
+
+	memset(&q, 0, sizeof(q));
+	q.card = card;
+	q.kind = kind;
+	q.key = holder;
+	ck_assert_msg(iss_issue(&r, &q, &res) == REG_OK, "%s", r.why);
+	ck_assert_ptr_nonnull(x = pki_cert_from_pem(res.pem, strlen(res.pem)));
+	iss_result_free(&res);
+	return x;
+}
+
+static void
+subject_cn(X509 *x, char *out, size_t len)
+{
+	ck_assert_int_gt(X509_NAME_get_text_by_NID(X509_get_subject_name(x),
+	    NID_commonName, out, (int)len), 0);
+}
+
+/* 1 when x's certificatePolicies is exactly the one policy oid. */
+static int
+has_only_policy(X509 *x, const char *oid)
+{
+	CERTIFICATEPOLICIES	*cps;
+	char			 txt[80];
+	int			 ok;
+
+	if ((cps = X509_get_ext_d2i(x, NID_certificate_policies, NULL,
+	    NULL)) == NULL)
+		return 0;
+	ok = sk_POLICYINFO_num(cps) == 1 && OBJ_obj2txt(txt, sizeof(txt),
+	    sk_POLICYINFO_value(cps, 0)->policyid, 1) > 0 &&
+	    strcmp(txt, oid) == 0;
+	CERTIFICATEPOLICIES_free(cps);
+	return ok;
+}
+
+START_TEST(test_cert_cn_format)
+{
+	char	 cn[ISS_CN_MAX];
+
+	/* 2024-06-01 03:00:00Z is 12:00 in Japan */
+	iss_cert_cn(at("2024-06-01T03:00:00Z"), 42, "132250", cn);
+	ck_assert_str_eq(cn, "20240601120000" "00000042" "132250");
+	iss_cert_cn(at("2015-12-21T15:00:00Z"), 123456789, ISS_MUNICIPALITY_CODE,
+	    cn);
+	ck_assert_str_eq(cn, "20151222000000" "23456789" "132250");
+}
+END_TEST
+
+/* JPKI: the CN is per certificate, never the holder's id, never shared by
+ * a resident's sign and auth certificates, new on renewal; each kind has
+ * its policy. */
+START_TEST(test_cert_cn_unique_and_policies)
+{
+	X509	*sign, *auth, *renewed, *other;
+	char	 cs[ISS_CN_MAX], ca[ISS_CN_MAX], cr[ISS_CN_MAX], co[ISS_CN_MAX];
+
+	two_residents();
+	sign = issue_x509("C1", "sign");
+	auth = issue_x509("C1", "auth");
+	renewed = issue_x509("C1", "sign");
+	other = issue_x509("C2", "auth");
+	subject_cn(sign, cs, sizeof(cs));
+	subject_cn(auth, ca, sizeof(ca));
+	subject_cn(renewed, cr, sizeof(cr));
+	subject_cn(other, co, sizeof(co));
+	ck_assert_str_ne(cs, ca);
+	ck_assert_str_ne(cs, cr);
+	ck_assert_str_ne(ca, cr);
+	ck_assert_str_ne(ca, co);
+	ck_assert_str_ne(cs, "R1");
+	ck_assert_int_eq(strlen(cs), 28);
+	ck_assert_int_eq(strspn(cs, "0123456789"), 28);
+	ck_assert_int_eq(strncmp(cs, "20240601120000", 14), 0);
+	ck_assert_str_eq(cs + 22, ISS_MUNICIPALITY_CODE);
+	ck_assert(has_only_policy(sign, PKI_OID_POLICY_SIGN));
+	ck_assert(has_only_policy(renewed, PKI_OID_POLICY_SIGN));
+	ck_assert(has_only_policy(auth, PKI_OID_POLICY_AUTH));
+	ck_assert(has_only_policy(other, PKI_OID_POLICY_AUTH));
+	X509_free(sign);
+	X509_free(auth);
+	X509_free(renewed);
+	X509_free(other);
+}
+END_TEST
+
+/* Write x as PEM to tdir/name; returns the path (static). */
+static const char *
+write_pem(X509 *x, const char *name)
+{
+	static char	 path[700];
+
+	snprintf(path, sizeof(path), "%s/%s", tdir, name);
+	ck_assert_int_eq(pki_cert_write(path, x), 0);
+	return path;
+}
+
+/* An imported sign certificate must carry the holder's recorded details. */
+START_TEST(test_import_details_must_match)
+{
+	struct pki_profile	 p;
+	struct iss_ca		 ca;
+	X509			*x;
+	const char		*path;
+
+	two_residents();
+	/* R1's certificate presented for R2's card */
+	x = issue_x509("C1", "sign");
+	path = write_pem(x, "r1.pem");
+	X509_free(x);
+	ck_assert_int_eq(iss_import(&r, path, "C2", "sign", NULL, NULL),
+	    REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "differ from the record"));
+	/* one made elsewhere with R2's details is accepted */
+	ck_assert_int_eq(iss_ca_load(&r, NULL, &ca), REG_OK);
+	memset(&p, 0, sizeof(p));
+	p.kind = PKI_KIND_SIGN;
+	p.prefecture = "Tokyo";
+	p.city = "Inagi";
+	p.uid = "20240601090000" "00000099" "132250";
+	p.name = "Test Resident";
+	p.address = "Inagi 1-1";
+	p.birth_date = "1985-10-10";
+	p.sex = 1;
+	p.not_before = clock_now();	/* not before card C2 was issued */
+	p.not_after = clock_now() + 365 * 86400;
+	ck_assert_int_eq(pki_serial_random(&p.serial), 0);
+	ck_assert_ptr_nonnull(x = pki_cert_issue(ca.cert, ca.key, holder, &p));
+	path = write_pem(x, "r2.pem");
+	ck_assert_msg(iss_import(&r, path, "C2", "sign", NULL, NULL) == REG_OK,
+	    "%s", r.why);
+	/* a different address is not the holder's */
+	p.address = "Inagi 9-9";
+	ck_assert_int_eq(pki_serial_random(&p.serial), 0);
+	X509_free(x);
+	ck_assert_ptr_nonnull(x = pki_cert_issue(ca.cert, ca.key, holder, &p));
+	path = write_pem(x, "r2b.pem");
+	ck_assert_int_eq(iss_import(&r, path, "C2", "sign", NULL, NULL),
+	    REG_REFUSED);
+	X509_free(x);
+	iss_ca_free(&ca);
+}
+END_TEST
+
 /* --- audit chain ---------------------------------------------------------- */
 
 static void
@@ -566,6 +717,8 @@ END_TEST
 
 /* --- demo ----------------------------------------------------------------- */
 
+#define DEMO_CERTS_MAX	64	/* lines in the demo's index.tsv, at most */
+
 static int64_t
 count_demo(struct db *d)
 {
@@ -588,7 +741,10 @@ START_TEST(test_demo_matches_registry)
 	struct config	*dc;
 	struct db	*ddb;
 	struct reg	 dr;
+	struct { unsigned char *der; int len; } keys[DEMO_CERTS_MAX];
+	char		 cns[DEMO_CERTS_MAX][ISS_CN_MAX];
 
+	memset(keys, 0, sizeof(keys));
 	clock_set(0);
 	snprintf(dir, sizeof(dir), "%s/demo", tdir);
 	ck_assert_msg(demo_build(dir, 3, "tester", why, sizeof(why)) == 0, "%s",
@@ -619,6 +775,19 @@ START_TEST(test_demo_matches_registry)
 		ck_assert_int_eq(serial_from_asn1(X509_get0_serialNumber(x), &sn), 0);
 		serial_to_hex(&sn, hex);
 		ck_assert_str_eq(hex, serial);
+		/* every certificate its own key pair and its own CN */
+		ck_assert_int_lt(lines, DEMO_CERTS_MAX);
+		keys[lines - 1].len = i2d_PUBKEY(X509_get0_pubkey(x),
+		    &keys[lines - 1].der);
+		ck_assert_int_gt(keys[lines - 1].len, 0);
+		subject_cn(x, cns[lines - 1], sizeof(cns[0]));
+		for (int k = 0; k < lines - 1; k++) {
+			ck_assert_msg(keys[k].len != keys[lines - 1].len ||
+			    memcmp(keys[k].der, keys[lines - 1].der,
+			    (size_t)keys[k].len) != 0, "%s shares a key", file);
+			ck_assert_msg(strcmp(cns[k], cns[lines - 1]) != 0,
+			    "%s shares CN %s", file, cns[k]);
+		}
 		X509_free(x);
 		j = reg_cert_show(&dr, serial, NULL);
 		if (strcmp(status, "unknown") == 0) {
@@ -644,6 +813,8 @@ START_TEST(test_demo_matches_registry)
 		json_decref(j);
 	}
 	fclose(f);
+	for (int k = 0; k < lines; k++)
+		OPENSSL_free(keys[k].der);
 	ck_assert_int_eq(unknown, 1);
 	ck_assert_int_eq(lines, (int)count_demo(ddb));
 	reg_done(&dr);
@@ -674,6 +845,9 @@ certctl_suite(void)
 	tcase_add_test(tc, test_validity_arithmetic);
 	tcase_add_test(tc, test_issue_validity_recorded);
 	tcase_add_test(tc, test_profile_parse_back);
+	tcase_add_test(tc, test_cert_cn_format);
+	tcase_add_test(tc, test_cert_cn_unique_and_policies);
+	tcase_add_test(tc, test_import_details_must_match);
 	tcase_add_loop_test(tc, test_audit_tamper, 0, 4);
 	tcase_add_test(tc, test_demo_matches_registry);
 	suite_add_tcase(s, tc);

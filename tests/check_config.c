@@ -60,6 +60,8 @@ START_TEST(defaults)
 	ck_assert_int_eq(c->juki_validity_years, 3);
 	ck_assert_int_eq(c->mynumber_birthdays, 5);
 	ck_assert_int_eq((long)c->juki_issuance_end, 1450742400L);
+	ck_assert_str_eq(c->lost_card_phone, "0120-95-0178");
+	ck_assert_int_eq((long)c->renewal_window, 90 * 86400L);
 	config_free(c);
 }
 END_TEST
@@ -79,6 +81,8 @@ START_TEST(values)
 	    "office \"Hirao branch\"\n"
 	    "office \"Wakabadai branch # not a comment\"\n"
 	    "phone \"042-378-2111\"\n"
+	    "lost-card-phone \"0120-00-0000 (24 h)\"\n"
+	    "renewal-window 8w\n"
 	    "crl-key /etc/certstatus/ca.key\n");
 	char		 want[160];
 
@@ -97,6 +101,8 @@ START_TEST(values)
 	ck_assert_int_eq(c->noffices, 2);
 	ck_assert_str_eq(c->offices[1], "Wakabadai branch # not a comment");
 	ck_assert_str_eq(c->crl_key, "/etc/certstatus/ca.key");
+	ck_assert_str_eq(c->lost_card_phone, "0120-00-0000 (24 h)");
+	ck_assert_int_eq((long)c->renewal_window, 56 * 86400L);
 	config_free(c);
 }
 END_TEST
@@ -133,6 +139,10 @@ static const struct {
 	{ "\ntrusted-proxy 10.0.0.1/8\n", ":2: trusted-proxy: address has bits set past the prefix length \"10.0.0.1/8\"" },
 	{ "trusted-proxy 2001:db8::1/32\n", ":1: trusted-proxy: address has bits set past the prefix length" },
 	{ "trusted-proxy\n", ":1: trusted-proxy: missing value" },
+	{ "renewal-window 3mo\n", ":1: renewal-window: bad duration" },
+	{ "renewal-window 3m\n", ":1: renewal-window: out of range \"3m\"" },
+	{ "renewal-window 2y\n", ":1: renewal-window: out of range" },
+	{ "lost-card-phone \"\"\n", ":1: lost-card-phone: empty value" },
 };
 
 START_TEST(bad_files)

@@ -21,12 +21,12 @@
 #include "pki.h"
 
 #define DEMO_ISSUER	"inagi"
+#define DEMO_RENEWAL_DAYS 60	/* renewal-due-*: days left, inside 90d */
 
 struct demo {
 	struct reg	 r;
 	char		 dir[PATH_MAX];
 	FILE		*index;
-	EVP_PKEY	*key;		/* every demo holder's key (keys/holder.key) */
 	char		 card_expires[11];	/* a date years ahead */
 	char		 child_card_expires[11];	/* within a child's 5 birthdays */
 	char		*why;
@@ -106,6 +106,28 @@ resident(struct demo *d, const char *uid, const char *name,
 	return step(d, "card add", reg_card_add(&d->r, uid, &ci));
 }
 
+/*
+ * A fresh key pair for one certificate, as a card makes one per
+ * certificate: written to keys/<file>.key (0600) so that clients can sign
+ * with it.  NULL (with d->why) on failure.
+ */
+static EVP_PKEY *
+holder_key(struct demo *d, const char *file, enum pki_keyalg alg)
+{
+	EVP_PKEY	*key;
+	char		 path[PATH_MAX + 128];
+
+	snprintf(path, sizeof(path), "%s/keys/%s.key", d->dir, file);
+	if ((key = pki_key_generate(alg)) == NULL ||
+	    pki_key_write(path, key) != 0) {
+		demo_fail(d, REG_ERROR, "demo: %s: holder key: %s", file,
+		    log_ssl_drain());
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	return key;
+}
+
 /* Issue kind on card (at `issued`, 0 now) and write certs/<file>.pem. */
 static int
 issue(struct demo *d, const char *card, const char *kind, time_t issued,
@@ -113,14 +135,19 @@ issue(struct demo *d, const char *card, const char *kind, time_t issued,
 {
 	struct issue_req	 q;
 	struct issue_result	 res;
+	EVP_PKEY		*key;
 	int			 rc;
 
+	if ((key = holder_key(d, file, PKI_RSA2048)) == NULL)
+		return REG_ERROR;
 	memset(&q, 0, sizeof(q));
 	q.card = card;
 	q.kind = kind;
-	q.key = d->key;
+	q.key = key;
 	q.issued = issued;
-	if ((rc = step(d, file, iss_issue(&d->r, &q, &res))) != 0)
+	rc = step(d, file, iss_issue(&d->r, &q, &res));
+	EVP_PKEY_free(key);
+	if (rc != 0)
 		return rc;
 	rc = cert_write(d, file, res.pem);
 	memcpy(serial, res.serial, SERIAL_HEX_MAX);
@@ -161,6 +188,34 @@ jst_date(const char *ymd)
 	return t - JST_OFFSET_SEC + 10 * 3600;	/* 10:00 at the counter */
 }
 
+/*
+ * A date of birth and an issue date (both YYYY-MM-DD) such that a My
+ * Number certificate issued then ends on the holder's birthday
+ * DEMO_RENEWAL_DAYS from now: born 40 years before that day, issued the
+ * day after the birthday mynumber-birthdays years before it.
+ */
+static void
+renewal_due_dates(struct demo *d, char birth[11], char issued[11],
+    char card_exp[11])
+{
+	char	 target[11], buf[48];
+	int	 y, m, day, n = d->r.cfg->mynumber_birthdays;
+
+	clock_format_date(clock_now() + DEMO_RENEWAL_DAYS * 86400,
+	    JST_OFFSET_SEC, target);
+	sscanf(target, "%d-%d-%d", &y, &m, &day);
+	if (m == 2 && day == 29)
+		day = 28;
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y - 40, m, day);
+	memcpy(birth, buf, 11);
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y - n, m, day);
+	memcpy(issued, buf, 11);
+	/* the card itself lasts longer: within its 10th birthday after issue */
+	snprintf(buf, sizeof(buf), "%04d-%02d-%02d", y + 4, m, day);
+	memcpy(card_exp, buf, 11);
+	clock_format_date(jst_date(issued) + 86400, JST_OFFSET_SEC, issued);
+}
+
 /* A certificate signed by the demo CA but never recorded: OCSP "unknown". */
 static int
 never_issued(struct demo *d)
@@ -168,11 +223,16 @@ never_issued(struct demo *d)
 	struct iss_ca		 ca;
 	struct pki_profile	 p;
 	X509			*x = NULL;
+	EVP_PKEY		*key;
 	char			*pem = NULL, path[PATH_MAX + 64], hex[SERIAL_HEX_MAX];
 	int			 rc;
 
-	if ((rc = step(d, "load CA", iss_ca_load(&d->r, DEMO_ISSUER, &ca))) != 0)
+	if ((key = holder_key(d, "never-issued", PKI_RSA2048)) == NULL)
+		return REG_ERROR;
+	if ((rc = step(d, "load CA", iss_ca_load(&d->r, DEMO_ISSUER, &ca))) != 0) {
+		EVP_PKEY_free(key);
 		return rc;
+	}
 	memset(&p, 0, sizeof(p));
 	p.kind = PKI_KIND_AUTH;
 	p.prefecture = d->r.cfg->prefecture;
@@ -181,7 +241,7 @@ never_issued(struct demo *d)
 	p.not_before = clock_now();
 	p.not_after = clock_add_years(p.not_before, 1);
 	if (pki_serial_random(&p.serial) != 0 ||
-	    (x = pki_cert_issue(ca.cert, ca.key, d->key, &p)) == NULL ||
+	    (x = pki_cert_issue(ca.cert, ca.key, key, &p)) == NULL ||
 	    (pem = pki_cert_to_pem(x)) == NULL) {
 		rc = demo_fail(d, REG_ERROR, "demo: never-issued: %s",
 		    log_ssl_drain());
@@ -197,6 +257,7 @@ never_issued(struct demo *d)
  done:
 	free(pem);
 	X509_free(x);
+	EVP_PKEY_free(key);
 	iss_ca_free(&ca);
 	return rc;
 }
@@ -310,6 +371,20 @@ scenario(struct demo *d)
 	TRY(cert(d, "MN-0011", "auth", jst_date("2016-02-01"),
 	    "mynumber-expired-auth", "good", "-", NULL));
 
+	/* Valid, but within the renewal window: the 5th birthday after
+	 * issuance is DEMO_RENEWAL_DAYS away. */
+	{
+		char	 birth[11], issued[11], card_exp[11];
+
+		renewal_due_dates(d, birth, issued, card_exp);
+		TRY(resident(d, "R0020", "木村 美咲", "東京都稲城市百村13-13",
+		    birth, 2, "MN-0020", "mynumber", card_exp, 1, issued));
+		TRY(cert(d, "MN-0020", "sign", jst_date(issued),
+		    "renewal-due-sign", "good", "-", NULL));
+		TRY(cert(d, "MN-0020", "auth", jst_date(issued),
+		    "renewal-due-auth", "good", "-", NULL));
+	}
+
 	/* Resident record removed (emigration). */
 	TRY(resident(d, "R0012", "山本 大輔", "東京都稲城市若葉台12-12",
 	    "1958-12-12", 1, "MN-0012", "mynumber", exp, 1, NULL));
@@ -356,6 +431,7 @@ extras(struct demo *d, int n)
 	struct iss_ca		 ca;
 	struct issue_req	 q;
 	struct issue_result	 res;
+	EVP_PKEY		*key;
 	char			 uid[32], card[32], file[64], path[PATH_MAX + 128];
 	int			 rc;
 
@@ -379,10 +455,21 @@ extras(struct demo *d, int n)
 		memset(&q, 0, sizeof(q));
 		q.card = card;
 		q.kind = "auth";
-		if ((rc = step(d, uid, reg_resident_add_tx(&d->r, &ri))) != 0 ||
-		    (rc = step(d, card, reg_card_add_tx(&d->r, uid, &ci))) != 0 ||
-		    (rc = step(d, card, iss_issue_tx(&d->r, &ca, &q, d->key,
-		    &res))) != 0)
+		/* its own key too; P-256, as --extra runs to millions and an
+		 * RSA key takes a hundred times longer to make; not written */
+		if ((key = pki_key_generate(PKI_P256)) == NULL) {
+			rc = demo_fail(d, REG_ERROR, "demo: %s: key: %s", uid,
+			    log_ssl_drain());
+			break;
+		}
+		rc = step(d, uid, reg_resident_add_tx(&d->r, &ri));
+		if (rc == 0)
+			rc = step(d, card, reg_card_add_tx(&d->r, uid, &ci));
+		if (rc == 0)
+			rc = step(d, card, iss_issue_tx(&d->r, &ca, &q, key,
+			    &res));
+		EVP_PKEY_free(key);
+		if (rc != 0)
 			break;
 		snprintf(file, sizeof(file), "extra/%s", uid);
 		if ((rc = cert_write(d, file, res.pem)) == 0)
@@ -569,15 +656,6 @@ demo_build_opts(const char *dir, const struct demo_opts *o,
 		rc = demo_fail(&d, REG_ERROR, "%s: %s", path, strerror(errno));
 		goto done;
 	}
-	/* One holder key for every demo certificate keeps the demo quick;
-	 * it is written so that clients can sign with it. */
-	snprintf(path, sizeof(path), "%s/keys/holder.key", d.dir);
-	if ((d.key = pki_key_generate(PKI_RSA2048)) == NULL ||
-	    pki_key_write(path, d.key) != 0) {
-		rc = demo_fail(&d, REG_ERROR, "demo: holder key: %s",
-		    log_ssl_drain());
-		goto done;
-	}
 	snprintf(path, sizeof(path), "%s/certs/index.tsv", d.dir);
 	if ((d.index = fopen(path, "w")) == NULL) {
 		rc = demo_fail(&d, REG_ERROR, "%s: %s", path, strerror(errno));
@@ -591,7 +669,6 @@ demo_build_opts(const char *dir, const struct demo_opts *o,
 	if (d.index != NULL && fclose(d.index) != 0 && rc == REG_OK)
 		rc = demo_fail(&d, REG_ERROR, "certs/index.tsv: %s",
 		    strerror(errno));
-	EVP_PKEY_free(d.key);
 	reg_issuer_free(&row);
 	reg_done(&d.r);
 	db_close(db);

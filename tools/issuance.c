@@ -69,6 +69,51 @@ iss_ca_load(struct reg *r, const char *name, struct iss_ca *out)
 	return rc;
 }
 
+/*
+ * The subject CN of a new certificate, JPKI practice: not the resident's
+ * id (that would name the person and be shared by their sign and auth
+ * certificates) but a number unique to this one certificate, made of
+ *   the issuance time   YYYYMMDDhhmmss, Japan time       14 digits
+ *   a sequence number   the certificate's registry row   8 digits
+ *   the municipality    ISS_MUNICIPALITY_CODE            6 digits
+ * e.g. "20240401100000" "00000042" "132250".  The sequence alone makes it
+ * unique within the registry; time and municipality keep it unique across
+ * cities and after a restore.  out holds ISS_CN_MAX bytes.
+ */
+void
+iss_cert_cn(time_t issued, int64_t seq, const char *municipality,
+    char out[ISS_CN_MAX])
+{
+	struct tm	 tm;
+	time_t		 jst = issued + JST_OFFSET_SEC;
+
+	gmtime_r(&jst, &tm);
+	snprintf(out, ISS_CN_MAX, "%04d%02d%02d%02d%02d%02d%08lld%s",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec, (long long)(seq % 100000000), municipality);
+}
+
+/*
+ * Inside the writer's transaction (BEGIN IMMEDIATE: no other writer), the
+ * row id the next certificate gets: the sequence part of its CN.
+ */
+static int
+next_cert_seq(struct reg *r, int64_t *seq)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = REG_ERROR;
+
+	if (sqlite3_prepare_v2(r->db->h, "SELECT coalesce(max(id), 0) + 1 "
+	    "FROM certificates", -1, &st, NULL) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(st, 0);
+		rc = REG_OK;
+	} else
+		rc = reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static void
 result_fill(struct issue_result *out, X509 *x, const struct serial *s,
     const struct issue_plan *p, const char *kind)
@@ -102,7 +147,8 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	struct pki_profile	 p;
 	X509			*x = NULL;
 	unsigned char		*der = NULL;
-	char			*ocsp = NULL, *crl = NULL;
+	char			*ocsp = NULL, *crl = NULL, cn[ISS_CN_MAX];
+	int64_t			 seq = 0;
 	const char		*base = r->cfg->base_url;
 	size_t			 blen = strlen(base);
 	int			 rc, derlen;
@@ -112,6 +158,11 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	if ((rc = reg_issue_plan(r, q->card, q->kind, q->issued != 0 ? q->issued :
 	    r->now, &plan)) != REG_OK)
 		return rc;
+	if ((rc = next_cert_seq(r, &seq)) != REG_OK) {
+		reg_plan_free(&plan);
+		return rc;
+	}
+	iss_cert_cn(plan.not_before, seq, ISS_MUNICIPALITY_CODE, cn);
 	if (asprintf(&ocsp, "%.*s/ocsp", (int)blen, base) == -1 ||
 	    asprintf(&crl, "%.*s/crl/%s.crl", (int)blen, base,
 	    ca->row.name) == -1)
@@ -120,7 +171,7 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	p.kind = strcmp(q->kind, "sign") == 0 ? PKI_KIND_SIGN : PKI_KIND_AUTH;
 	p.prefecture = r->cfg->prefecture;
 	p.city = r->cfg->city;
-	p.uid = plan.uid;
+	p.uid = cn;
 	p.name = plan.name;
 	p.address = plan.address;
 	p.birth_date = plan.birth_date;
@@ -235,6 +286,35 @@ asn1_time_unix(const ASN1_TIME *t, time_t *out)
 	return 0;
 }
 
+static int
+str_eq(const char *a, const char *b)
+{
+	return a != NULL && b != NULL && strcmp(a, b) == 0;
+}
+
+/*
+ * A sign certificate's subjectAltName details must be exactly what the
+ * registry records for the holder (name, address, date of birth, sex).
+ */
+static int
+details_match(struct reg *r, X509 *x, const struct issue_plan *plan,
+    const char *certfile)
+{
+	struct pki_details	 d;
+	int			 rc = REG_OK;
+
+	if (pki_cert_details(x, &d) != 0)
+		return reg_say(r, REG_REFUSED, "%s: unreadable basic details in "
+		    "subjectAltName", certfile);
+	if (!str_eq(d.name, plan->name) || !str_eq(d.address, plan->address) ||
+	    !str_eq(d.birth_date, plan->birth_date) || d.sex != plan->sex)
+		rc = reg_say(r, REG_REFUSED, "%s is not for the holder of this "
+		    "card (its name, address, date of birth or sex differ from "
+		    "the record)", certfile);
+	pki_details_free(&d);
+	return rc;
+}
+
 int
 iss_import(struct reg *r, const char *certfile, const char *card,
     const char *kind, const char *issuer, struct issue_result *out)
@@ -281,12 +361,16 @@ iss_import(struct reg *r, const char *certfile, const char *card,
 	if ((rc = reg_issue_plan(r, card, kind, nb < r->now ? nb : r->now,
 	    &plan)) != REG_OK)
 		goto done;
+	/* The CN is a per-certificate number (iss_cert_cn), not the holder:
+	 * a sign certificate is bound to the resident by its four details. */
 	if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName,
-	    cn, sizeof(cn)) < 0 || strcmp(cn, plan.uid) != 0) {
-		rc = reg_say(r, REG_REFUSED, "%s is not for resident %s (its "
-		    "subject CN differs)", certfile, plan.uid);
+	    cn, sizeof(cn)) <= 0) {
+		rc = reg_say(r, REG_REFUSED, "%s has no subject CN", certfile);
 		goto done;
 	}
+	if (strcmp(kind, "sign") == 0 &&
+	    (rc = details_match(r, x, &plan, certfile)) != REG_OK)
+		goto done;
 	plan.not_before = nb;
 	plan.not_after = na;
 	if ((rc = der_of(r, x, &der, &derlen)) != REG_OK ||

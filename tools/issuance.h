@@ -16,6 +16,10 @@
 #define CA_VALID_YEARS		20
 #define SIGNER_VALID_YEARS	5
 
+/* 全国地方公共団体コード of Inagi City (13225 and its check digit 0). */
+#define ISS_MUNICIPALITY_CODE	"132250"
+#define ISS_CN_MAX		64	/* bytes, with the NUL (ub-common-name) */
+
 struct issue_req {
 	const char	*card;
 	const char	*kind;		/* "sign" | "auth" */
@@ -55,6 +59,14 @@ int	iss_issue(struct reg *r, const struct issue_req *q,
 /* Record a certificate issued elsewhere by a known issuer. */
 int	iss_import(struct reg *r, const char *certfile, const char *card,
 	    const char *kind, const char *issuer, struct issue_result *out);
+
+/*
+ * The subject CN of a certificate issued at `issued` with registry
+ * sequence seq in municipality (6 digits): 28 digits, unique per
+ * certificate.  See issuance.c.
+ */
+void	iss_cert_cn(time_t issued, int64_t seq, const char *municipality,
+	    char out[ISS_CN_MAX]);
 
 /* A loaded issuer that can sign (for many issuances in one transaction). */
 struct iss_ca {

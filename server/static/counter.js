@@ -37,6 +37,34 @@
 		row.hidden = !value;
 	}
 
+	function setPart(box, name, text) {
+		var el = box.querySelector('[data-part="' + name + '"]');
+
+		if (!el)
+			return;
+		el.textContent = text || '';
+		el.hidden = !text;
+	}
+
+	/* The rules of the card in hand: a heading and a list. */
+	function setRules(box, title, rules) {
+		var el = box.querySelector('[data-part="rules"]');
+		var list, i, li;
+
+		if (!el)
+			return;
+		el.querySelector('h3').textContent = title || '';
+		list = el.querySelector('ul');
+		while (list.firstChild)
+			list.removeChild(list.firstChild);
+		for (i = 0; rules && i < rules.length; i++) {
+			li = document.createElement('li');
+			li.textContent = rules[i];
+			list.appendChild(li);
+		}
+		el.hidden = !(rules && rules.length);
+	}
+
 	function show(r, ok) {
 		var box = document.getElementById('result');
 		var form = document.getElementById('check');
@@ -46,7 +74,11 @@
 		    ok ? r.headline : form.getAttribute('data-error');
 		box.querySelector('.detail').textContent = ok ? r.detail : (r.message || '');
 		box.querySelector('.advice').textContent = ok ? r.advice : '';
+		setPart(box, 'renewal', ok ? r.renewal_text : '');
+		setPart(box, 'lost', ok ? r.lost_card_text : '');
+		setRules(box, ok ? r.card_rules_title : '', ok ? r.card_rules : []);
 		setField(box, 'status', ok ? r.headline : '');
+		setField(box, 'card', ok ? r.card_text : '');
 		setField(box, 'kind', ok ? r.kind_text : '');
 		setField(box, 'serial', ok ? r.serial : '');
 		setField(box, 'issuer', ok ? r.issuer : '');

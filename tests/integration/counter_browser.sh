@@ -2,8 +2,10 @@
 # The online counter in a real browser: headless Chromium driven by
 # playwright-core (tests/browser, installed by tools/install-deps.sh).
 # Uploads demo certificates through the file input, reads the answers from
-# the DOM, switches language, runs the no-JS form path; screenshots land in
-# tests/out/counter*.png.
+# the DOM, switches language, runs the no-JS form path; for a Juki and a My
+# Number certificate, a hold and one due for renewal, in ja/en/es, asserts
+# the visible rules of the card, 一時保留 with the 24-hour line, the renewal
+# notice and the issuer's name; screenshots land in tests/out/counter*.png.
 . "$(dirname "$0")/lib.sh"
 
 OUT="$TOP/tests/out"
@@ -42,6 +44,12 @@ HOME="$WORK" timeout 180 node "$TOP/tests/browser/counter.js" \
     "http://127.0.0.1:$PORT" "$D/certs" "$OUT" || rc=$?
 rm -f "$OUT/tmp-good.der" "$OUT/tmp-junk.txt" "$OUT/tmp-forged.pem"
 [ "$rc" -eq 0 ] || fail "browser checks (exit $rc)"
-[ -s "$OUT/counter.png" ] && echo "screenshot: $OUT/counter.png" ||
-    fail "no screenshot"
+for shot in counter counter-nojs counter-nojs-hold-ja \
+    counter-juki-ja counter-juki-en counter-juki-es \
+    counter-mynumber-ja counter-mynumber-en counter-mynumber-es \
+    counter-hold-ja counter-hold-en counter-hold-es \
+    counter-renewal-ja counter-renewal-en counter-renewal-es; do
+	[ -s "$OUT/$shot.png" ] && echo "screenshot: $OUT/$shot.png" ||
+	    fail "no screenshot $shot.png"
+done
 finish

@@ -3,8 +3,11 @@
 # certificate of the demo's index.tsv in each language, by the JSON API and
 # by the no-JS form; DER upload; a forged certificate copying a real serial;
 # hostile uploads (empty, malformed, NUL, oversized) answered with a clear
-# 4xx while the server keeps serving; language choice; security headers;
-# HTML escaping; no certificate content in the access log; the rate limit.
+# 4xx while the server keeps serving; the rules of the card in hand (Juki or
+# My Number), the hold with its 24-hour line, the renewal notice, the
+# issuer by name, a possible forgery; lost-card-phone and renewal-window;
+# GET /check and /favicon.ico; language choice; security headers; HTML
+# escaping; no certificate content in the access log; the rate limit.
 . "$(dirname "$0")/lib.sh"
 
 D="$WORK/demo"
@@ -63,6 +66,30 @@ phrase() {
 	not_issued_here:*:ja) echo "この認証局が発行した証明書ではありません" ;;
 	not_issued_here:*:en) echo "Not issued by this authority" ;;
 	not_issued_here:*:es) echo "No emitido por esta autoridad" ;;
+	possible_forgery:*:ja) echo "偽造の可能性がある証明書です" ;;
+	possible_forgery:*:en) echo "Possible forgery" ;;
+	possible_forgery:*:es) echo "Posible falsificación" ;;
+	esac
+}
+
+# card FILE: the card type the registry records (never-issued: none)
+card_of() {
+	case "$1" in
+	never-issued*) echo null ;;
+	juki-*) echo juki ;;
+	*) echo mynumber ;;
+	esac
+}
+
+# rule TYPE LANG: words of that card's rules the resident must read
+rule() {
+	case "$1:$2" in
+	juki:ja) echo "発行の日から3年間" ;;
+	juki:en) echo "valid for 3 years from issuance" ;;
+	juki:es) echo "válido durante 3 años" ;;
+	mynumber:ja) echo "発行後5回目の誕生日まで" ;;
+	mynumber:en) echo "until your 5th birthday after issuance" ;;
+	mynumber:es) echo "hasta su 5.º cumpleaños" ;;
 	esac
 }
 
@@ -94,6 +121,16 @@ while IFS='	' read -r file serial ocsp reason; do
 		elif [ "$(jget "$WORK/r.json" serial)" != "$serial" ] ||
 		    [ "$(jget "$WORK/r.json" lang)" != "$lang" ]; then
 			fail "api $file $lang: serial or lang wrong"
+		elif [ "$(jget "$WORK/r.json" card_type)" != "$(card_of "$file")" ]
+		then
+			fail "api $file $lang: card_type $(jget "$WORK/r.json" card_type)"
+		elif [ "$(jget "$WORK/r.json" issuer)" != "Inagi Resident Card CA (inagi)" ] ||
+		    [ "$(jget "$WORK/r.json" issuer_id)" != inagi ]; then
+			fail "api $file $lang: issuer $(jget "$WORK/r.json" issuer)"
+		elif [ "$(card_of "$file")" != null ] && ! jget "$WORK/r.json" \
+		    card_rules | grep -qF "$(rule "$(card_of "$file")" "$lang")"
+		then
+			fail "api $file $lang: card rules lack the validity rule"
 		fi
 		code=$(form "$D/certs/$file" "$lang")
 		if [ "$code" != 200 ] ||
@@ -101,6 +138,12 @@ while IFS='	' read -r file serial ocsp reason; do
 		    ! grep -qF "$words" "$WORK/r.html" ||
 		    ! grep -q "<html lang=\"$lang\">" "$WORK/r.html"; then
 			fail "form $file $lang: HTTP $code, want $want with '$words'"
+		elif [ "$(card_of "$file")" != null ] &&
+		    ! grep -qF "$(rule "$(card_of "$file")" "$lang")" "$WORK/r.html"
+		then
+			fail "form $file $lang: no card rules"
+		elif grep -q 'CN=' "$WORK/r.html"; then
+			fail "form $file $lang: a raw DN on the page"
 		fi
 		n=$((n + 2))
 	done
@@ -127,6 +170,66 @@ api "$D/certs/juki-expired-sign.pem" en >/dev/null
 jget "$WORK/r.json" message | grep -qF "no longer renewed" ||
     fail "expired Juki: no 'no longer renewed'"
 ok "valid and expired notes"
+
+echo "== the rules of the card in hand"
+api "$D/certs/good-auth.pem" en >/dev/null
+msg=$(jget "$WORK/r.json" card_rules)
+for words in "locks after 5 wrong tries" "lock after 3" \
+    "stays valid when you move"; do
+	printf '%s' "$msg" | grep -qF "$words" ||
+	    fail "My Number rules lack '$words': $msg"
+done
+api "$D/certs/juki-expired-sign.pem" ja >/dev/null
+msg=$(jget "$WORK/r.json" card_rules)
+printf '%s' "$msg" | grep -qF 'パスワードを5回続けて間違えると' ||
+    fail "Juki rules lack the lock after 5 tries: $msg"
+printf '%s' "$msg" | grep -qF '暗証番号' && fail "Juki rules name My Number PINs"
+[ "$(jget "$WORK/r.json" card_text)" = 住民基本台帳カード ] ||
+    fail "Juki card_text"
+ok "Juki and My Number rules"
+
+echo "== on hold: 一時保留 and the 24-hour lost-card line"
+for lang in ja en es; do
+	api "$D/certs/lost-sign.pem" "$lang" >/dev/null
+	msg=$(jget "$WORK/r.json" message)
+	[ "$(jget "$WORK/r.json" lost_card_phone)" = 0120-95-0178 ] &&
+	    printf '%s' "$(jget "$WORK/r.json" lost_card_text)" |
+	    grep -qF '0120-95-0178' && printf '%s' "$msg" | grep -qF 24 ||
+	    fail "hold $lang: no lost-card line: $msg"
+	form "$D/certs/lost-sign.pem" "$lang" >/dev/null
+	grep -qF '0120-95-0178' "$WORK/r.html" || fail "hold form $lang: no line"
+done
+api "$D/certs/lost-sign.pem" ja >/dev/null
+[ "$(jget "$WORK/r.json" headline)" = 一時保留中です ] &&
+    jget "$WORK/r.json" detail | grep -qF 一時保留 ||
+    fail "ja hold is not 一時保留: $(jget "$WORK/r.json" headline)"
+api "$D/certs/good-sign.pem" en >/dev/null
+[ "$(jget "$WORK/r.json" lost_card_phone)" = null ] ||
+    fail "a good certificate got the lost-card line"
+ok "hold: 一時保留, 0120-95-0178 in ja/en/es"
+
+echo "== renewal open within renewal-window (90d)"
+for lang in ja en es; do
+	api "$D/certs/renewal-due-sign.pem" "$lang" >/dev/null
+	case $lang in
+	ja) words='更新の申請は今から受け付けています' office='平尾出張所' ;;
+	en) words='Renewal is open now' office='Hirao branch' ;;
+	es) words='La renovación ya está abierta' office='Sucursal de Hirao' ;;
+	esac
+	[ "$(jget "$WORK/r.json" status)" = valid ] &&
+	    [ "$(jget "$WORK/r.json" renewal_open)" = True ] &&
+	    jget "$WORK/r.json" renewal_text | grep -qF "$words" &&
+	    jget "$WORK/r.json" renewal_text | grep -qF "$office" &&
+	    jget "$WORK/r.json" renewal_offices | grep -qF "$office" ||
+	    fail "renewal $lang: $(jget "$WORK/r.json" renewal_text)"
+	form "$D/certs/renewal-due-sign.pem" "$lang" >/dev/null
+	grep -qF "$words" "$WORK/r.html" || fail "renewal form $lang"
+done
+api "$D/certs/good-sign.pem" en >/dev/null
+[ "$(jget "$WORK/r.json" renewal_open)" = False ] &&
+    [ "$(jget "$WORK/r.json" renewal_text)" = null ] ||
+    fail "renewal notice on a certificate years from expiry"
+ok "renewal notice in ja/en/es, offices named"
 
 echo "== DER upload"
 openssl x509 -in "$D/certs/moved-sign.pem" -outform DER -out "$WORK/moved.der"
@@ -164,22 +267,37 @@ forge(real.issuer, sys.argv[2] + "/forged.pem")
 # An issuer name made to break out of HTML.
 forge(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME,
     '<script>alert("x")</script>&')]), sys.argv[2] + "/evil.pem")
+# A name of its own, not ours: simply not issued here.
+forge(x509.Name([x509.NameAttribute(NameOID.COUNTRY_NAME, "JP"),
+    x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Other City CA")]),
+    sys.argv[2] + "/foreign.pem")
 EOF
 real_serial=$(awk -F'\t' '$1 == "good-sign.pem" { print $2 }' "$D/certs/index.tsv")
 for lang in ja en es; do
 	code=$(api "$WORK/forged.pem" "$lang")
 	if [ "$code" != 200 ] ||
-	    [ "$(jget "$WORK/r.json" status)" != not_issued_here ] ||
+	    [ "$(jget "$WORK/r.json" status)" != possible_forgery ] ||
 	    [ "$(jget "$WORK/r.json" serial)" != "$real_serial" ] ||
+	    [ "$(jget "$WORK/r.json" issuer_id)" != null ] ||
+	    [ "$(jget "$WORK/r.json" card_type)" != null ] ||
 	    ! jget "$WORK/r.json" message | grep -qF \
-	    "$(phrase not_issued_here - "$lang")"; then
+	    "$(phrase possible_forgery - "$lang")"; then
 		fail "forged ($lang): $code $(cat "$WORK/r.json")"
 	fi
 done
+api "$WORK/forged.pem" en >/dev/null
+jget "$WORK/r.json" detail | grep -qF "names the city's certification authority (Inagi Resident Card CA (inagi))" ||
+    fail "forged: detail does not say whose name it copies"
 code=$(form "$WORK/forged.pem" en)
-[ "$code" = 200 ] && grep -q 'result result-not_issued_here' "$WORK/r.html" ||
+[ "$code" = 200 ] && grep -q 'result result-possible_forgery' "$WORK/r.html" &&
+    grep -qF 'Possible forgery' "$WORK/r.html" ||
     fail "forged by form: $code"
-ok "forged copy of serial $real_serial: not_issued_here"
+ok "forged copy of serial $real_serial: possible_forgery"
+code=$(api "$WORK/foreign.pem" en)
+[ "$code" = 200 ] && [ "$(jget "$WORK/r.json" status)" = not_issued_here ] &&
+    [ "$(jget "$WORK/r.json" issuer)" = "Other City CA" ] ||
+    fail "foreign issuer: $code $(cat "$WORK/r.json")"
+ok "another issuer's certificate: not_issued_here, by its O"
 code=$(form "$WORK/evil.pem" en)
 if grep -q '<script>alert' "$WORK/r.html" ||
     ! grep -qF '&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;' \
@@ -275,6 +393,31 @@ for words in '3 years' '5 times' 'moving' 'marriage' "driver&#39;s licence" \
 done
 ok "languages: default ja, Accept-Language, ?lang=, rules text in each"
 
+echo "== GET /check (the no-JS result reloaded or bookmarked) and /favicon.ico"
+# Both once fell through to the OCSP GET handler and got OCSP bytes.
+code=$(curl -s -o "$WORK/check.html" -D "$WORK/check.hdr" \
+    -w '%{http_code} %{content_type}' "$URL/check")
+[ "$code" = '200 text/html; charset=utf-8' ] &&
+    grep -q '<html lang="ja">' "$WORK/check.html" &&
+    grep -q '<form id="check"' "$WORK/check.html" &&
+    ok "GET /check: the page" || fail "GET /check: $code"
+[ "$(lang_of "$URL/check?lang=es")" = es ] || fail "GET /check?lang=es"
+code=$(curl -s -o /dev/null -w '%{http_code}' -I "$URL/check")
+[ "$code" = 200 ] || fail "HEAD /check: $code"
+code=$(curl -s -o "$WORK/favicon" -w '%{http_code} %{content_type}' \
+    "$URL/favicon.ico")
+if [ "$code" != '200 image/x-icon' ]; then
+	fail "favicon: $code"
+elif [ "$(od -An -tx1 -N4 "$WORK/favicon" | tr -d ' ')" != 00000100 ]; then
+	fail "favicon: not an icon"
+else
+	ok "favicon.ico: $(wc -c < "$WORK/favicon") bytes of image/x-icon"
+fi
+for p in /check /favicon.ico; do
+	ct=$(curl -s -o /dev/null -w '%{content_type}' "$URL$p")
+	case "$ct" in *ocsp*) fail "$p answered with $ct" ;; esac
+done
+
 echo "== security headers, no inline script or style"
 CSP="default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 hdrs() {	# name curl-args...
@@ -323,6 +466,20 @@ else
 	ok "access log has paths only ($(wc -l < "$log") lines)"
 fi
 
+echo "== lost-card-phone and renewal-window from the config"
+stop_server
+printf 'lost-card-phone "042-000-0000"\nrenewal-window 30d\n' >> "$CONF"
+start_server "$CONF"
+URL="http://127.0.0.1:$PORT"
+api "$D/certs/lost-sign.pem" en >/dev/null
+[ "$(jget "$WORK/r.json" lost_card_phone)" = 042-000-0000 ] &&
+    jget "$WORK/r.json" lost_card_text | grep -qF 042-000-0000 ||
+    fail "lost-card-phone not used: $(jget "$WORK/r.json" lost_card_text)"
+api "$D/certs/renewal-due-sign.pem" en >/dev/null
+[ "$(jget "$WORK/r.json" renewal_open)" = False ] ||
+    fail "renewal-window 30d: a certificate 60 days from expiry is due"
+ok "lost-card-phone and renewal-window honoured"
+
 echo "== rate limit (counter-rate 3)"
 stop_server
 sed -i 's/^counter-rate 100000$/counter-rate 3/' "$CONF"
@@ -349,21 +506,5 @@ code=$(form "$D/certs/good-sign.pem" ja)
     curl -fs -o /dev/null "$URL/healthz" && ok "page and healthz not limited" ||
     fail "page or healthz limited"
 
-# The form's result URL reloaded or bookmarked (GET /check) is the page, and
-# /favicon.ico is a 404: neither is ever decoded as an OCSP GET.
-code=$(curl -s -o "$WORK/c.html" -w '%{http_code} %{content_type}' "$URL/check")
-case "$code" in
-200\ text/html*) grep -q '<form' "$WORK/c.html" && ok "GET /check: the page" ||
-	fail "GET /check: no form in the page" ;;
-*) fail "GET /check: $code" ;;
-esac
-code=$(curl -s -o "$WORK/f.out" -w '%{http_code} %{content_type}' "$URL/favicon.ico")
-case "$code" in
-404\ text/plain*) ok "GET /favicon.ico: 404, not an OCSP answer" ;;
-*) fail "GET /favicon.ico: $code" ;;
-esac
-grep -q 'rel="icon" href="/static/favicon.svg"' "$WORK/c.html" &&
-    [ "$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$URL/static/favicon.svg")" = "200 image/svg+xml" ] &&
-    ok "the page names its icon, served as SVG" || fail "the page's icon"
 
 finish
