@@ -38,11 +38,7 @@ reg_card_load(struct reg *r, const char *number, struct card_row *c)
 		reg_today(r, today);
 		c->state = rules_card_state(c->stored, c->expires, today);
 		snprintf(c->uid, sizeof(c->uid), "%s", reg_col_str(st, 7));
-		c->res_state = rules_res_state(reg_col_str(st, 8),
-		    sqlite3_column_type(st, 9) != SQLITE_NULL);
-		if (sqlite3_column_type(st, 9) != SQLITE_NULL)
-			clock_format_date((time_t)sqlite3_column_int64(st, 9),
-			    JST_OFFSET_SEC, c->moved_out_on);
+		c->res_state = reg_col_res_state(st, 8, c->moved_out_on);
 		rc = REG_OK;
 		break;
 	case SQLITE_DONE:

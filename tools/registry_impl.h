@@ -43,6 +43,10 @@ struct card_row {
 int	 reg_dberr(struct reg *r);
 sqlite3_stmt *reg_prep(struct reg *r, const char *sql);
 const char *reg_col_str(sqlite3_stmt *st, int i);
+/* A resident's state from columns i (residents.state) and i + 1
+ * (moved_out_at); moved_out_on gets the move-out date, "" when none. */
+enum res_state reg_col_res_state(sqlite3_stmt *st, int i,
+    char moved_out_on[11]);
 void	 reg_col_serial_hex(sqlite3_stmt *st, int i, char *hex);
 char	*reg_xstrdup(const char *s);
 json_t	*reg_time_json(sqlite3_stmt *st, int col);

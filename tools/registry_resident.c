@@ -39,11 +39,7 @@ reg_resident_load(struct reg *r, const char *uid, struct resident_row *out)
 		snprintf(out->birth_date, sizeof(out->birth_date), "%s",
 		    reg_col_str(st, 4));
 		out->sex = sqlite3_column_int(st, 5);
-		out->state = rules_res_state(reg_col_str(st, 6),
-		    sqlite3_column_type(st, 7) != SQLITE_NULL);
-		if (sqlite3_column_type(st, 7) != SQLITE_NULL)
-			clock_format_date((time_t)sqlite3_column_int64(st, 7),
-			    JST_OFFSET_SEC, out->moved_out_on);
+		out->state = reg_col_res_state(st, 6, out->moved_out_on);
 		rc = REG_OK;
 		break;
 	case SQLITE_DONE:

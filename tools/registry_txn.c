@@ -52,6 +52,18 @@ reg_col_str(sqlite3_stmt *st, int i)
 	return t != NULL ? (const char *)t : "";
 }
 
+enum res_state
+reg_col_res_state(sqlite3_stmt *st, int i, char moved_out_on[11])
+{
+	int	 moved = sqlite3_column_type(st, i + 1) != SQLITE_NULL;
+
+	moved_out_on[0] = '\0';
+	if (moved)
+		clock_format_date((time_t)sqlite3_column_int64(st, i + 1),
+		    JST_OFFSET_SEC, moved_out_on);
+	return rules_res_state(reg_col_str(st, i), moved);
+}
+
 /* The serial blob in column i as hex (an overlong blob is cut at SERIAL_MAX). */
 void
 reg_col_serial_hex(sqlite3_stmt *st, int i, char *hex)
