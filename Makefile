@@ -65,6 +65,7 @@ logdir       = $(localstatedir)/log/certstatus
 
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
+               common/db_cert.c common/db_issuer.c common/db_crl.c common/db_backup.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \

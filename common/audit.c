@@ -7,6 +7,7 @@
 #include <openssl/evp.h>
 
 #include "audit.h"
+#include "db_impl.h"
 #include "log.h"
 
 /* Length-prefix every field so that no two records serialize alike. */

@@ -13,6 +13,7 @@
 
 #include "crlgen.h"
 #include "crlpub.h"
+#include "db_impl.h"
 #include "log.h"
 
 #define REASON_HOLD		6

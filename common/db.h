@@ -1,18 +1,35 @@
 /*
  * db.h: the SQLite registry (schema in schema/, embedded at build time).
  *
- * certctl is the registry's only writer; every write goes through
- * db_begin() (BEGIN IMMEDIATE) ... db_commit() together with its audit
- * record.  The server opens the registry read-only and polls it for changes
- * (db_data_version, db_changes_since).
+ * This header is the registry's one interface: struct db is opaque and
+ * every row comes back as a typed struct.  The registry is these files,
+ * and nothing else speaks SQL to it:
+ *
+ *	common/db.c		opening, migrations, transactions, history mark
+ *	common/db_cert.c	certificates: status, card, changes, walk
+ *	common/db_issuer.c	issuers
+ *	common/db_crl.c		the stored CRLs the server serves
+ *	common/db_backup.c	integrity check, whole-registry copies
+ *	common/audit.c		the audit table (audit.h)
+ *	common/crlpub.c		CRL generation's reads and writes (crlpub.h)
+ *	tools/registry_*.c	certctl's write layer (registry.h)
+ *
+ * They share struct db's inside through db_impl.h.  (server/cache.c's
+ * response store is another database.)
+ *
+ * Two programs write: certctl, and the server's CRL child (certstatusd
+ * --crl-child, server/crl.c crl_child_main) storing the CRLs it signs.
+ * Every write goes through db_begin() (BEGIN IMMEDIATE) ... db_commit()
+ * together with its audit record.  The network-facing server opens the
+ * registry read-only and polls it for changes (db_data_version,
+ * db_changes_since).
  */
 #ifndef CERTSTATUS_DB_H
 #define CERTSTATUS_DB_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
-
-#include <sqlite3.h>
 
 #include "serial.h"
 
@@ -28,15 +45,7 @@ extern const int db_nmigrations;
 
 enum db_mode { DB_READONLY, DB_READWRITE, DB_CREATE };
 
-struct db {
-	sqlite3		*h;
-	char		*path;
-	sqlite3_stmt	*st_status;	/* cert status by (issuer, serial) */
-	sqlite3_stmt	*st_changes;	/* certs with change_seq > ? */
-	sqlite3_stmt	*st_version;	/* PRAGMA data_version */
-	sqlite3_stmt	*st_walk;	/* certs by id, from a cursor */
-	sqlite3_stmt	*st_card;	/* card type and kind of a cert */
-};
+struct db;		/* an open registry: db_open() / db_close() */
 
 /* Status of one certificate as OCSP and the CRL see it. */
 enum cert_state { CERT_GOOD, CERT_REVOKED, CERT_HOLD, CERT_UNKNOWN };
@@ -69,10 +78,10 @@ int		 db_schema_latest(void);
 int		 db_begin(struct db *db);
 int		 db_commit(struct db *db);
 void		 db_rollback(struct db *db);
-/* Run SQL without results (several statements allowed).  0 / -1. */
-int		 db_exec(struct db *db, const char *sql);
 /* The last SQLite error message. */
 const char	*db_errmsg(struct db *db);
+/* The path the registry was opened from (owned by db). */
+const char	*db_path(const struct db *db);
 
 /*
  * Status of (issuer_id, serial): fills out (state CERT_UNKNOWN when the
@@ -134,8 +143,98 @@ int		 db_registry_mark(struct db *db, struct registry_mark *out);
  */
 int		 db_history_check(struct db *db, const struct registry_mark *seen,
 		    struct registry_mark *now, char *why, size_t whylen);
-/* Fill status fields from a row of (id, issuer_id, serial, status, not_after,
- * revoked_at, reason, change_seq) starting at column col. */
-void		 db_status_from_row(sqlite3_stmt *st, int col, struct cert_status *out);
+
+/* --- issuers ------------------------------------------------------------ */
+
+/* One row of the issuers table; every string malloc'd (db_issuers_free). */
+struct db_issuer {
+	int64_t		 id;
+	char		*name;
+	char		*ca_pem;	/* the CA certificate, PEM */
+	char		*ca_key;	/* path to the CA key, NULL when elsewhere */
+	char		*signer_pem;	/* the OCSP signer certificate, PEM */
+	char		*signer_key;	/* path to the signer key, as recorded */
+};
+
+/*
+ * All issuers in id order: *out gets a malloc'd array of *n rows (NULL
+ * and 0 when there are none); free it with db_issuers_free.  0, or -1 on
+ * a database error (db_errmsg) or when out of memory, with *out NULL.
+ */
+int		 db_issuers_load(struct db *db, struct db_issuer **out,
+		    size_t *n);
+/* Free what db_issuers_load returned (NULL-safe). */
+void		 db_issuers_free(struct db_issuer *v, size_t n);
+/*
+ * Within a write transaction: add an issuer created at now (ca_key NULL
+ * when the CA key is kept elsewhere).  Returns its id, or -1 (db_errmsg;
+ * a name already taken fails here too).
+ */
+int64_t		 db_issuer_insert(struct db *db, const char *name,
+		    const char *ca_pem, const char *ca_key,
+		    const char *signer_pem, const char *signer_key, time_t now);
+
+/* --- stored CRLs -------------------------------------------------------- */
+
+enum db_crl_kind { DB_CRL_FULL, DB_CRL_DELTA };
+
+/* One stored CRL. */
+struct db_crl {
+	int64_t		 number;	/* the CRL number; 0: none stored */
+	time_t		 this_update;
+	time_t		 next_update;
+	unsigned char	*der;		/* malloc'd, caller frees */
+	size_t		 len;
+};
+
+/*
+ * The newest stored CRL of that kind for issuer_id.  When its number is
+ * have (nonzero), returns 1 and leaves out untouched: the caller's copy is
+ * current.  Otherwise returns 0 with out filled (number 0 and der NULL when
+ * none is stored; the caller frees der).  -1 on a database error
+ * (db_errmsg) or an empty DER.  The read ends before it returns.
+ */
+int		 db_crl_newest(struct db *db, int64_t issuer_id,
+		    enum db_crl_kind kind, int64_t have, struct db_crl *out);
+
+/* --- certificates, beyond their status ---------------------------------- */
+
+/*
+ * Within a write transaction (so no other writer races it): the id the
+ * next certificate row gets.  -1 on error (db_errmsg).
+ */
+int64_t		 db_cert_next_id(struct db *db);
+/*
+ * The name of the resident holding the certificate with this serial (of
+ * any issuer): malloc'd, caller frees.  NULL when there is none or on an
+ * error.
+ */
+char		*db_cert_holder_name(struct db *db, const struct serial *serial);
+
+/* --- the registry as a whole -------------------------------------------- */
+
+#define DB_COPY_STEP_PAGES	1024	/* pages per step of a copy */
+
+/*
+ * SQLite's integrity check of the whole file.  0 when it says ok, else -1
+ * with why ("integrity check: <what it found>" or the error).
+ */
+int		 db_integrity_check(struct db *db, char *why, size_t whylen);
+/*
+ * Copy the registry, as of one commit (one read transaction: it holds up
+ * no writer), into a new self-contained file at path (no WAL beside it),
+ * created with mode (path must not exist).  *steps gets the number of
+ * steps of DB_COPY_STEP_PAGES.  0, or -1 with why; a failed copy removes
+ * path.  The caller makes the file durable (fsync) and renames it.
+ */
+int		 db_copy_to_file(struct db *db, const char *path, int mode,
+		    int *steps, char *why, size_t whylen);
+/*
+ * Replace all of dst with src, page by page, as one write transaction on
+ * dst: dst's readers see the old registry or the new one, never a mix.
+ * 0, or -1 with why (dst unchanged).
+ */
+int		 db_copy_into(struct db *dst, struct db *src, int *steps,
+		    char *why, size_t whylen);
 
 #endif

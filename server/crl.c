@@ -86,43 +86,30 @@ doc_clear(struct crl_doc *d)
 static int
 doc_load(struct db *db, struct crl_entry *e, int delta)
 {
-	sqlite3_stmt	*st = NULL;
 	struct crl_doc	*d = delta ? &e->delta : &e->full;
+	struct db_crl	 row;
 	unsigned char	 md[EVP_MAX_MD_SIZE];
 	unsigned int	 mdlen;
-	int		 rc = -1, step;
+	int		 rc = -1, got;
 	int64_t		 number;
-	const void	*blob;
 
-	if (sqlite3_prepare_v2(db->h, delta ?
-	    "SELECT number, this_update, next_update, der FROM crls WHERE "
-	    "issuer_id = ? AND delta_base IS NOT NULL ORDER BY number DESC LIMIT 1" :
-	    "SELECT number, this_update, next_update, der FROM crls WHERE "
-	    "issuer_id = ? AND delta_base IS NULL ORDER BY number DESC LIMIT 1",
-	    -1, &st, NULL) != SQLITE_OK)
+	if ((got = db_crl_newest(db, e->issuer_id, delta ? DB_CRL_DELTA :
+	    DB_CRL_FULL, d->number, &row)) < 0)
 		goto done;
-	sqlite3_bind_int64(st, 1, e->issuer_id);
-	if ((step = sqlite3_step(st)) == SQLITE_DONE) {
-		doc_clear(d);
-		rc = 0;
-		goto done;
-	}
-	if (step != SQLITE_ROW)
-		goto done;
-	number = sqlite3_column_int64(st, 0);
-	if (number == d->number) {
+	if (got == 1) {		/* the one we hold */
 		rc = 0;
 		goto done;
 	}
 	doc_clear(d);
-	blob = sqlite3_column_blob(st, 3);
-	d->len = (size_t)sqlite3_column_bytes(st, 3);
-	if (blob == NULL || d->len == 0 || (d->der = malloc(d->len)) == NULL)
+	if ((number = row.number) == 0) {	/* none stored */
+		rc = 0;
 		goto done;
-	memcpy(d->der, blob, d->len);
+	}
+	d->der = row.der;
+	d->len = row.len;
 	d->number = number;
-	d->this_update = (time_t)sqlite3_column_int64(st, 1);
-	d->next_update = (time_t)sqlite3_column_int64(st, 2);
+	d->this_update = row.this_update;
+	d->next_update = row.next_update;
 	if (EVP_Digest(d->der, d->len, md, &mdlen, EVP_sha256(), NULL) != 1)
 		goto done;
 	d->etag[0] = '"';
@@ -141,7 +128,6 @@ doc_load(struct db *db, struct crl_entry *e, int delta)
 		    db_errmsg(db));
 		doc_clear(d);
 	}
-	sqlite3_finalize(st);
 	return rc;
 }
 
@@ -500,7 +486,8 @@ crl_child_main(int argc, char **argv)
 	struct config	*conf = NULL;
 	struct db	*db = NULL;
 	EVP_PKEY	*key = NULL;
-	sqlite3_stmt	*st = NULL;
+	struct db_issuer *rows = NULL;
+	size_t		 nrows = 0;
 	char		 err[CONFIG_ERR_MAX];
 	int		 rc = 1, failed = 0;
 	time_t		 now = clock_now();
@@ -526,19 +513,18 @@ crl_child_main(int argc, char **argv)
 		log_warnx("%s", err);
 		goto done;
 	}
-	if (sqlite3_prepare_v2(db->h, "SELECT id, name, ca_cert FROM issuers "
-	    "ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-		log_warnx("%s: %s", db->path, db_errmsg(db));
+	if (db_issuers_load(db, &rows, &nrows) != 0) {
+		log_warnx("%s: %s", db_path(db), db_errmsg(db));
 		goto done;
 	}
-	while (sqlite3_step(st) == SQLITE_ROW) {
+	for (size_t i = 0; i < nrows; i++) {
 		struct crlpub_issuer	 is;
 		struct crlpub_result	 res;
-		const char		*pem = (const char *)sqlite3_column_text(st, 2);
+		const char		*pem = rows[i].ca_pem;
 		X509			*ca;
 
-		is.id = sqlite3_column_int64(st, 0);
-		is.name = (const char *)sqlite3_column_text(st, 1);
+		is.id = rows[i].id;
+		is.name = rows[i].name;
 		is.key = key;
 		if (pem == NULL || (ca = pki_cert_from_pem(pem, strlen(pem))) == NULL)
 			continue;
@@ -562,7 +548,7 @@ crl_child_main(int argc, char **argv)
 	}
 	rc = failed ? 1 : 0;
  done:
-	sqlite3_finalize(st);
+	db_issuers_free(rows, nrows);
 	db_close(db);
 	EVP_PKEY_free(key);
 	config_free(conf);

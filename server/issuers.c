@@ -40,20 +40,20 @@ struct issuer_set *
 issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 {
 	struct issuer_set	*set;
-	sqlite3_stmt		*st = NULL;
-	int			 rc;
+	struct db_issuer	*rows = NULL;
+	size_t			 nrows = 0;
 
 	if ((set = calloc(1, sizeof(*set))) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	if (sqlite3_prepare_v2(db->h, "SELECT id, name, ca_cert, signer_cert, "
-	    "signer_key FROM issuers ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
+	if (db_issuers_load(db, &rows, &nrows) != 0) {
+		snprintf(err, errlen, "%s: %s", db_path(db), db_errmsg(db));
 		goto fail;
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct issuer	*is;
+	for (size_t i = 0; i < nrows; i++) {
+		const struct db_issuer	*row = &rows[i];
+		struct issuer		*is;
 
 		if (set->n == ISSUERS_MAX) {
 			snprintf(err, errlen, "more than %d issuers", ISSUERS_MAX);
@@ -61,14 +61,13 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 		}
 		is = &set->v[set->n];
 		is->index = (int)set->n;
-		is->id = sqlite3_column_int64(st, 0);
-		is->name = strdup((const char *)sqlite3_column_text(st, 1));
-		is->ca = pem_cert(sqlite3_column_text(st, 2),
-		    sqlite3_column_bytes(st, 2));
-		is->signer = pem_cert(sqlite3_column_text(st, 3),
-		    sqlite3_column_bytes(st, 3));
-		is->signer_key = config_path(conf,
-		    (const char *)sqlite3_column_text(st, 4));
+		is->id = row->id;
+		is->name = strdup(row->name);
+		is->ca = pem_cert((const unsigned char *)row->ca_pem,
+		    (int)strlen(row->ca_pem));
+		is->signer = pem_cert((const unsigned char *)row->signer_pem,
+		    (int)strlen(row->signer_pem));
+		is->signer_key = config_path(conf, row->signer_key);
 		set->n++;
 		if (is->name == NULL || is->ca == NULL || is->signer == NULL) {
 			snprintf(err, errlen, "issuer %s: unreadable certificate "
@@ -89,14 +88,10 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
-		goto fail;
-	}
-	sqlite3_finalize(st);
+	db_issuers_free(rows, nrows);
 	return set;
  fail:
-	sqlite3_finalize(st);
+	db_issuers_free(rows, nrows);
 	issuers_free(set);
 	return NULL;
 }

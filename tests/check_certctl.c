@@ -123,14 +123,7 @@ expect(const char *serial, const char *status, const char *reason)
 static int64_t
 count(const char *sql)
 {
-	sqlite3_stmt	*st;
-	int64_t		 n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db->h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return fixture_sql_int(cfg->database, sql);
 }
 
 /* Two residents, each with a My Number card holding sign + auth. */
@@ -483,8 +476,6 @@ START_TEST(test_profile_parse_back)
 {
 	struct pki_details	 d;
 	struct iss_ca		 ca;
-	sqlite3_stmt		*st;
-	const unsigned char	*p;
 	X509			*x;
 	AUTHORITY_INFO_ACCESS	*aia;
 	char			 s[SERIAL_HEX_MAX], hex[SERIAL_HEX_MAX];
@@ -496,12 +487,7 @@ START_TEST(test_profile_parse_back)
 	ck_assert_int_eq(reg_resident_add(&r, &ri), REG_OK);
 	add_card("R1", "C1", "mynumber", "2033-01-01", 1);
 	issue("C1", "sign", s);
-	ck_assert_int_eq(sqlite3_prepare_v2(db->h, "SELECT der FROM "
-	    "certificates", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	p = sqlite3_column_blob(st, 0);
-	ck_assert_ptr_nonnull(x = d2i_X509(NULL, &p, sqlite3_column_bytes(st, 0)));
-	sqlite3_finalize(st);
+	x = fixture_sql_x509(cfg->database, "SELECT der FROM certificates");
 	ck_assert_int_eq(serial_from_asn1(X509_get0_serialNumber(x), &sn), 0);
 	serial_to_hex(&sn, hex);
 	ck_assert_str_eq(hex, s);
@@ -722,15 +708,8 @@ END_TEST
 static int64_t
 count_demo(struct db *d)
 {
-	sqlite3_stmt	*st;
-	int64_t		 n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(d->h, "SELECT count(*) + 1 FROM "
-	    "certificates", -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return fixture_sql_int(db_path(d), "SELECT count(*) + 1 FROM "
+	    "certificates");
 }
 
 START_TEST(test_demo_matches_registry)

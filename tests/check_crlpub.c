@@ -19,6 +19,7 @@
 #include "check_registry.h"
 #include "clock.h"
 #include "crlpub.h"
+#include "db_impl.h"	/* crlpub.c is part of the registry */
 #include "issuance.h"
 #include "log.h"
 #include "pki.h"

@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "check_main.h"
 #include "db.h"
+#include "db_impl.h"	/* a suite of the registry's inside */
 
 static char		 dir[64], path[128];
 static struct db	*db;

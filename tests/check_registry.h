@@ -13,6 +13,8 @@
 #include <string.h>
 
 #include <check.h>
+#include <openssl/x509.h>
+#include <sqlite3.h>
 
 #include "clock.h"
 #include "config.h"
@@ -48,6 +50,51 @@ fixture_open(const char *prog, char *dir, struct config **cfg,
 	clock_set(t);
 	reg_init(r, *db, *cfg, "tester", (*cfg)->offices[0]);
 	ck_assert_int_eq(iss_ca_create(r, "test", NULL, 0), REG_OK);
+}
+
+/*
+ * Read the registry file at path as an outsider would, on a connection of
+ * its own (struct db stays opaque to these suites): the first column of
+ * sql's first row as an integer, -1 when there is no row.
+ */
+static inline int64_t
+fixture_sql_int(const char *path, const char *sql)
+{
+	sqlite3		*h;
+	sqlite3_stmt	*st;
+	int64_t		 n = -1;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(h));
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* The same for a DER certificate in the first row's first column. */
+static inline X509 *
+fixture_sql_x509(const char *path, const char *sql)
+{
+	sqlite3			*h;
+	sqlite3_stmt		*st;
+	const unsigned char	*p;
+	X509			*x;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	ck_assert_msg(sqlite3_prepare_v2(h, sql, -1, &st, NULL) == SQLITE_OK,
+	    "%s: %s", sql, sqlite3_errmsg(h));
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	p = sqlite3_column_blob(st, 0);
+	x = d2i_X509(NULL, &p, sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	ck_assert_ptr_nonnull(x);
+	return x;
 }
 
 static inline int

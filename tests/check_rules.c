@@ -57,14 +57,7 @@ teardown(void)
 static int64_t
 count(const char *sql)
 {
-	sqlite3_stmt	*st;
-	int64_t		 n = -1;
-
-	ck_assert_int_eq(sqlite3_prepare_v2(db->h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return fixture_sql_int(cfg->database, sql);
 }
 
 static void
@@ -844,8 +837,6 @@ START_TEST(test_details_fit_the_certificate)
 	char			*big = malloc(3601), *name = malloc(1025);
 	char			 s[SERIAL_HEX_MAX];
 	struct pki_details	 d;
-	sqlite3_stmt		*st;
-	const unsigned char	*p;
 	X509			*x;
 
 	memset(big, 'a', 3600);
@@ -885,12 +876,7 @@ START_TEST(test_details_fit_the_certificate)
 	ck_assert_msg(reg_resident_add(&r, &ri) == REG_OK, "%s", r.why);
 	add_card_at("P", "K", "2033-01-01", 0);
 	issue_at("K", "sign", 0, s);
-	ck_assert_int_eq(sqlite3_prepare_v2(db->h, "SELECT der FROM "
-	    "certificates", -1, &st, NULL), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
-	p = sqlite3_column_blob(st, 0);
-	ck_assert_ptr_nonnull(x = d2i_X509(NULL, &p, sqlite3_column_bytes(st, 0)));
-	sqlite3_finalize(st);
+	x = fixture_sql_x509(cfg->database, "SELECT der FROM certificates");
 	ck_assert_int_eq(pki_cert_details(x, &d), 0);
 	ck_assert_str_eq(d.name, name);
 	ck_assert_str_eq(d.address, big);

@@ -33,8 +33,6 @@
 #include "audit.h"
 #include "certctl.h"
 
-#define BACKUP_STEP_PAGES	1024	/* pages per sqlite3_backup_step */
-
 struct copy_check {
 	int64_t		 records;
 	unsigned char	 head[AUDIT_HASH_LEN];
@@ -52,31 +50,6 @@ elapsed(const struct timespec *t0)
 	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-/* Copy all of src into dst in steps; 0, or -1 with why. */
-static int
-copy_db(sqlite3 *dst, sqlite3 *src, int *steps, char *why, size_t whylen)
-{
-	sqlite3_backup	*b;
-	int		 rc;
-
-	if ((b = sqlite3_backup_init(dst, "main", src, "main")) == NULL) {
-		snprintf(why, whylen, "backup: %s", sqlite3_errmsg(dst));
-		return -1;
-	}
-	*steps = 0;
-	do {
-		rc = sqlite3_backup_step(b, BACKUP_STEP_PAGES);
-		(*steps)++;
-		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
-			sqlite3_sleep(10);
-	} while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
-	if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE) {
-		snprintf(why, whylen, "backup: %s", sqlite3_errmsg(dst));
-		return -1;
-	}
-	return 0;
-}
-
 /*
  * Check a registry file: SQLite's integrity check, a schema this program
  * knows, an intact audit chain (holding anchor, when given).  0, or -1
@@ -87,7 +60,6 @@ check_copy(const char *path, const unsigned char *anchor,
     struct copy_check *out, char *why, size_t whylen)
 {
 	struct db	*db;
-	sqlite3_stmt	*st = NULL;
 	struct stat	 sb;
 	char		 err[512];
 	int		 rc = -1, n;
@@ -97,15 +69,8 @@ check_copy(const char *path, const unsigned char *anchor,
 		snprintf(why, whylen, "%s", err);
 		return -1;
 	}
-	if (sqlite3_prepare_v2(db->h, "PRAGMA integrity_check", -1, &st,
-	    NULL) != SQLITE_OK || sqlite3_step(st) != SQLITE_ROW) {
-		snprintf(why, whylen, "%s: integrity check: %s", path,
-		    db_errmsg(db));
-		goto done;
-	}
-	if (strcmp((const char *)sqlite3_column_text(st, 0), "ok") != 0) {
-		snprintf(why, whylen, "%s: integrity check: %s", path,
-		    sqlite3_column_text(st, 0));
+	if (db_integrity_check(db, err, sizeof(err)) != 0) {
+		snprintf(why, whylen, "%s: %s", path, err);
 		goto done;
 	}
 	if ((out->schema = db_schema_version(db)) < 1 ||
@@ -125,7 +90,6 @@ check_copy(const char *path, const unsigned char *anchor,
 		out->bytes = (long long)sb.st_size;
 	rc = 0;
  done:
-	sqlite3_finalize(st);
 	db_close(db);
 	return rc;
 }
@@ -158,17 +122,15 @@ sync_path(const char *path, int dir_too)
 }
 
 /*
- * Copy the database open as src to a new single file at path (no WAL),
+ * Copy the registry open as src to a new single file at path (no WAL),
  * through path.tmp (mode 0600 when private): the name appears only when
  * the copy is whole.
  */
 static int
-copy_to_file(sqlite3 *src, const char *path, int private, int *steps,
+copy_to_file(struct db *src, const char *path, int private, int *steps,
     char *why, size_t whylen)
 {
 	char	 tmp[PATH_MAX];
-	sqlite3	*dst = NULL;
-	int	 rc = -1, fd;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		snprintf(why, whylen, "%s: name too long", path);
@@ -176,42 +138,15 @@ copy_to_file(sqlite3 *src, const char *path, int private, int *steps,
 	}
 	(void)unlink(tmp);
 	/* a copy of the registry holds personal data: owner only */
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-	    private ? 0600 : 0644)) == -1) {
-		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
+	if (db_copy_to_file(src, tmp, private ? 0600 : 0644, steps, why,
+	    whylen) != 0)
 		return -1;
-	}
-	close(fd);
-	if (sqlite3_open_v2(tmp, &dst, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE, NULL) != SQLITE_OK) {
-		snprintf(why, whylen, "%s: %s", tmp, dst != NULL ?
-		    sqlite3_errmsg(dst) : "cannot create");
-		goto done;
-	}
-	if (copy_db(dst, src, steps, why, whylen) != 0)
-		goto done;
-	/* one self-contained file: a copy needs no -wal beside it */
-	if (sqlite3_exec(dst, "PRAGMA journal_mode=DELETE", NULL, NULL,
-	    NULL) != SQLITE_OK) {
-		snprintf(why, whylen, "%s: %s", tmp, sqlite3_errmsg(dst));
-		goto done;
-	}
-	if (sqlite3_close(dst) != SQLITE_OK) {
-		snprintf(why, whylen, "%s: close failed", tmp);
-		dst = NULL;
-		goto done;
-	}
-	dst = NULL;
 	if (sync_path(tmp, 0) != 0) {
 		snprintf(why, whylen, "%s: %s", tmp, strerror(errno));
-		goto done;
-	}
-	rc = 0;
- done:
-	sqlite3_close(dst);
-	if (rc != 0)
 		(void)unlink(tmp);
-	return rc;
+		return -1;
+	}
+	return 0;
 }
 
 /* Rename path.tmp to path after checking it; 0 or -1. */
@@ -265,7 +200,7 @@ print_copy(struct ctx *c, const char *verb, const char *file,
 	}
 	printf("%s %s: %lld bytes, schema %d, in %.3f s (%d step%s of up to "
 	    "%d pages)\n", verb, file, chk->bytes, chk->schema, secs, steps,
-	    steps == 1 ? "" : "s", BACKUP_STEP_PAGES);
+	    steps == 1 ? "" : "s", DB_COPY_STEP_PAGES);
 	printf("  integrity ok; audit chain intact: %lld records, head %s\n",
 	    (long long)chk->records, hex);
 	if (kept != NULL)
@@ -293,19 +228,7 @@ cmd_backup(struct ctx *c, int argc, char **argv)
 		return EXIT_REFUSED;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	/*
-	 * One read transaction for the whole copy: every step reads the same
-	 * snapshot (no restart when certctl commits meanwhile), and in WAL
-	 * mode it holds up no writer.
-	 */
-	if (db_exec(c->db, "BEGIN") != 0 ||
-	    db_exec(c->db, "SELECT count(*) FROM sqlite_master") != 0) {
-		fprintf(stderr, "certctl: error: %s: %s\n", c->cfg->database,
-		    db_errmsg(c->db));
-		return EXIT_REFUSED;
-	}
-	rc = copy_to_file(c->db->h, argv[1], 1, &steps, why, sizeof(why));
-	db_rollback(c->db);
+	rc = copy_to_file(c->db, argv[1], 1, &steps, why, sizeof(why));
 	if (rc != 0 || tmp_into_place(argv[1], &chk, why, sizeof(why)) != 0) {
 		fprintf(stderr, "certctl: error: backup: %s\n", why);
 		return EXIT_REFUSED;
@@ -340,7 +263,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 	const char	*file, *want, *db_path;
 	char		 why[2 * PATH_MAX], kept[PATH_MAX], kept_tmp[PATH_MAX + 8];
 	char		 err[512];
-	sqlite3		*src = NULL;
+	struct db	*src = NULL;
 	struct db	*live = NULL;
 	int		 rc, steps = 0, ret = EXIT_REFUSED;
 
@@ -369,10 +292,8 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 		fprintf(stderr, "certctl: refused: not restoring: %s\n", why);
 		return EXIT_REFUSED;
 	}
-	if (sqlite3_open_v2(file, &src, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		fprintf(stderr, "certctl: error: %s: %s\n", file,
-		    sqlite3_errmsg(src));
+	if ((src = db_open(file, DB_READONLY, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "certctl: error: %s\n", err);
 		goto done;
 	}
 	kept[0] = why[0] = '\0';
@@ -402,16 +323,12 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 			snprintf(kept, sizeof(kept), "%s.before-restore-%s",
 			    db_path, stamp);
 		}
-		if (db_exec(live, "BEGIN") != 0 ||
-		    db_exec(live, "SELECT count(*) FROM sqlite_master") != 0 ||
-		    copy_to_file(live->h, kept, 1, &steps, why, sizeof(why)) != 0) {
-			db_rollback(live);
+		if (copy_to_file(live, kept, 1, &steps, why, sizeof(why)) != 0) {
 			fprintf(stderr, "certctl: error: restore: keeping the "
 			    "current registry: %s\n", why[0] ? why :
 			    db_errmsg(live));
 			goto done;
 		}
-		db_rollback(live);
 		snprintf(kept_tmp, sizeof(kept_tmp), "%s.tmp", kept);
 		if (rename(kept_tmp, kept) != 0 || sync_path(kept, 1) != 0) {
 			fprintf(stderr, "certctl: error: %s: %s\n", kept,
@@ -423,7 +340,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 		 * live registry as one write transaction (through its WAL), so
 		 * every reader sees the old registry or the restored one.
 		 */
-		if (copy_db(live->h, src, &steps, why, sizeof(why)) != 0) {
+		if (db_copy_into(live, src, &steps, why, sizeof(why)) != 0) {
 			fprintf(stderr, "certctl: error: restore: %s (the "
 			    "registry is unchanged)\n", why);
 			goto done;
@@ -449,6 +366,6 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 	ret = EXIT_OK;
  done:
 	db_close(live);
-	sqlite3_close(src);
+	db_close(src);
 	return ret;
 }

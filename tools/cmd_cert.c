@@ -100,21 +100,11 @@ copy_write_html(const char *path, const char *uid, const char *name,
 static char *
 resident_name(struct ctx *c, const char *serial)
 {
-	sqlite3_stmt	*st = NULL;
 	struct serial	 s;
-	char		*name = NULL;
 
-	if (serial_from_hex(serial, &s) != 0 ||
-	    sqlite3_prepare_v2(c->db->h, "SELECT r.name FROM certificates c "
-	    "JOIN residents r ON r.id = c.resident_id WHERE c.serial = ?", -1,
-	    &st, NULL) != SQLITE_OK)
-		goto done;
-	sqlite3_bind_blob(st, 1, s.b, (int)s.len, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		name = strdup((const char *)sqlite3_column_text(st, 0));
- done:
-	sqlite3_finalize(st);
-	return name;
+	if (serial_from_hex(serial, &s) != 0)
+		return NULL;
+	return db_cert_holder_name(c->db, &s);
 }
 
 static int

@@ -100,18 +100,9 @@ iss_cert_cn(time_t issued, int64_t seq, const char *municipality,
 static int
 next_cert_seq(struct reg *r, int64_t *seq)
 {
-	sqlite3_stmt	*st = NULL;
-	int		 rc = REG_ERROR;
-
-	if (sqlite3_prepare_v2(r->db->h, "SELECT coalesce(max(id), 0) + 1 "
-	    "FROM certificates", -1, &st, NULL) == SQLITE_OK &&
-	    sqlite3_step(st) == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(st, 0);
-		rc = REG_OK;
-	} else
-		rc = reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
-	sqlite3_finalize(st);
-	return rc;
+	if ((*seq = db_cert_next_id(r->db)) < 0)
+		return reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
+	return REG_OK;
 }
 
 static void
@@ -413,7 +404,6 @@ static int
 issuer_insert(struct reg *r, const char *name, X509 *ca, const char *ca_key,
     X509 *signer, const char *signer_key, const char *action)
 {
-	sqlite3_stmt	*st = NULL;
 	char		*ca_pem, *signer_pem;
 	json_t		*d;
 	char		 subject[128];
@@ -425,20 +415,8 @@ issuer_insert(struct reg *r, const char *name, X509 *ca, const char *ca_key,
 		reg_say(r, REG_ERROR, "cannot encode certificates");
 		goto done;
 	}
-	if (sqlite3_prepare_v2(r->db->h, "INSERT INTO issuers (name, ca_cert, "
-	    "ca_key, signer_cert, signer_key, created_at) VALUES (?, ?, ?, ?, "
-	    "?, ?)", -1, &st, NULL) != SQLITE_OK) {
-		reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
-		goto done;
-	}
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, ca_pem, -1, SQLITE_STATIC);
-	if (ca_key != NULL)
-		sqlite3_bind_text(st, 3, ca_key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, signer_pem, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, signer_key, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 6, (int64_t)r->now);
-	if (sqlite3_step(st) != SQLITE_DONE) {
+	if (db_issuer_insert(r->db, name, ca_pem, ca_key, signer_pem,
+	    signer_key, r->now) < 0) {
 		reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
 		goto done;
 	}
@@ -458,7 +436,6 @@ issuer_insert(struct reg *r, const char *name, X509 *ca, const char *ca_key,
 	} else
 		json_decref(d);
  done:
-	sqlite3_finalize(st);
 	free(ca_pem);
 	free(signer_pem);
 	return rc;

@@ -5,6 +5,7 @@
 #ifndef CERTSTATUS_REGISTRY_IMPL_H
 #define CERTSTATUS_REGISTRY_IMPL_H
 
+#include "db_impl.h"	/* the registry's inside: this layer is part of it */
 #include "registry.h"
 
 #define DAY_SEC	86400

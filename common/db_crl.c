@@ -1,0 +1,55 @@
+/*
+ * db_crl.c: the CRLs stored in the registry, as the server serves them
+ * (see db.h; crlpub.c writes them).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_impl.h"
+
+int
+db_crl_newest(struct db *db, int64_t issuer_id, enum db_crl_kind kind,
+    int64_t have, struct db_crl *out)
+{
+	sqlite3_stmt	*st = NULL;
+	const void	*blob;
+	int64_t		 number;
+	int		 rc = -1, step;
+
+	/* crls_latest is (issuer_id, delta_base IS NULL, number) */
+	if (sqlite3_prepare_v2(db->h, kind == DB_CRL_DELTA ?
+	    "SELECT number, this_update, next_update, der FROM crls WHERE "
+	    "issuer_id = ? AND delta_base IS NOT NULL ORDER BY number DESC LIMIT 1" :
+	    "SELECT number, this_update, next_update, der FROM crls WHERE "
+	    "issuer_id = ? AND delta_base IS NULL ORDER BY number DESC LIMIT 1",
+	    -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, issuer_id) != SQLITE_OK)
+		goto done;
+	if ((step = sqlite3_step(st)) == SQLITE_DONE) {
+		memset(out, 0, sizeof(*out));
+		rc = 0;
+		goto done;
+	}
+	if (step != SQLITE_ROW)
+		goto done;
+	if ((number = sqlite3_column_int64(st, 0)) == have && have != 0) {
+		rc = 1;		/* do not copy what the caller holds */
+		goto done;
+	}
+	memset(out, 0, sizeof(*out));
+	blob = sqlite3_column_blob(st, 3);
+	out->len = (size_t)sqlite3_column_bytes(st, 3);
+	if (blob == NULL || out->len == 0 ||
+	    (out->der = malloc(out->len)) == NULL) {
+		out->len = 0;
+		goto done;
+	}
+	memcpy(out->der, blob, out->len);
+	out->number = number;
+	out->this_update = (time_t)sqlite3_column_int64(st, 1);
+	out->next_update = (time_t)sqlite3_column_int64(st, 2);
+	rc = 0;
+ done:
+	sqlite3_finalize(st);	/* never keep the read open */
+	return rc;
+}
