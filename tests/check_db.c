@@ -1,7 +1,11 @@
 /*
- * check_db.c: migrations, status lookups, the change feed and the audit
- * chain (tampered with through the sqlite3 library, as an intruder would).
+ * check_db.c: migrations, status lookups, the change feed, the typed rows
+ * (issuers, stored CRLs, a certificate's holder), whole-registry copies
+ * and the audit chain (tampered with through the sqlite3 library, as an
+ * intruder would).
  */
+#include <sys/stat.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +139,193 @@ START_TEST(change_feed)
 	last = 1;
 	ck_assert_int_eq(db_changes_since(db, 1, 100, count_change, &last), 1);
 	ck_assert_int_eq(db_changes_since(db, 2, 100, count_change, &last), 0);
+}
+END_TEST
+
+/* --- typed rows ------------------------------------------------------------ */
+
+START_TEST(issuers_rows)
+{
+	struct db_issuer	*v;
+	size_t			 n;
+
+	ck_assert_int_eq(db_issuers_load(db, &v, &n), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(n, 0);
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_issuer_insert(db, "b", "CA B", NULL, "SIGNER B",
+	    "keys/b-ocsp.key", 7), 1);
+	ck_assert_int_eq(db_issuer_insert(db, "a", "CA A", "keys/a-ca.key",
+	    "SIGNER A", "keys/a-ocsp.key", 8), 2);
+	/* a taken name is the database's refusal, not a second row */
+	ck_assert_int_eq(db_issuer_insert(db, "a", "x", NULL, "y", "z", 9), -1);
+	ck_assert_int_eq(db_commit(db), 0);
+
+	ck_assert_int_eq(db_issuers_load(db, &v, &n), 0);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_int_eq(v[0].id, 1);		/* id order, not name order */
+	ck_assert_str_eq(v[0].name, "b");
+	ck_assert_str_eq(v[0].ca_pem, "CA B");
+	ck_assert_ptr_null(v[0].ca_key);
+	ck_assert_str_eq(v[0].signer_pem, "SIGNER B");
+	ck_assert_str_eq(v[0].signer_key, "keys/b-ocsp.key");
+	ck_assert_int_eq(v[1].id, 2);
+	ck_assert_str_eq(v[1].name, "a");
+	ck_assert_str_eq(v[1].ca_key, "keys/a-ca.key");
+	ck_assert_str_eq(v[1].signer_pem, "SIGNER A");
+	db_issuers_free(v, n);
+	db_issuers_free(NULL, 0);
+}
+END_TEST
+
+static void
+add_crl(int64_t issuer, int64_t number, const char *base, const char *der)
+{
+	char	sql[512];
+
+	snprintf(sql, sizeof(sql), "INSERT INTO crls (issuer_id, number, "
+	    "delta_base, change_seq, this_update, next_update, der) VALUES "
+	    "(%lld, %lld, %s, 0, %lld, %lld, %s)", (long long)issuer,
+	    (long long)number, base, (long long)(1000 + number),
+	    (long long)(2000 + number), der);
+	ck_assert_int_eq(db_exec(db, sql), 0);
+}
+
+START_TEST(crl_newest)
+{
+	struct db_crl	 c;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO issuers VALUES (1, 'x', 'pem', "
+	    "NULL, 'pem', 'k', 0); INSERT INTO issuers VALUES (2, 'y', 'pem', "
+	    "NULL, 'pem', 'k', 0)"), 0);
+	memset(&c, 0xff, sizeof(c));
+	ck_assert_int_eq(db_crl_newest(db, 1, DB_CRL_FULL, 0, &c), 0);
+	ck_assert_int_eq(c.number, 0);
+	ck_assert_ptr_null(c.der);
+
+	add_crl(1, 1, "NULL", "X'3001'");
+	add_crl(1, 2, "1", "X'300202'");
+	add_crl(1, 3, "NULL", "X'30030303'");
+	add_crl(1, 4, "3", "X'3004040404'");
+	add_crl(2, 9, "NULL", "X''");		/* an empty DER is an error */
+
+	ck_assert_int_eq(db_crl_newest(db, 1, DB_CRL_FULL, 1, &c), 0);
+	ck_assert_int_eq(c.number, 3);
+	ck_assert_int_eq((long)c.this_update, 1003);
+	ck_assert_int_eq((long)c.next_update, 2003);
+	ck_assert_uint_eq(c.len, 4);
+	ck_assert_int_eq(memcmp(c.der, "\x30\x03\x03\x03", 4), 0);
+	free(c.der);
+	ck_assert_int_eq(db_crl_newest(db, 1, DB_CRL_DELTA, 0, &c), 0);
+	ck_assert_int_eq(c.number, 4);
+	ck_assert_uint_eq(c.len, 5);
+	free(c.der);
+
+	/* the caller holds the newest one: nothing is copied */
+	memset(&c, 0, sizeof(c));
+	ck_assert_int_eq(db_crl_newest(db, 1, DB_CRL_FULL, 3, &c), 1);
+	ck_assert_ptr_null(c.der);
+	ck_assert_int_eq(c.number, 0);
+	/* but a newer one replaces it */
+	add_crl(1, 5, "NULL", "X'3005'");
+	ck_assert_int_eq(db_crl_newest(db, 1, DB_CRL_FULL, 3, &c), 0);
+	ck_assert_int_eq(c.number, 5);
+	free(c.der);
+
+	ck_assert_int_eq(db_crl_newest(db, 2, DB_CRL_DELTA, 0, &c), 0);
+	ck_assert_int_eq(c.number, 0);
+	ck_assert_int_eq(db_crl_newest(db, 2, DB_CRL_FULL, 0, &c), -1);
+}
+END_TEST
+
+START_TEST(cert_holder_and_next_id)
+{
+	struct serial	 s;
+	char		*name;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO issuers VALUES (1, 'x', 'pem', "
+	    "NULL, 'pem', 'k', 0)"), 0);
+	ck_assert_int_eq(db_cert_next_id(db), 1);
+	add_cert(4, "0A", "good", -1, 0);
+	add_cert(7, "0B", "good", -1, 0);
+	ck_assert_int_eq(db_cert_next_id(db), 8);
+	ck_assert_int_eq(db_exec(db, "INSERT INTO residents (id, uid, name, "
+	    "address, birth_date, sex, created_at, updated_at) VALUES (3, 'R3', "
+	    "'稲城 花子', 'a', '1990-01-01', 2, 0, 0); UPDATE certificates SET "
+	    "resident_id = 3 WHERE id = 7"), 0);
+	ck_assert_int_eq(serial_from_hex("0B", &s), 0);
+	ck_assert_ptr_nonnull(name = db_cert_holder_name(db, &s));
+	ck_assert_str_eq(name, "稲城 花子");
+	free(name);
+	/* a certificate of no resident, and a serial never issued */
+	ck_assert_int_eq(serial_from_hex("0A", &s), 0);
+	ck_assert_ptr_null(db_cert_holder_name(db, &s));
+	ck_assert_int_eq(serial_from_hex("0C", &s), 0);
+	ck_assert_ptr_null(db_cert_holder_name(db, &s));
+}
+END_TEST
+
+START_TEST(copy_and_back)
+{
+	char		 copy[192], wal[200];
+	struct stat	 sb;
+	struct db	*c;
+	int		 steps = 0;
+	char		 why[512];
+
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 5"), 0);
+	snprintf(copy, sizeof(copy), "%s/copy.db", dir);
+	ck_assert_msg(db_copy_to_file(db, copy, 0600, &steps, why,
+	    sizeof(why)) == 0, "%s", why);
+	ck_assert_int_ge(steps, 1);
+	ck_assert_int_eq(stat(copy, &sb), 0);
+	ck_assert_int_eq(sb.st_mode & 0777, 0600);
+	snprintf(wal, sizeof(wal), "%s-wal", copy);
+	ck_assert_int_ne(access(wal, F_OK), 0);	/* self-contained */
+	/* never over an existing file */
+	ck_assert_int_eq(db_copy_to_file(db, copy, 0600, &steps, why,
+	    sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, copy));
+
+	ck_assert_ptr_nonnull(c = db_open(copy, DB_READONLY, err, sizeof(err)));
+	ck_assert_int_eq(db_integrity_check(c, why, sizeof(why)), 0);
+	ck_assert_int_eq(db_change_seq(c), 5);
+	/* the live registry moves on; copying the copy back undoes that */
+	ck_assert_int_eq(db_exec(db, "UPDATE registry_state SET change_seq = 9"), 0);
+	ck_assert_msg(db_copy_into(db, c, &steps, why, sizeof(why)) == 0, "%s",
+	    why);
+	ck_assert_int_eq(db_change_seq(db), 5);
+	db_close(c);
+}
+END_TEST
+
+START_TEST(integrity_check_finds_damage)
+{
+	char		 copy[192], why[512];
+	struct db	*c;
+	FILE		*f;
+	char		 junk[4096], serial[8];
+	int		 steps;
+
+	ck_assert_int_eq(db_exec(db, "INSERT INTO issuers VALUES (1, 'x', 'pem', "
+	    "NULL, 'pem', 'k', 0)"), 0);
+	for (int i = 0; i < 400; i++) {
+		snprintf(serial, sizeof(serial), "%04X", i + 1);
+		add_cert(i + 1, serial, "good", -1, 0);
+	}
+	snprintf(copy, sizeof(copy), "%s/copy.db", dir);
+	ck_assert_int_eq(db_copy_to_file(db, copy, 0600, &steps, why,
+	    sizeof(why)), 0);
+	/* page 1 (the schema) stays; a later page turns to noise */
+	memset(junk, 0x5a, sizeof(junk));
+	ck_assert_ptr_nonnull(f = fopen(copy, "r+b"));
+	ck_assert_int_eq(fseek(f, 3 * 4096, SEEK_SET), 0);
+	ck_assert_uint_eq(fwrite(junk, 1, sizeof(junk), f), sizeof(junk));
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_ptr_nonnull(c = db_open(copy, DB_READONLY, err, sizeof(err)));
+	ck_assert_int_eq(db_integrity_check(c, why, sizeof(why)), -1);
+	ck_assert_ptr_nonnull(strstr(why, "integrity check: "));
+	db_close(c);
 }
 END_TEST
 
@@ -363,6 +554,11 @@ main(void)
 	tcase_add_test(tc, wal_mode);
 	tcase_add_test(tc, status_lookup);
 	tcase_add_test(tc, change_feed);
+	tcase_add_test(tc, issuers_rows);
+	tcase_add_test(tc, crl_newest);
+	tcase_add_test(tc, cert_holder_and_next_id);
+	tcase_add_test(tc, copy_and_back);
+	tcase_add_test(tc, integrity_check_finds_damage);
 	tcase_add_test(tc, data_version_sees_other_writer);
 	tcase_add_test(tc, not_a_database);
 	tcase_add_test(tc, audit_intact);
