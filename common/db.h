@@ -61,6 +61,8 @@ struct cert_status {
 	int64_t		 change_seq;
 };
 
+/* --- the connection, schema and transactions (db.c) -------------------- */
+
 /*
  * Open (and with DB_CREATE create) the database at path: WAL mode, a busy
  * timeout, foreign keys on.  Returns NULL and fills err on failure.
@@ -82,6 +84,8 @@ void		 db_rollback(struct db *db);
 const char	*db_errmsg(struct db *db);
 /* The path the registry was opened from (owned by db). */
 const char	*db_path(const struct db *db);
+
+/* --- certificates (db_cert.c) ------------------------------------------ */
 
 /*
  * Status of (issuer_id, serial): fills out (state CERT_UNKNOWN when the
@@ -110,6 +114,20 @@ int		 db_changes_since(struct db *db, int64_t since, int limit,
  */
 int		 db_walk(struct db *db, int64_t after, int limit,
 		    int (*fn)(const struct cert_status *, void *), void *arg);
+/*
+ * Within a write transaction (so no other writer races it): the id the
+ * next certificate row gets.  -1 on error (db_errmsg).
+ */
+int64_t		 db_cert_next_id(struct db *db);
+/*
+ * The name of the resident holding the certificate with this serial (of
+ * any issuer): malloc'd, caller frees.  NULL when there is none or on an
+ * error.
+ */
+char		*db_cert_holder_name(struct db *db, const struct serial *serial);
+
+/* --- changes and history (db.c) ---------------------------------------- */
+
 /* PRAGMA data_version: changes when another connection commits. -1 on error. */
 int64_t		 db_data_version(struct db *db);
 /* registry_state.change_seq, -1 on error. */
@@ -144,7 +162,7 @@ int		 db_registry_mark(struct db *db, struct registry_mark *out);
 int		 db_history_check(struct db *db, const struct registry_mark *seen,
 		    struct registry_mark *now, char *why, size_t whylen);
 
-/* --- issuers ------------------------------------------------------------ */
+/* --- issuers (db_issuer.c) --------------------------------------------- */
 
 /* One row of the issuers table; every string malloc'd (db_issuers_free). */
 struct db_issuer {
@@ -174,7 +192,7 @@ int64_t		 db_issuer_insert(struct db *db, const char *name,
 		    const char *ca_pem, const char *ca_key,
 		    const char *signer_pem, const char *signer_key, time_t now);
 
-/* --- stored CRLs -------------------------------------------------------- */
+/* --- stored CRLs (db_crl.c) -------------------------------------------- */
 
 enum db_crl_kind { DB_CRL_FULL, DB_CRL_DELTA };
 
@@ -197,21 +215,7 @@ struct db_crl {
 int		 db_crl_newest(struct db *db, int64_t issuer_id,
 		    enum db_crl_kind kind, int64_t have, struct db_crl *out);
 
-/* --- certificates, beyond their status ---------------------------------- */
-
-/*
- * Within a write transaction (so no other writer races it): the id the
- * next certificate row gets.  -1 on error (db_errmsg).
- */
-int64_t		 db_cert_next_id(struct db *db);
-/*
- * The name of the resident holding the certificate with this serial (of
- * any issuer): malloc'd, caller frees.  NULL when there is none or on an
- * error.
- */
-char		*db_cert_holder_name(struct db *db, const struct serial *serial);
-
-/* --- the registry as a whole -------------------------------------------- */
+/* --- the registry as a whole (db_backup.c) ----------------------------- */
 
 #define DB_COPY_STEP_PAGES	1024	/* pages per step of a copy */
 
