@@ -1,11 +1,13 @@
 /*
  * registry_impl.h: what the registry_*.c files share and nothing else
- * includes: SQL helpers, the rows they read, status changes.
+ * includes: SQL helpers, the rows they read, status changes.  This layer
+ * is part of the registry (see db.h): it prepares its statements on the
+ * registry's own handle, struct db's h, through db_impl.h.
  */
 #ifndef CERTSTATUS_REGISTRY_IMPL_H
 #define CERTSTATUS_REGISTRY_IMPL_H
 
-#include "db_impl.h"	/* the registry's inside: this layer is part of it */
+#include "db_impl.h"
 #include "registry.h"
 
 #define DAY_SEC	86400
