@@ -67,7 +67,7 @@ logdir       = $(localstatedir)/log/certstatus
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c
-SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
+SERVER_SRCS  = server/main.c server/http.c server/responder.c server/presign.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_i18n.c server/check.c \
                server/service.c
