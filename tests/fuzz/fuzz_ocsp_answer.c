@@ -28,6 +28,7 @@
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static struct config	*conf;		/* kept for the process, as env's parts */
 static struct prepare_env env;
 static EVP_PKEY		*keys[ISSUERS_MAX];
 static char		 dir[64];
@@ -49,7 +50,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	char			 why[512], path[1100], cmd[2400];
 	const char		*reg;
-	struct config		*conf;
 	struct db		*db;
 	struct issuer_set	*set;
 
