@@ -312,7 +312,7 @@ START_TEST(test_generations)
 
 	c = open_store(mem_sizes[_i]);
 	put(&a, 40, T0, 40, 1);
-	put(&a1, 41, T0, 99, 1);	/* SHA-512 answer stating another status */
+	put(&a1, 41, T0, 99, 1);	/* SHA-384, stating another status */
 	put(&b, 42, T0, 42, 1);
 	put(&d, 43, T0, 43, 1);
 	ck_assert_int_eq(cache_has_unverified(c), 0);

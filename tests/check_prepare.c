@@ -63,8 +63,8 @@ setup(void)
 	log_init("check_prepare", LOG_LVL_ERR);
 	strcpy(dir, "/tmp/check_prepare.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(cmd, sizeof(cmd), "cp -R %s %s/demo && chmod 600 %s/demo/keys/*",
-	    REGISTRY, dir, dir);
+	snprintf(cmd, sizeof(cmd), "cp -R %s %s/demo && "
+	    "chmod 600 %s/demo/keys/*", REGISTRY, dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(path, sizeof(path), "%s/demo/certstatus.conf", dir);
 	ck_assert_msg((conf = config_load(path, err, sizeof(err))) != NULL,
@@ -165,8 +165,8 @@ assert_dates(const struct ocsp_single *one)
 
 START_TEST(test_statuses)
 {
-	const char		*names[] = { "good-sign", "moved-sign", "lost-sign",
-				    "never-issued" };
+	const char		*names[] = { "good-sign", "moved-sign",
+				    "lost-sign", "never-issued" };
 	struct cert_status	 good = status_of("good-sign");
 	struct prepare_job	 pj;
 	struct ocsp_job		 job;
@@ -201,7 +201,8 @@ END_TEST
 /* One issued certificate: storable, with the fingerprint of its status. */
 START_TEST(test_single)
 {
-	const char		*good[] = { "good-sign" }, *moved[] = { "moved-sign" };
+	const char		*good[] = { "good-sign" };
+	const char		*moved[] = { "moved-sign" };
 	struct cert_status	 cs = status_of("moved-sign");
 	struct prepare_job	 pj, pj2;
 	struct ocsp_job		 job;
@@ -266,7 +267,8 @@ START_TEST(test_other_issuer)
 	struct issuer		*is = NULL;
 	struct prepare_job	 pj;
 	struct ocsp_job		 job;
-	X509			*other, *gs = cert("good-sign"), *ga = cert("good-auth");
+	X509			*other, *gs = cert("good-sign");
+	X509			*ga = cert("good-auth");
 	OCSP_REQUEST		*req;
 	unsigned char		*der = NULL;
 	const char		*why = NULL;
@@ -312,7 +314,8 @@ END_TEST
 
 START_TEST(test_malformed)
 {
-	const char		*names[] = { "good-sign", "good-auth", "lost-auth" };
+	const char		*names[] = { "good-sign", "good-auth",
+				    "lost-auth" };
 	static const unsigned char junk[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
 	struct prepare_job	 pj;
 	struct ocsp_job		 job;
