@@ -68,7 +68,7 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/db_cert.c common/db_issuer.c common/db_crl.c common/db_backup.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c
-SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
+SERVER_SRCS  = server/main.c server/http.c server/responder.c server/presign.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_i18n.c server/check.c \
                server/service.c
@@ -83,7 +83,8 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/framing.c server/proxy.c
-UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub certctl rules
+UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub certctl rules \
+               cache prepare
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
@@ -163,6 +164,16 @@ $(BUILD)/tests/check_rules: $(BUILD)/tests/check_rules.o $(CERTCTL_LIB_OBJS) $(C
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/check_crlpub: $(BUILD)/tests/check_crlpub.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+$(BUILD)/tests/check_cache: $(BUILD)/tests/check_cache.o $(BUILD)/server/cache.o $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# prepare.c runs without the server: it links only the parsers and issuers.
+$(BUILD)/tests/check_prepare: $(BUILD)/tests/check_prepare.o $(BUILD)/server/prepare.o \
+               $(BUILD)/server/issuers.o $(COMMON_OBJS) $(SERVER_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

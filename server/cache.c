@@ -327,6 +327,20 @@ usable(time_t this_update, time_t next_update, time_t now)
 	return this_update <= now && now < next_update;
 }
 
+/* 1 when a write not yet in the store concerns k's certificate. */
+static int
+pend_touches(const struct cache *c, const struct cache_key *k)
+{
+	for (size_t i = 0; i < c->npend; i++) {
+		const struct cache_key	*p = &c->pend[i].key;
+
+		if (p->issuer == k->issuer && p->len == k->len &&
+		    memcmp(p->serial, k->serial, k->len) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 cache_get(struct cache *c, const struct cache_key *k, time_t now,
     struct cache_entry *out)
@@ -344,6 +358,14 @@ cache_get(struct cache *c, const struct cache_key *k, time_t now,
 		}
 		mem_remove(c, slot);
 	}
+	/*
+	 * The store is behind by the pending writes: a drop, a confirmation
+	 * that dropped a disagreeing answer, or a newer answer for this
+	 * certificate would not be seen, and the answer they replace would
+	 * be served.  Write them first.
+	 */
+	if (pend_touches(c, k) && cache_flush(c) != 0)
+		return -1;
 	sqlite3_bind_int64(c->st_get, 1, k->issuer);
 	sqlite3_bind_blob(c->st_get, 2, k->serial, k->len, SQLITE_STATIC);
 	sqlite3_bind_int(c->st_get, 3, k->alg);

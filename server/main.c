@@ -169,7 +169,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 		db_reopen = 0;
-		responder_stop(s);
+		presign_stop(s);
 		db_close(s->db);
 		s->db = db;
 		s->data_version = -1;
@@ -195,7 +195,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 			return;		/* reload() restarted the responder */
 		}
 		issuers_free(set);
-		if (responder_start(s) != 0) {
+		if (presign_start(s) != 0) {
 			db_fail(s, "registry %s: cannot read changes",
 			    s->conf->database);
 			return;
@@ -211,7 +211,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	s->db_ok = 1;
 	if (v != s->data_version) {
 		s->data_version = v;
-		responder_registry_changed(s);
+		presign_registry_changed(s);
 		crl_registry_changed(s);
 	}
 }
@@ -278,8 +278,8 @@ reload(struct server *s)
 	s->conf = conf;
 	s->epoch++;
 	http_reload(s);
-	responder_stop(s);
-	(void)responder_start(s);
+	presign_stop(s);
+	(void)presign_start(s);
 	log_info("reloaded: %zu issuer(s), %d signer worker(s)", set->n,
 	    signer_alive(pool));
 	return 0;
@@ -476,7 +476,7 @@ main(int argc, char *argv[])
 		errx(1, "%s", err);
 	if (s->conf->user != NULL && getuid() != 0)
 		log_info("running as %s", s->conf->user);
-	if (responder_start(s) != 0)
+	if (presign_start(s) != 0)
 		errx(1, "cannot read the registry's changes");
 	if (crl_start(s, err, sizeof(err)) != 0)
 		errx(1, "crl: %s", err);
@@ -505,12 +505,13 @@ main(int argc, char *argv[])
 
 	log_info("stopped");
 	service_stop();
-	responder_stop(s);
+	presign_stop(s);
 	crl_stop(s);
 	counter_stop(s);
 	http_stop(s);
 	signer_pool_free(s->signers);
 	signer_pool_free(retired);
+	presign_free(s);	/* the pools' last jobs have reported to it */
 	signer_shutdown();
 	cache_close(s->cache);
 	event_free(s->poll_ev);

@@ -54,7 +54,7 @@ health_check(struct server *s, char *why, size_t whylen)
 			    "expired", s->issuers->v[i].name);
 			return 0;
 		}
-	fixing = responder_presigning(s, &started) && now - started <=
+	fixing = presign_running(s, &started) && now - started <=
 	    s->conf->ocsp_validity - s->conf->ocsp_refresh;
 	oldest = cache_oldest(s->cache);
 	if (!fixing && oldest != 0 && oldest + s->conf->ocsp_validity <= now) {

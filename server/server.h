@@ -68,6 +68,7 @@ struct cache;
 struct signer_pool;
 struct crl_state;
 struct counter;
+struct presign;
 
 struct server {
 	struct config		*conf;
@@ -80,6 +81,7 @@ struct server {
 	struct metrics		 metrics;
 	struct crl_state	*crl;
 	struct counter		*counter;
+	struct presign		*presign;	/* presign.c */
 
 	int64_t			 data_version;	/* registry's PRAGMA data_version */
 	int64_t			 change_seq;	/* last change applied */
@@ -151,14 +153,27 @@ const char *http_peer(struct evhttp_request *req);
  */
 const char *http_client_addr(struct evhttp_request *req, char *buf, size_t len);
 
-/* responder.c: the OCSP endpoints and the pre-signing/refresh machinery. */
+/* responder.c: the OCSP endpoints (POST, and GET with get_path the part
+ * after the endpoint); one reply per request, now or when it is signed. */
 void	responder_handle(struct server *s, struct evhttp_request *req,
 	    const char *get_path);
-int	responder_start(struct server *s);
-void	responder_registry_changed(struct server *s);
-void	responder_stop(struct server *s);
+
+/*
+ * presign.c: the pre-signing walk, registry changes, history breaks and
+ * clock steps, which keep the response store true (the invariant is at the
+ * top of responder.c).  Its state is s->presign, made by the first start.
+ */
+/* Read the store's mark, apply the registry's changes since, start the
+ * walk and the timers.  0, or -1 when the registry or store cannot be read. */
+int	presign_start(struct server *s);
+/* The registry's data_version moved: check its history, apply changes. */
+void	presign_registry_changed(struct server *s);
+/* Stop the walk and timers (a reload or reopen starts it again). */
+void	presign_stop(struct server *s);
+/* At exit, after the signer pools are freed (their jobs report here). */
+void	presign_free(struct server *s);
 /* 1 while a pre-signing pass runs (started then), else 0. */
-int	responder_presigning(const struct server *s, time_t *pass_started);
+int	presign_running(const struct server *s, time_t *pass_started);
 
 /* crl.c: CRL endpoints and (optional) generation. */
 int	crl_start(struct server *s, char *err, size_t errlen);

@@ -1,10 +1,11 @@
 /*
  * fuzz_ocsp_answer.c: libFuzzer target for the whole OCSP path the server
  * runs on a request: DER -> parse, issuer match, registry lookups, signing
- * job (responder_prepare), then what a signer worker does with the job
+ * job (prepare_request), then what a signer worker does with the job
  * (ocsp_job_decode, ocsp_response_sign with the demo signer key) and what a
  * client does with the answer (d2i_OCSP_RESPONSE).  The registry is a demo
- * built once per process in a temporary folder (removed at exit).
+ * built once per process in a temporary folder (removed at exit); the
+ * prepare step gets only what it reads (struct prepare_env), no server.
  *
  * Build and run: make fuzz (tests/fuzz/run.sh).
  */
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -22,13 +24,12 @@
 #include "log.h"
 #include "pki.h"
 #include "prepare.h"
-#include "server.h"
 
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct server		*srv;
-static struct server	 fs;
+static struct config	*conf;		/* kept for the process, as env's parts */
+static struct prepare_env env;
 static EVP_PKEY		*keys[ISSUERS_MAX];
 static char		 dir[64];
 static X509_STORE	*store;
@@ -47,8 +48,10 @@ cleanup(void)
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	char		 why[512], path[1100], cmd[2400];
-	const char	*reg;
+	char			 why[512], path[1100], cmd[2400];
+	const char		*reg;
+	struct db		*db;
+	struct issuer_set	*set;
 
 	(void)argc;
 	(void)argv;
@@ -75,20 +78,19 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 			errx(1, "demo: %s", why);
 	}
 	snprintf(path, sizeof(path), "%s/demo/certstatus.conf", dir);
-	if ((fs.conf = config_load(path, why, sizeof(why))) == NULL)
+	if ((conf = config_load(path, why, sizeof(why))) == NULL)
 		errx(1, "%s", why);
-	if ((fs.db = db_open(fs.conf->database, DB_READONLY, why,
+	if ((db = db_open(conf->database, DB_READONLY, why,
 	    sizeof(why))) == NULL ||
-	    (fs.issuers = issuers_load(fs.db, fs.conf, why, sizeof(why))) == NULL)
+	    (set = issuers_load(db, conf, why, sizeof(why))) == NULL)
 		errx(1, "%s", why);
-	for (size_t i = 0; i < fs.issuers->n; i++)
-		if ((keys[i] = pki_key_load(fs.issuers->v[i].signer_key, why,
+	prepare_env_set(&env, conf, set, db);
+	for (size_t i = 0; i < set->n; i++)
+		if ((keys[i] = pki_key_load(set->v[i].signer_key, why,
 		    sizeof(why))) == NULL)
 			errx(1, "%s", why);
 	if ((store = X509_STORE_new()) == NULL)
 		errx(1, "X509_STORE_new");
-	fs.db_ok = 1;
-	srv = &fs;
 	return 0;
 }
 
@@ -128,13 +130,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct ocsp_job		 job;
 	const unsigned char	*edr;
 	unsigned char		*der;
+	struct prepare_job	 pj;
 	const char		*why;
-	size_t			 len, dlen;
+	size_t			 dlen;
 	int			 status;
 
 	memset(&job, 0, sizeof(job));
-	status = responder_prepare(&fs, data, size, buf, sizeof(buf), &len,
-	    &why);
+	status = prepare_request(&env, data, size, time(NULL), buf,
+	    sizeof(buf), &pj, &why);
 	if (ERR_peek_error() != 0)
 		abort();	/* a failure left the error queue dirty */
 	if (status != 0) {
@@ -144,11 +147,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_response(edr, dlen, status, 0, &job);
 		goto done;
 	}
-	if (ocsp_job_decode(buf, len, &job) != 0 || job.n == 0 ||
-	    job.issuer >= fs.issuers->n)
-		abort();
+	if (ocsp_job_decode(buf, pj.len, &job) != 0 || job.n == 0 ||
+	    job.issuer >= env.issuers->n ||
+	    pj.count[0] + pj.count[1] + pj.count[2] != job.n)
+		abort();	/* every SingleResponse counted once */
 	if ((der = ocsp_response_sign(keys[job.issuer],
-	    fs.issuers->v[job.issuer].signer, job.s, job.n, job.nonce,
+	    env.issuers->v[job.issuer].signer, job.s, job.n, job.nonce,
 	    job.nonce_len, job.extended_revoke, job.produced_at,
 	    &dlen)) == NULL)
 		abort();
