@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "issuance.h"
 #include "pki.h"
+#include "xalloc.h"
 
 static const char *
 kind_words(const char *kind, int ja)
@@ -111,7 +112,7 @@ resident_name(struct ctx *c, const char *serial)
 		goto done;
 	sqlite3_bind_blob(st, 1, s.b, (int)s.len, SQLITE_STATIC);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		name = strdup((const char *)sqlite3_column_text(st, 0));
+		name = xstrdup((const char *)sqlite3_column_text(st, 0));
  done:
 	sqlite3_finalize(st);
 	return name;
