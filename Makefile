@@ -67,10 +67,11 @@ logdir       = $(localstatedir)/log/certstatus
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/db_cert.c common/db_issuer.c common/db_crl.c common/db_backup.c \
                common/audit.c common/serial.c common/pki.c \
-               common/crlgen.c common/crlpub.c
+               common/crlgen.c common/crlpub.c common/xalloc.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/presign.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
-               server/counter.c server/counter_i18n.c server/check.c \
+               server/counter.c server/counter_judge.c server/counter_i18n.c \
+               server/check.c \
                server/service.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/rules.c tools/registry_txn.c \
@@ -84,7 +85,7 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/framing.c server/proxy.c
 UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub certctl rules \
-               cache prepare
+               cache prepare counter xalloc
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
@@ -160,6 +161,13 @@ $(BUILD)/tests/check_certctl: $(BUILD)/tests/check_certctl.o $(CERTCTL_LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/check_rules: $(BUILD)/tests/check_rules.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The counter's judgement, without HTTP or the registry's I/O.
+$(BUILD)/tests/check_counter: $(BUILD)/tests/check_counter.o \
+               $(BUILD)/server/counter_judge.o $(BUILD)/server/counter_i18n.o \
+               $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

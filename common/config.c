@@ -105,14 +105,25 @@ static const char *default_photo_documents[] = {
 	"physical disability certificate with photo",
 };
 
-static char *
-xstrdup(const char *s)
-{
-	char	*p = strdup(s);
+/*
+ * Out of memory (README, "Out of memory"): this file is used by both
+ * programs, so it never exits: config_load() and config_defaults() return
+ * NULL with "out of memory" and the program decides (certctl exits,
+ * certstatusd refuses to start, a SIGHUP reload keeps the running config).
+ */
+static const char nomem[] = "out of memory";	/* a reason, compared by address */
 
-	if (p == NULL)
-		abort();
-	return p;
+/* Replace *field with a copy of s: 0, or -1 (field unchanged) on failure. */
+static int
+set_str(char **field, const char *s)
+{
+	char	*p;
+
+	if ((p = strdup(s)) == NULL)
+		return -1;
+	free(*field);
+	*field = p;
+	return 0;
 }
 
 int
@@ -176,9 +187,9 @@ config_path(const struct config *c, const char *p)
 	char	*r;
 
 	if (p[0] == '/' || c->dir == NULL)
-		return xstrdup(p);
+		return strdup(p);
 	if (asprintf(&r, "%s/%s", c->dir, p) == -1)
-		abort();
+		return NULL;
 	return r;
 }
 
@@ -217,11 +228,20 @@ config_defaults(const char *dir)
 	struct config	*c;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL)
-		abort();
-	c->dir = xstrdup(dir != NULL ? dir : ".");
-	c->database = config_path(c, "certstatus.db");
-	c->response_cache = config_path(c, "responses.db");
-	c->listen_addr = xstrdup("127.0.0.1");
+		return NULL;
+	if (set_str(&c->dir, dir != NULL ? dir : ".") == -1 ||
+	    (c->database = config_path(c, "certstatus.db")) == NULL ||
+	    (c->response_cache = config_path(c, "responses.db")) == NULL ||
+	    set_str(&c->listen_addr, "127.0.0.1") == -1 ||
+	    set_str(&c->base_url, "http://127.0.0.1:8080") == -1 ||
+	    set_str(&c->prefecture, "Tokyo") == -1 ||
+	    set_str(&c->city, "Inagi") == -1 ||
+	    set_str(&c->key_algorithm, "rsa2048") == -1 ||
+	    set_str(&c->phone, "042-378-2111") == -1 ||
+	    /* the national My Number line, which takes lost-card calls day
+	     * and night and suspends the certificates */
+	    set_str(&c->lost_card_phone, "0120-95-0178") == -1)
+		goto fail;
 	c->listen_port = 8080;
 	c->workers = 0;
 	c->max_body = 16 * 1024;
@@ -234,26 +254,19 @@ config_defaults(const char *dir)
 	c->ocsp_refresh = 12 * 3600;
 	c->unknown_serial = UNKNOWN_AS_UNKNOWN;
 	c->cache_memory = 64 * 1024 * 1024;
-	c->base_url = xstrdup("http://127.0.0.1:8080");
 	c->crl_validity = 7 * 86400;
 	c->crl_delta_validity = 86400;
 	c->crl_debounce = 3;
 	c->crl_expired = CRL_EXPIRED_DROP;
 	c->crl_retention = 0;
-	c->prefecture = xstrdup("Tokyo");
-	c->city = xstrdup("Inagi");
-	c->key_algorithm = xstrdup("rsa2048");
 	clock_parse("2015-12-22", &c->juki_issuance_end);
 	c->juki_validity_years = 3;
 	c->mynumber_birthdays = 5;
-	c->phone = xstrdup("042-378-2111");
-	/* the national My Number line, which takes lost-card calls day and
-	 * night and suspends the certificates */
-	c->lost_card_phone = xstrdup("0120-95-0178");
 	c->renewal_window = 90 * 86400;	/* JPKI: renewal opens 3 months ahead */
 	c->counter_rate = 30;
 	for (size_t i = 0; i < sizeof(default_offices) / sizeof(default_offices[0]); i++)
-		c->offices[c->noffices++] = xstrdup(default_offices[i]);
+		if ((c->offices[c->noffices++] = strdup(default_offices[i])) == NULL)
+			goto fail;
 	c->sign_min_age = 15;
 	clock_parse("2004-01-29", &c->history_start);
 	clock_parse("2015-12-22", &c->juki_card_end);
@@ -263,9 +276,13 @@ config_defaults(const char *dir)
 	c->mynumber_card_birthdays_minor = 5;
 	for (size_t i = 0; i < sizeof(default_photo_documents) /
 	    sizeof(default_photo_documents[0]); i++)
-		c->photo_documents.v[c->photo_documents.n++] =
-		    xstrdup(default_photo_documents[i]);
+		if ((c->photo_documents.v[c->photo_documents.n++] =
+		    strdup(default_photo_documents[i])) == NULL)
+			goto fail;
 	return c;
+ fail:
+	config_free(c);
+	return NULL;
 }
 
 void
@@ -382,19 +399,22 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 	char		*end;
 	long		 n;
 	const char	*colon;
+	char		*p;
 
 	switch (d->type) {
 	case T_STR:
 		if (*v == '\0')
 			return "empty value";
-		free(*(char **)field);
-		*(char **)field = xstrdup(v);
+		if (set_str(field, v) == -1)
+			return nomem;
 		break;
 	case T_PATH:
 		if (*v == '\0')
 			return "empty path";
+		if ((p = config_path(c, v)) == NULL)
+			return nomem;
 		free(*(char **)field);
-		*(char **)field = config_path(c, v);
+		*(char **)field = p;
 		break;
 	case T_INT:
 		errno = 0;
@@ -433,8 +453,10 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 		n = strtol(colon + 1, &end, 10);
 		if (end == colon + 1 || *end != '\0' || n < 0 || n > 65535)
 			return "bad port";
+		if ((p = strndup(v, colon - v)) == NULL)
+			return nomem;
 		free(c->listen_addr);
-		c->listen_addr = strndup(v, colon - v);
+		c->listen_addr = p;
 		c->listen_port = (int)n;
 		break;
 	case T_UNKNOWN:
@@ -472,7 +494,9 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 			return "empty value";
 		if (c->noffices == CONFIG_OFFICES_MAX)
 			return "too many offices";
-		c->offices[c->noffices++] = xstrdup(v);
+		if ((c->offices[c->noffices] = strdup(v)) == NULL)
+			return nomem;
+		c->noffices++;
 		break;
 	case T_LIST: {
 		struct config_list	*l = field;
@@ -490,7 +514,9 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 				return "listed twice";
 		if (l->n == CONFIG_LIST_MAX)
 			return "too many entries";
-		l->v[l->n++] = xstrdup(v);
+		if ((l->v[l->n] = strdup(v)) == NULL)
+			return nomem;
+		l->n++;
 		break;
 	}
 	case T_PROXY: {
@@ -540,15 +566,19 @@ config_split(char *line, char **name, char **value)
 	return NULL;
 }
 
-static void
+/* The file's path and folder into c: 0, or -1 when out of memory. */
+static int
 config_set_dir(struct config *c, const char *path)
 {
 	char	*abs, *slash;
 
-	if ((abs = realpath(path, NULL)) == NULL)
-		abs = xstrdup(path);
-	free(c->path);
-	c->path = xstrdup(abs);
+	if ((abs = realpath(path, NULL)) == NULL &&
+	    (abs = strdup(path)) == NULL)
+		return -1;
+	if (set_str(&c->path, abs) == -1) {
+		free(abs);
+		return -1;
+	}
 	if ((slash = strrchr(abs, '/')) == NULL)
 		strcpy(abs, ".");
 	else if (slash == abs)
@@ -557,6 +587,7 @@ config_set_dir(struct config *c, const char *path)
 		*slash = '\0';
 	free(c->dir);
 	c->dir = abs;
+	return 0;
 }
 
 struct config *
@@ -574,15 +605,17 @@ config_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	c = config_defaults(".");
-	config_set_dir(c, path);
+	if ((c = config_defaults(".")) == NULL || config_set_dir(c, path) != 0)
+		goto nomem;
 	/* re-derive defaults relative to the file's folder */
 	free(c->database);
-	c->database = config_path(c, "certstatus.db");
 	free(c->response_cache);
-	c->response_cache = config_path(c, "responses.db");
+	c->response_cache = NULL;
+	if ((c->database = config_path(c, "certstatus.db")) == NULL ||
+	    (c->response_cache = config_path(c, "responses.db")) == NULL)
+		goto nomem;
 
-	while ((len = getline(&line, &cap, f)) != -1) {
+	while (errno = 0, (len = getline(&line, &cap, f)) != -1) {
 		const struct directive	*d = NULL;
 
 		lineno++;
@@ -614,12 +647,19 @@ config_load(const char *path, char *err, size_t errlen)
 			    path, lineno, name);
 			goto done;
 		}
-		if ((why = config_apply(c, d, value, &offices_reset)) != NULL) {
+		if ((why = config_apply(c, d, value, &offices_reset)) == nomem) {
+			snprintf(err, errlen, "%s:%d: %s: %s", path, lineno,
+			    name, nomem);
+			goto done;
+		}
+		if (why != NULL) {
 			snprintf(err, errlen, "%s:%d: %s: %s \"%s\"", path,
 			    lineno, name, why, value);
 			goto done;
 		}
 	}
+	if (errno == ENOMEM)
+		goto nomem;
 	if (ferror(f)) {
 		snprintf(err, errlen, "%s: read error", path);
 		goto done;
@@ -630,6 +670,9 @@ config_load(const char *path, char *err, size_t errlen)
 		goto done;
 	}
 	ok = 1;
+	goto done;
+ nomem:
+	snprintf(err, errlen, "%s: %s", path, nomem);
  done:
 	free(line);
 	fclose(f);

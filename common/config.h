@@ -106,13 +106,17 @@ struct config {
 
 /*
  * Parse path into a new config (defaults first).  On failure returns NULL and
- * writes "file:line: directive: reason" into err.  Free with config_free().
+ * writes "file:line: directive: reason" into err (the reason "out of memory"
+ * when an allocation failed: never an exit, see README "Out of memory").
+ * Free with config_free().
  */
 struct config	*config_load(const char *path, char *err, size_t errlen);
-/* A config holding only the defaults, with dir as the base for paths. */
+/* A config holding only the defaults, with dir as the base for paths;
+ * NULL when out of memory. */
 struct config	*config_defaults(const char *dir);
 void		 config_free(struct config *c);
-/* Resolve p against the config's folder; returns a new string. */
+/* Resolve p against the config's folder; returns a new string, or NULL
+ * when out of memory. */
 char		*config_path(const struct config *c, const char *p);
 /*
  * "Find the config": -c, then $CERTSTATUS_CONF, then the installed

@@ -141,7 +141,10 @@ config_check(struct server *s, const char *conf_path)
 	if (conf->access_log != NULL && strcmp(conf->access_log, "-") != 0) {
 		char	*p = config_path(conf, conf->access_log);
 
-		check_writable("access-log", p);
+		if (p == NULL)
+			problem("access-log: out of memory");
+		else
+			check_writable("access-log", p);
 		free(p);
 	}
 	if (problems > 0) {

@@ -6,13 +6,9 @@
  * (works without JavaScript), POST /api/v1/check the same answer as JSON,
  * GET /static/<name> the CSS and script embedded in the binary.
  *
- * A certificate is judged only after its signature verifies against one of
- * our CAs.  One that copies our issuer's name but does not verify is called
- * a possible forgery; any other foreign one is "not issued here".  The
- * answer carries the rules of the card the certificate is on (Juki or My
- * Number, from the registry's record of that certificate), the 24-hour
- * lost-card line for a hold, and a renewal notice within renewal-window of
- * expiry.  The issuer is shown by its name, not its DN.
+ * What the resident is told is decided in counter_judge.c (a certificate
+ * is judged only after its signature verifies against one of our CAs);
+ * this file reads the upload and the registry and writes the answer.
  * Privacy: nothing is looked up but the presented certificate; checks are
  * rate-limited per client address; no certificate content is ever logged.
  */
@@ -28,12 +24,11 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
-#include <openssl/bn.h>
 #include <openssl/err.h>
-#include <openssl/x509v3.h>
 
 #include "clock.h"
 #include "counter_i18n.h"
+#include "counter_judge.h"
 #include "counter_static.h"
 #include "log.h"
 #include "pki.h"
@@ -51,15 +46,6 @@
 #define COUNTER_CSP "default-src 'none'; style-src 'self'; script-src 'self'; " \
 	"img-src 'self'; connect-src 'self'; form-action 'self'; " \
 	"frame-ancestors 'none'; base-uri 'none'"
-
-enum verdict {
-	V_VALID, V_EXPIRED, V_REVOKED, V_HOLD, V_UNKNOWN, V_NOT_HERE, V_FORGED
-};
-
-static const char *const verdict_names[] = {
-	"valid", "expired", "revoked", "hold", "unknown", "not_issued_here",
-	"possible_forgery"
-};
 
 /* Why a check gave no verdict. */
 enum check_error {
@@ -86,37 +72,6 @@ static const char *const reason_names[] = {
 	"removeFromCRL", "privilegeWithdrawn", "aACompromise"
 };
 
-enum cert_kind { KIND_OTHER, KIND_SIGN, KIND_AUTH };
-enum card_type { CARD_NONE, CARD_JUKI, CARD_MYNUMBER };
-
-#define CARD_RULES_MAX	3	/* sentences of a card's rules */
-
-/* What the presented certificate says and what the registry says of it. */
-struct verdict_info {
-	enum verdict	 v;
-	char		 serial[2 * SERIAL_MAX + 8];
-	char		 issuer[256];		/* a name (O or CN), never the DN */
-	const char	*issuer_id;		/* registry name of our issuer, or NULL */
-	time_t		 not_before, not_after, revoked_at;
-	int		 reason;		/* CRLReason, -1 when none */
-	enum cert_kind	 kind;
-	enum card_type	 card;			/* as the registry records it */
-	int		 renewal;		/* valid, within renewal-window */
-};
-
-/* The localized words for a verdict. */
-struct verdict_text {
-	const char	*headline;
-	char		 detail[1024];
-	const char	*advice;
-	const char	*reason;		/* revoked: the plain words */
-	const char	*card;			/* the card's name, or NULL */
-	char		 rules_h[256];		/* "" when no card is known */
-	char		 rules[CARD_RULES_MAX][512];
-	int		 nrules;
-	char		 lost[512];		/* hold: the 24-hour line, else "" */
-	char		 renewal[2048];		/* renewal notice, else "" */
-};
 
 struct rate_slot {
 	char		 addr[PROXY_ADDR_MAX];
@@ -139,18 +94,6 @@ mono_now(void)
 	return ts.tv_sec;
 }
 
-static time_t
-asn1_time(const ASN1_TIME *t)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-		ERR_clear_error();
-		return 0;
-	}
-	return timegm(&tm);
-}
 
 /* Append s HTML-escaped (text and attribute values alike). */
 static void
@@ -410,313 +353,29 @@ cert_from_form(struct evhttp_request *req, char **lang, enum check_error *e)
 /* --- judging ----------------------------------------------------------- */
 
 /*
- * The card the registry records this certificate on, and its kind there
- * (which wins over keyUsage).  The certificate itself says neither.
- */
-static int
-card_of(struct db *db, int64_t issuer_id, const struct serial *sn,
-    struct verdict_info *vi)
-{
-	char	 card[16], kind[8];
-
-	if (db_cert_card(db, issuer_id, sn, card, kind) != 0)
-		return -1;
-	vi->card = strcmp(card, "juki") == 0 ? CARD_JUKI :
-	    strcmp(card, "mynumber") == 0 ? CARD_MYNUMBER : CARD_NONE;
-	if (strcmp(kind, "sign") == 0)
-		vi->kind = KIND_SIGN;
-	else if (strcmp(kind, "auth") == 0)
-		vi->kind = KIND_AUTH;
-	return 0;
-}
-
-/*
- * A CA's name as a resident reads it: its O, else its CN, else the
- * registry's name for it.
- */
-static void
-name_of(const X509_NAME *n, const char *fallback, char *out, size_t len)
-{
-	static const int	 nids[] = { NID_organizationName, NID_commonName };
-	X509_NAME_ENTRY		*e;
-	unsigned char		*u;
-	int			 i;
-
-	out[0] = '\0';
-	for (size_t k = 0; k < sizeof(nids) / sizeof(nids[0]); k++) {
-		if ((i = X509_NAME_get_index_by_NID(n, nids[k], -1)) < 0 ||
-		    (e = X509_NAME_get_entry(n, i)) == NULL ||
-		    ASN1_STRING_to_UTF8(&u, X509_NAME_ENTRY_get_data(e)) < 0)
-			continue;
-		/* control characters would only confuse; the page escapes
-		 * the rest */
-		for (unsigned char *p = u; *p != '\0'; p++)
-			if (*p < 0x20 || *p == 0x7f)
-				*p = '?';
-		snprintf(out, len, "%s", (char *)u);
-		OPENSSL_free(u);
-		break;
-	}
-	if (out[0] == '\0' && fallback != NULL)
-		snprintf(out, len, "%s", fallback);
-	ERR_clear_error();
-}
-
-/* Fill what the certificate itself says. */
-static void
-cert_facts(X509 *x, struct verdict_info *vi)
-{
-	BIGNUM		*bn;
-	char		*hex;
-	uint32_t	 ku;
-
-	vi->serial[0] = '\0';
-	if ((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) != NULL &&
-	    (hex = BN_bn2hex(bn)) != NULL) {
-		snprintf(vi->serial, sizeof(vi->serial), "%s", hex);
-		if (strlen(hex) >= sizeof(vi->serial))
-			memcpy(vi->serial + sizeof(vi->serial) - 4, "...", 4);
-		OPENSSL_free(hex);
-	}
-	BN_free(bn);
-	/* what it claims; replaced by our CA's own name once it verifies */
-	name_of(X509_get_issuer_name(x), NULL, vi->issuer, sizeof(vi->issuer));
-	vi->not_before = asn1_time(X509_get0_notBefore(x));
-	vi->not_after = asn1_time(X509_get0_notAfter(x));
-	vi->revoked_at = 0;
-	vi->reason = -1;
-	ku = X509_get_key_usage(x);
-	if (ku == UINT32_MAX)
-		vi->kind = KIND_OTHER;
-	else if (ku & KU_NON_REPUDIATION)
-		vi->kind = KIND_SIGN;
-	else if (ku & KU_DIGITAL_SIGNATURE)
-		vi->kind = KIND_AUTH;
-	else
-		vi->kind = KIND_OTHER;
-	ERR_clear_error();
-}
-
-/*
  * Judge x: only after its signature verifies against one of our CAs is the
  * registry asked about it.  0, or -1 when the registry cannot be read.
  */
 static int
 counter_judge(struct server *s, X509 *x, struct verdict_info *vi)
 {
-	struct issuer		*is = NULL;
+	const struct issuer	*is;
 	struct cert_status	 st;
 	struct serial		 sn;
+	char			 card[16], kind[8];
 
-	memset(vi, 0, sizeof(*vi));
-	cert_facts(x, vi);
-	for (size_t i = 0; i < s->issuers->n; i++)
-		if (pki_cert_issued_by(x, s->issuers->v[i].ca)) {
-			is = &s->issuers->v[i];
-			break;
-		}
-	if (is == NULL) {
-		vi->v = V_NOT_HERE;
-		/* our issuer's name without our issuer's signature */
-		for (size_t i = 0; i < s->issuers->n; i++)
-			if (X509_NAME_cmp(X509_get_issuer_name(x),
-			    X509_get_subject_name(s->issuers->v[i].ca)) == 0) {
-				vi->v = V_FORGED;
-				name_of(X509_get_subject_name(
-				    s->issuers->v[i].ca), s->issuers->v[i].name,
-				    vi->issuer, sizeof(vi->issuer));
-				break;
-			}
+	if ((is = counter_judge_cert(x, s->issuers, vi)) == NULL)
 		return 0;
-	}
-	name_of(X509_get_subject_name(is->ca), is->name, vi->issuer,
-	    sizeof(vi->issuer));
-	vi->issuer_id = is->name;
 	if (serial_from_asn1(X509_get0_serialNumber(x), &sn) != 0) {
 		vi->v = V_UNKNOWN;
 		return 0;
 	}
 	if (!s->db_ok || db_cert_status(s->db, is->id, &sn, &st) != 0 ||
-	    card_of(s->db, is->id, &sn, vi) != 0)
+	    db_cert_card(s->db, is->id, &sn, card, kind) != 0)
 		return -1;
-	switch (st.state) {
-	case CERT_UNKNOWN:
-		vi->v = V_UNKNOWN;
-		break;
-	case CERT_REVOKED:
-		vi->v = V_REVOKED;
-		vi->revoked_at = st.revoked_at;
-		vi->reason = st.reason;
-		break;
-	case CERT_HOLD:
-		vi->v = V_HOLD;
-		vi->revoked_at = st.revoked_at;
-		vi->reason = 6;		/* certificateHold */
-		break;
-	case CERT_GOOD:
-		vi->v = clock_now() > vi->not_after ? V_EXPIRED : V_VALID;
-		vi->renewal = vi->v == V_VALID &&
-		    vi->not_after - clock_now() <= s->conf->renewal_window;
-		break;
-	}
+	counter_judge_record(vi, &st, card, kind, clock_now(),
+	    s->conf->renewal_window);
 	return 0;
-}
-
-/* English ordinals for the birthday count: 1st, 2nd, 3rd, 4th, 11th. */
-static const char *
-ordinal_en(int n)
-{
-	if (n % 100 >= 11 && n % 100 <= 13)
-		return "th";
-	switch (n % 10) {
-	case 1: return "st";
-	case 2: return "nd";
-	case 3: return "rd";
-	default: return "th";
-	}
-}
-
-/* "Renewal is open now, at these offices" (or, for Juki: it cannot be). */
-static void
-renewal_words(enum lang l, const struct config *c,
-    const struct verdict_info *vi, struct verdict_text *t)
-{
-	char	 date[64], offices[1024] = "";
-	size_t	 n = 0;
-
-	i18n_date(l, vi->not_after, date, sizeof(date));
-	if (vi->card == CARD_JUKI) {
-		snprintf(t->renewal, sizeof(t->renewal),
-		    i18n(l, M_RENEWAL_JUKI_FMT), date);
-		return;
-	}
-	for (int i = 0; i < c->noffices && n < sizeof(offices); i++) {
-		const char	*name = i18n_office(l, c->offices[i]);
-
-		n += (size_t)snprintf(offices + n, sizeof(offices) - n, "%s%s",
-		    i > 0 ? i18n(l, M_LIST_SEP) : "", name != NULL ? name :
-		    c->offices[i]);
-	}
-	snprintf(t->renewal, sizeof(t->renewal), i18n(l, M_RENEWAL_FMT), date,
-	    offices);
-}
-
-/* The rules of the card the certificate is on. */
-static void
-card_rules(enum lang l, const struct config *c,
-    const struct verdict_info *vi, struct verdict_text *t)
-{
-	switch (vi->card) {
-	case CARD_JUKI:
-		t->card = i18n(l, M_CARD_JUKI);
-		snprintf(t->rules[0], sizeof(t->rules[0]),
-		    i18n(l, M_CR_JUKI_VALIDITY_FMT), c->juki_validity_years);
-		snprintf(t->rules[1], sizeof(t->rules[1]), "%s",
-		    i18n(l, M_CR_JUKI_LOCK));
-		snprintf(t->rules[2], sizeof(t->rules[2]), "%s",
-		    i18n(l, M_CR_JUKI_END));
-		t->nrules = 3;
-		break;
-	case CARD_MYNUMBER:
-		t->card = i18n(l, M_CARD_MYNUMBER);
-		snprintf(t->rules[0], sizeof(t->rules[0]),
-		    i18n(l, M_CR_MN_VALIDITY_FMT), c->mynumber_birthdays,
-		    ordinal_en(c->mynumber_birthdays));
-		snprintf(t->rules[1], sizeof(t->rules[1]), "%s",
-		    i18n(l, M_CR_MN_PASSWORDS));
-		snprintf(t->rules[2], sizeof(t->rules[2]), "%s",
-		    i18n(l, M_CR_MN_MOVE));
-		t->nrules = 3;
-		break;
-	case CARD_NONE:
-		return;
-	}
-	snprintf(t->rules_h, sizeof(t->rules_h), i18n(l, M_CARD_RULES_H_FMT),
-	    t->card);
-}
-
-static void
-verdict_words(enum lang l, const struct config *c,
-    const struct verdict_info *vi, struct verdict_text *t)
-{
-	char	 date[64];
-
-	memset(t, 0, sizeof(*t));
-	switch (vi->v) {
-	case V_VALID:
-		i18n_date(l, vi->not_after, date, sizeof(date));
-		t->headline = i18n(l, M_H_VALID);
-		snprintf(t->detail, sizeof(t->detail), i18n(l, M_D_VALID_FMT),
-		    date);
-		t->advice = i18n(l, M_N_VALID);
-		break;
-	case V_EXPIRED:
-		i18n_date(l, vi->not_after, date, sizeof(date));
-		t->headline = i18n(l, M_H_EXPIRED);
-		snprintf(t->detail, sizeof(t->detail), i18n(l, M_D_EXPIRED_FMT),
-		    date);
-		t->advice = i18n(l, vi->card == CARD_JUKI ? M_N_EXPIRED_JUKI :
-		    M_N_EXPIRED_MYNUMBER);
-		break;
-	case V_REVOKED:
-		i18n_date(l, vi->revoked_at, date, sizeof(date));
-		t->headline = i18n(l, M_H_REVOKED);
-		switch (vi->reason) {
-		case 3:
-			t->reason = i18n(l, M_R_AFFILIATION);
-			t->advice = i18n(l, M_N_AFFILIATION);
-			break;
-		case 4:
-			t->reason = i18n(l, M_R_SUPERSEDED);
-			t->advice = i18n(l, M_N_SUPERSEDED);
-			break;
-		case 5:
-			t->reason = i18n(l, M_R_CESSATION);
-			t->advice = i18n(l, M_N_CESSATION);
-			break;
-		case 1:
-			t->reason = i18n(l, M_R_KEY_COMPROMISE);
-			t->advice = i18n(l, M_N_KEY_COMPROMISE);
-			break;
-		default:
-			t->reason = i18n(l, M_R_OTHER);
-			t->advice = i18n(l, M_N_OTHER);
-		}
-		snprintf(t->detail, sizeof(t->detail), i18n(l, M_D_REVOKED_FMT),
-		    date, t->reason);
-		break;
-	case V_HOLD:
-		i18n_date(l, vi->revoked_at, date, sizeof(date));
-		t->headline = i18n(l, M_H_HOLD);
-		snprintf(t->detail, sizeof(t->detail), i18n(l, M_D_HOLD_FMT),
-		    date);
-		t->advice = i18n(l, M_N_HOLD);
-		break;
-	case V_UNKNOWN:
-		t->headline = i18n(l, M_H_UNKNOWN);
-		snprintf(t->detail, sizeof(t->detail), "%s",
-		    i18n(l, M_D_UNKNOWN));
-		t->advice = i18n(l, M_N_UNKNOWN);
-		break;
-	case V_NOT_HERE:
-		t->headline = i18n(l, M_H_NOT_HERE);
-		snprintf(t->detail, sizeof(t->detail), "%s",
-		    i18n(l, M_D_NOT_HERE));
-		t->advice = i18n(l, M_N_NOT_HERE);
-		break;
-	case V_FORGED:
-		t->headline = i18n(l, M_H_FORGED);
-		snprintf(t->detail, sizeof(t->detail), i18n(l, M_D_FORGED_FMT),
-		    vi->issuer);
-		t->advice = i18n(l, M_N_FORGED);
-		break;
-	}
-	if (vi->v == V_HOLD && c->lost_card_phone != NULL)
-		snprintf(t->lost, sizeof(t->lost), i18n(l, M_LOST_LINE_FMT),
-		    c->lost_card_phone);
-	if (vi->renewal)
-		renewal_words(l, c, vi, t);
-	card_rules(l, c, vi, t);
 }
 
 /* --- the page ---------------------------------------------------------- */
@@ -809,7 +468,7 @@ page_result(struct evbuffer *b, const struct config *c, enum lang l,
 	const char		*kind = NULL;
 
 	if (vi != NULL) {
-		verdict_words(l, c, vi, &t);
+		counter_judge_words(l, c, vi, &t);
 		i18n_date(l, vi->not_before, nb, sizeof(nb));
 		i18n_date(l, vi->not_after, na, sizeof(na));
 		if (vi->revoked_at != 0)
@@ -822,7 +481,7 @@ page_result(struct evbuffer *b, const struct config *c, enum lang l,
 	raw(b, "<section id=\"result\" class=\"result");
 	if (vi != NULL) {
 		raw(b, " result-");
-		html(b, verdict_names[vi->v]);
+		html(b, counter_judge_name(vi->v));
 	} else if (e != CE_NONE)
 		raw(b, " result-error");
 	raw(b, "\" aria-labelledby=\"result-h\" tabindex=\"-1\"");
@@ -1065,7 +724,7 @@ json_verdict(struct evhttp_request *req, const struct config *c, enum lang l,
 	const char		*sep = l == LANG_JA ? "" : " ";
 	json_t			*o, *a;
 
-	verdict_words(l, c, vi, &t);
+	counter_judge_words(l, c, vi, &t);
 	/* Japanese runs sentences together without spaces */
 	snprintf(message, sizeof(message), l == LANG_JA ? "%s。%s%s%s%s%s%s" :
 	    "%s. %s %s%s%s%s%s", t.headline, t.detail, t.advice,
@@ -1075,7 +734,7 @@ json_verdict(struct evhttp_request *req, const struct config *c, enum lang l,
 	    "auth" : NULL;
 	o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s?, s:s, s:s, s:s, "
 	    "s:s, s:s?}",
-	    "status", verdict_names[vi->v],
+	    "status", counter_judge_name(vi->v),
 	    "serial", vi->serial,
 	    "issuer", vi->issuer,
 	    "not_before", iso_or_null(vi->not_before),

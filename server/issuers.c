@@ -69,6 +69,10 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 		    (int)strlen(row->signer_pem));
 		is->signer_key = config_path(conf, row->signer_key);
 		set->n++;
+		if (is->signer_key == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
 		if (is->name == NULL || is->ca == NULL || is->signer == NULL) {
 			snprintf(err, errlen, "issuer %s: unreadable certificate "
 			    "in the registry", is->name ? is->name : "?");

@@ -1,10 +1,12 @@
 /*
  * certctl.c: the counter's admin tool: global options, verb dispatch,
- * output.  Verbs live in cmd_*.c and demo.c; the rules in registry.c.
+ * output.  Verbs live in cmd_*.c and demo.c; the rules in rules.c, the
+ * registry in registry_*.c.
  *
  *	certctl [-c FILE] [--json] [--operator NAME] [--office NAME] VERB ...
  *
- * Exit status: 0 done, 1 refused or bad input (one line on stderr), 2 usage.
+ * Exit status: 0 done, 1 refused, bad input or out of memory (one line on
+ * stderr; see xalloc.h), 2 usage.
  */
 #include <pwd.h>
 #include <stdio.h>

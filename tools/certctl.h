@@ -1,6 +1,6 @@
 /*
  * certctl.h: shared types of the admin tool: the invocation context, verb
- * option parsing and output helpers (certctl.c), and the verb groups
+ * option parsing and output helpers (cli.c), and the verb groups
  * (cmd_*.c, demo.c).
  */
 #ifndef CERTSTATUS_CERTCTL_H

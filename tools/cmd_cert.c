@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "issuance.h"
 #include "pki.h"
+#include "xalloc.h"
 
 static const char *
 kind_words(const char *kind, int ja)

@@ -17,6 +17,7 @@
 #include "issuance.h"
 #include "log.h"
 #include "pki.h"
+#include "xalloc.h"
 
 void
 iss_result_free(struct issue_result *res)
@@ -32,6 +33,17 @@ iss_ca_free(struct iss_ca *ca)
 	X509_free(ca->cert);
 	EVP_PKEY_free(ca->key);
 	memset(ca, 0, sizeof(*ca));
+}
+
+/* A key file's path in the config's folder; fatal when out of memory. */
+static char *
+key_path(struct reg *r, const char *p)
+{
+	char	*path;
+
+	if ((path = config_path(r->cfg, p)) == NULL)
+		fatal_oom();
+	return path;
 }
 
 int
@@ -55,7 +67,7 @@ iss_ca_load(struct reg *r, const char *name, struct iss_ca *out)
 		    "does not parse", out->row.name);
 		goto fail;
 	}
-	path = config_path(r->cfg, out->row.ca_key);
+	path = key_path(r, out->row.ca_key);
 	out->key = pki_key_load(path, err, sizeof(err));
 	free(path);
 	if (out->key == NULL) {
@@ -154,10 +166,8 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 		return rc;
 	}
 	iss_cert_cn(plan.not_before, seq, ISS_MUNICIPALITY_CODE, cn);
-	if (asprintf(&ocsp, "%.*s/ocsp", (int)blen, base) == -1 ||
-	    asprintf(&crl, "%.*s/crl/%s.crl", (int)blen, base,
-	    ca->row.name) == -1)
-		abort();
+	ocsp = xasprintf("%.*s/ocsp", (int)blen, base);
+	crl = xasprintf("%.*s/crl/%s.crl", (int)blen, base, ca->row.name);
 	memset(&p, 0, sizeof(p));
 	p.kind = strcmp(q->kind, "sign") == 0 ? PKI_KIND_SIGN : PKI_KIND_AUTH;
 	p.prefecture = r->cfg->prefecture;
@@ -462,13 +472,12 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 		not_before = r->now;
 	if ((rc = issuer_name_ok(r, name)) != REG_OK)
 		goto done;
-	if (asprintf(&ca_rel, "keys/%s-ca.key", name) == -1 ||
-	    asprintf(&signer_rel, "keys/%s-ocsp.key", name) == -1 ||
-	    asprintf(&cn, "%s Resident Card CA (%s)", r->cfg->city, name) == -1)
-		abort();
-	keydir = config_path(r->cfg, "keys");
-	ca_path = config_path(r->cfg, ca_rel);
-	signer_path = config_path(r->cfg, signer_rel);
+	ca_rel = xasprintf("keys/%s-ca.key", name);
+	signer_rel = xasprintf("keys/%s-ocsp.key", name);
+	cn = xasprintf("%s Resident Card CA (%s)", r->cfg->city, name);
+	keydir = key_path(r, "keys");
+	ca_path = key_path(r, ca_rel);
+	signer_path = key_path(r, signer_rel);
 	if (mkdir(keydir, 0700) != 0 && errno != EEXIST) {
 		rc = reg_say(r, REG_ERROR, "%s: %s", keydir, strerror(errno));
 		goto done;
@@ -523,16 +532,11 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 static char *
 abs_path(const char *p)
 {
-	char	*r, cwd[PATH_MAX];
+	char	 cwd[PATH_MAX];
 
-	if (p[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL) {
-		if ((r = strdup(p)) == NULL)
-			abort();
-		return r;
-	}
-	if (asprintf(&r, "%s/%s", cwd, p) == -1)
-		abort();
-	return r;
+	if (p[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(p);
+	return xasprintf("%s/%s", cwd, p);
 }
 
 int

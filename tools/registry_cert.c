@@ -10,6 +10,7 @@
 
 #include "clock.h"
 #include "registry_impl.h"
+#include "xalloc.h"
 
 int
 reg_cert_find(struct reg *r, const char *serial_hex, const char *issuer,
@@ -238,10 +239,10 @@ reg_issue_plan(struct reg *r, const char *number, const char *kind,
 		return REG_ERROR;
 	sqlite3_bind_int64(st, 1, c.resident_id);
 	if (sqlite3_step(st) == SQLITE_ROW) {
-		p->uid = reg_xstrdup(reg_col_str(st, 0));
-		p->name = reg_xstrdup(reg_col_str(st, 1));
-		p->address = reg_xstrdup(reg_col_str(st, 2));
-		p->birth_date = reg_xstrdup(reg_col_str(st, 3));
+		p->uid = xstrdup(reg_col_str(st, 0));
+		p->name = xstrdup(reg_col_str(st, 1));
+		p->address = xstrdup(reg_col_str(st, 2));
+		p->birth_date = xstrdup(reg_col_str(st, 3));
 		p->sex = sqlite3_column_int(st, 4);
 		rc = REG_OK;
 	} else
@@ -430,12 +431,12 @@ reg_issuer_get(struct reg *r, const char *name, struct issuer_row *out)
 		if (n++ > 0)
 			continue;
 		out->id = sqlite3_column_int64(st, 0);
-		out->name = reg_xstrdup(reg_col_str(st, 1));
-		out->ca_cert = reg_xstrdup(reg_col_str(st, 2));
+		out->name = xstrdup(reg_col_str(st, 1));
+		out->ca_cert = xstrdup(reg_col_str(st, 2));
 		out->ca_key = sqlite3_column_type(st, 3) == SQLITE_NULL ? NULL :
-		    reg_xstrdup(reg_col_str(st, 3));
-		out->signer_cert = reg_xstrdup(reg_col_str(st, 4));
-		out->signer_key = reg_xstrdup(reg_col_str(st, 5));
+		    xstrdup(reg_col_str(st, 3));
+		out->signer_cert = xstrdup(reg_col_str(st, 4));
+		out->signer_key = xstrdup(reg_col_str(st, 5));
 	}
 	if (step != SQLITE_DONE)
 		rc = reg_dberr(r);

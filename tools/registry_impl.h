@@ -51,7 +51,6 @@ const char *reg_col_str(sqlite3_stmt *st, int i);
 enum res_state reg_col_res_state(sqlite3_stmt *st, int i,
     char moved_out_on[11]);
 void	 reg_col_serial_hex(sqlite3_stmt *st, int i, char *hex);
-char	*reg_xstrdup(const char *s);
 json_t	*reg_time_json(sqlite3_stmt *st, int col);
 /* Today's Japan civil date at r->now. */
 void	 reg_today(struct reg *r, char out[11]);

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "registry_impl.h"
+#include "xalloc.h"
 
 void
 reg_resident_row_free(struct resident_row *row)
@@ -34,8 +35,8 @@ reg_resident_load(struct reg *r, const char *uid, struct resident_row *out)
 	case SQLITE_ROW:
 		out->id = sqlite3_column_int64(st, 0);
 		snprintf(out->uid, sizeof(out->uid), "%s", reg_col_str(st, 1));
-		out->name = reg_xstrdup(reg_col_str(st, 2));
-		out->address = reg_xstrdup(reg_col_str(st, 3));
+		out->name = xstrdup(reg_col_str(st, 2));
+		out->address = xstrdup(reg_col_str(st, 3));
 		snprintf(out->birth_date, sizeof(out->birth_date), "%s",
 		    reg_col_str(st, 4));
 		out->sex = sqlite3_column_int(st, 5);

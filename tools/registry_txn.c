@@ -13,6 +13,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "registry_impl.h"
+#include "xalloc.h"
 
 int
 reg_say(struct reg *r, int rc, const char *fmt, ...)
@@ -75,18 +76,6 @@ reg_col_serial_hex(sqlite3_stmt *st, int i, char *hex)
 		s.len = SERIAL_MAX;
 	memcpy(s.b, sqlite3_column_blob(st, i), s.len);
 	serial_to_hex(&s, hex);
-}
-
-char *
-reg_xstrdup(const char *s)
-{
-	char	*p;
-
-	if (s == NULL)
-		return NULL;
-	if ((p = strdup(s)) == NULL)
-		abort();
-	return p;
 }
 
 json_t *
@@ -234,8 +223,12 @@ reg_audit(struct reg *r, const char *action, const char *subject,
 	char			*text;
 	int			 rc;
 
+	/* json_pack() also refuses text that is not UTF-8: not memory */
+	if (detail == NULL)
+		return reg_say(r, REG_ERROR, "audit: the record's detail could "
+		    "not be built");
 	if ((text = json_dumps(detail, JSON_COMPACT | JSON_SORT_KEYS)) == NULL)
-		return reg_say(r, REG_ERROR, "out of memory");
+		fatal_oom();
 	memset(&ar, 0, sizeof(ar));
 	ar.at = r->now != 0 ? r->now : clock_now();
 	ar.operator_name = r->operator_name;
@@ -336,8 +329,7 @@ certs_change(struct reg *r, const char *where, int64_t key,
 	while ((step = sqlite3_step(sel)) == SQLITE_ROW) {
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			if ((ids = realloc(ids, cap * sizeof(*ids))) == NULL)
-				abort();
+			ids = xreallocarray(ids, cap, sizeof(*ids));
 		}
 		ids[n++] = sqlite3_column_int64(sel, 0);
 		reg_col_serial_hex(sel, 1, hex);
