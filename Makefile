@@ -66,7 +66,7 @@ logdir       = $(localstatedir)/log/certstatus
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
-               common/crlgen.c common/crlpub.c
+               common/crlgen.c common/crlpub.c common/reason.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_i18n.c server/check.c \
@@ -81,8 +81,8 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
-SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/framing.c server/proxy.c
-UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub certctl rules
+SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/condget.c server/framing.c server/proxy.c
+UNIT_TESTS   = config clock db pki ocsp ocsp_http condget framing proxy crlgen crlpub certctl rules
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))

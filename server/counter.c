@@ -38,6 +38,7 @@
 #include "log.h"
 #include "pki.h"
 #include "proxy.h"
+#include "reason.h"
 #include "serial.h"
 #include "server.h"
 
@@ -77,13 +78,6 @@ static const struct {
 	[CE_TOO_LARGE] = { 413, "too_large", M_E_TOO_LARGE },
 	[CE_RATE] = { 429, "rate_limited", M_E_RATE },
 	[CE_UNAVAILABLE] = { HTTP_SERVUNAVAIL, "unavailable", M_E_UNAVAILABLE },
-};
-
-/* RFC 5280 CRLReason names. */
-static const char *const reason_names[] = {
-	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
-	"superseded", "cessationOfOperation", "certificateHold", NULL,
-	"removeFromCRL", "privilegeWithdrawn", "aACompromise"
 };
 
 enum cert_kind { KIND_OTHER, KIND_SIGN, KIND_AUTH };
@@ -129,28 +123,6 @@ struct counter {
 };
 
 /* --- helpers --------------------------------------------------------- */
-
-static time_t
-mono_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
-static time_t
-asn1_time(const ASN1_TIME *t)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-		ERR_clear_error();
-		return 0;
-	}
-	return timegm(&tm);
-}
 
 /* Append s HTML-escaped (text and attribute values alike). */
 static void
@@ -261,7 +233,7 @@ static int
 rate_take(struct counter *c, const char *peer, int limit, int *retry_after)
 {
 	struct rate_slot	*slot = NULL, *victim = NULL;
-	time_t			 now = mono_now();
+	time_t			 now = clock_mono();
 	uint32_t		 h = fnv1a(peer);
 	int			 victim_free = 0, is_free;
 
@@ -481,8 +453,8 @@ cert_facts(X509 *x, struct verdict_info *vi)
 	BN_free(bn);
 	/* what it claims; replaced by our CA's own name once it verifies */
 	name_of(X509_get_issuer_name(x), NULL, vi->issuer, sizeof(vi->issuer));
-	vi->not_before = asn1_time(X509_get0_notBefore(x));
-	vi->not_after = asn1_time(X509_get0_notAfter(x));
+	(void)pki_time(X509_get0_notBefore(x), &vi->not_before);
+	(void)pki_time(X509_get0_notAfter(x), &vi->not_after);
 	vi->revoked_at = 0;
 	vi->reason = -1;
 	ku = X509_get_key_usage(x);
@@ -551,7 +523,7 @@ counter_judge(struct server *s, X509 *x, struct verdict_info *vi)
 	case CERT_HOLD:
 		vi->v = V_HOLD;
 		vi->revoked_at = st.revoked_at;
-		vi->reason = 6;		/* certificateHold */
+		vi->reason = REASON_CERTIFICATE_HOLD;
 		break;
 	case CERT_GOOD:
 		vi->v = clock_now() > vi->not_after ? V_EXPIRED : V_VALID;
@@ -1088,12 +1060,11 @@ json_verdict(struct evhttp_request *req, const struct config *c, enum lang l,
 	    "message", message,
 	    "reason_text", t.reason);
 	if (o != NULL) {
-		if (vi->reason >= 0 && vi->reason <= 10 &&
-		    reason_names[vi->reason] != NULL) {
+		if (reason_name(vi->reason) != NULL) {
 			json_object_set_new(o, "reason_code",
 			    json_integer(vi->reason));
 			json_object_set_new(o, "reason",
-			    json_string(reason_names[vi->reason]));
+			    json_string(reason_name(vi->reason)));
 		} else {
 			json_object_set_new(o, "reason_code", json_null());
 			json_object_set_new(o, "reason", json_null());

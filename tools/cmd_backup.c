@@ -32,6 +32,7 @@
 
 #include "audit.h"
 #include "certctl.h"
+#include "clock.h"
 
 #define BACKUP_STEP_PAGES	1024	/* pages per sqlite3_backup_step */
 
@@ -41,16 +42,6 @@ struct copy_check {
 	int		 schema;
 	long long	 bytes;
 };
-
-static double
-elapsed(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 /* Copy all of src into dst in steps; 0, or -1 with why. */
 static int
@@ -279,7 +270,7 @@ int
 cmd_backup(struct ctx *c, int argc, char **argv)
 {
 	struct copy_check chk;
-	struct timespec	 t0;
+	int64_t	 t0;
 	char		 why[2 * PATH_MAX];
 	int		 rc, steps = 0;
 
@@ -292,7 +283,7 @@ cmd_backup(struct ctx *c, int argc, char **argv)
 		    argv[1]);
 		return EXIT_REFUSED;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_us();
 	/*
 	 * One read transaction for the whole copy: every step reads the same
 	 * snapshot (no restart when certctl commits meanwhile), and in WAL
@@ -310,7 +301,8 @@ cmd_backup(struct ctx *c, int argc, char **argv)
 		fprintf(stderr, "certctl: error: backup: %s\n", why);
 		return EXIT_REFUSED;
 	}
-	print_copy(c, "backup", argv[1], &chk, elapsed(&t0), steps, NULL);
+	print_copy(c, "backup", argv[1], &chk, clock_mono_elapsed(t0), steps,
+	    NULL);
 	return EXIT_OK;
 }
 
@@ -335,7 +327,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 	static const struct optdef defs[] = { { "head", 1 }, { NULL, 0 } };
 	struct opts	 o;
 	struct copy_check chk, now;
-	struct timespec	 t0;
+	int64_t	 t0;
 	unsigned char	 anchor[AUDIT_HASH_LEN];
 	const char	*file, *want, *db_path;
 	char		 why[2 * PATH_MAX], kept[PATH_MAX], kept_tmp[PATH_MAX + 8];
@@ -363,7 +355,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 		    file);
 		return EXIT_REFUSED;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_us();
 	if (check_copy(file, want != NULL ? anchor : NULL, &chk, why,
 	    sizeof(why)) != 0) {
 		fprintf(stderr, "certctl: refused: not restoring: %s\n", why);
@@ -441,7 +433,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 		    "head differs from the copy's\n");
 		goto done;
 	}
-	print_copy(c, "restore", db_path, &now, elapsed(&t0), steps,
+	print_copy(c, "restore", db_path, &now, clock_mono_elapsed(t0), steps,
 	    kept[0] != '\0' ? kept : NULL);
 	if (!c->json && now.schema < db_schema_latest())
 		printf("  schema %d is older than this certctl's %d: run "
