@@ -634,19 +634,19 @@ verdict_words(enum lang l, const struct config *c,
 		i18n_date(l, vi->revoked_at, date, sizeof(date));
 		t->headline = i18n(l, M_H_REVOKED);
 		switch (vi->reason) {
-		case 3:
+		case REASON_AFFILIATION_CHANGED:
 			t->reason = i18n(l, M_R_AFFILIATION);
 			t->advice = i18n(l, M_N_AFFILIATION);
 			break;
-		case 4:
+		case REASON_SUPERSEDED:
 			t->reason = i18n(l, M_R_SUPERSEDED);
 			t->advice = i18n(l, M_N_SUPERSEDED);
 			break;
-		case 5:
+		case REASON_CESSATION:
 			t->reason = i18n(l, M_R_CESSATION);
 			t->advice = i18n(l, M_N_CESSATION);
 			break;
-		case 1:
+		case REASON_KEY_COMPROMISE:
 			t->reason = i18n(l, M_R_KEY_COMPROMISE);
 			t->advice = i18n(l, M_N_KEY_COMPROMISE);
 			break;
