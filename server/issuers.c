@@ -39,10 +39,12 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 		is->index = (int)set->n;
 		is->id = sqlite3_column_int64(st, 0);
 		is->name = strdup((const char *)sqlite3_column_text(st, 1));
-		is->ca = pki_cert_from_pem((const char *)sqlite3_column_text(st,
-		    2), (size_t)sqlite3_column_bytes(st, 2));
-		is->signer = pki_cert_from_pem((const char *)sqlite3_column_text(
-		    st, 3), (size_t)sqlite3_column_bytes(st, 3));
+		is->ca = pki_cert_from_pem(
+		    (const char *)sqlite3_column_text(st, 2),
+		    (size_t)sqlite3_column_bytes(st, 2));
+		is->signer = pki_cert_from_pem(
+		    (const char *)sqlite3_column_text(st, 3),
+		    (size_t)sqlite3_column_bytes(st, 3));
 		is->signer_key = config_path(conf,
 		    (const char *)sqlite3_column_text(st, 4));
 		set->n++;
