@@ -67,7 +67,7 @@ logdir       = $(localstatedir)/log/certstatus
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/db_cert.c common/db_issuer.c common/db_crl.c common/db_backup.c \
                common/audit.c common/serial.c common/pki.c \
-               common/crlgen.c common/crlpub.c common/xalloc.c
+               common/crlgen.c common/crlpub.c common/xalloc.c common/reason.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/presign.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_judge.c server/counter_i18n.c \
@@ -83,8 +83,8 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
-SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/framing.c server/proxy.c
-UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub certctl rules \
+SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/condget.c server/framing.c server/proxy.c
+UNIT_TESTS   = config clock db pki reason ocsp ocsp_http condget framing proxy crlgen crlpub certctl rules \
                cache prepare counter xalloc
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
@@ -175,7 +175,7 @@ $(BUILD)/tests/check_crlpub: $(BUILD)/tests/check_crlpub.o $(CERTCTL_LIB_OBJS) $
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
-$(BUILD)/tests/check_cache: $(BUILD)/tests/check_cache.o $(BUILD)/server/cache.o $(COMMON_OBJS)
+$(BUILD)/tests/check_cache: $(BUILD)/tests/check_cache.o $(BUILD)/server/cache.o $(BUILD)/server/condget.o $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

@@ -181,24 +181,42 @@ clock_nth_birthday_after(const char *birth, time_t t, int n)
 }
 
 static int64_t
-ms_of(clockid_t id)
+us_of(clockid_t id)
 {
 	struct timespec	 ts;
 
 	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+ms_of(clockid_t id)
+{
+	return us_of(id) / 1000;
 }
 
 time_t
 clock_mono(void)
 {
-	return (time_t)(ms_of(CLOCK_MONOTONIC) / 1000);
+	return (time_t)(us_of(CLOCK_MONOTONIC) / 1000000);
 }
 
 int64_t
 clock_mono_ms(void)
 {
 	return ms_of(CLOCK_MONOTONIC);
+}
+
+int64_t
+clock_mono_us(void)
+{
+	return us_of(CLOCK_MONOTONIC);
+}
+
+double
+clock_mono_elapsed(int64_t t0_us)
+{
+	return (double)(us_of(CLOCK_MONOTONIC) - t0_us) / 1e6;
 }
 
 int

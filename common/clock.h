@@ -32,6 +32,9 @@ int	clock_watch_step(struct clock_watch *w, int64_t threshold_ms,
 /* Monotonic seconds and milliseconds (for intervals, never for dates). */
 time_t	clock_mono(void);
 int64_t	clock_mono_ms(void);
+int64_t	clock_mono_us(void);
+/* Seconds, with their fraction, since t0_us (a clock_mono_us() reading). */
+double	clock_mono_elapsed(int64_t t0_us);
 /* Parse YYYY-MM-DD (midnight UTC) or YYYY-MM-DDTHH:MM:SSZ; -1 when invalid. */
 int	clock_parse(const char *s, time_t *out);
 /* Format as YYYY-MM-DD (UTC + offset_sec) into out (>= 11 bytes). */

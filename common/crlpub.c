@@ -15,9 +15,8 @@
 #include "crlpub.h"
 #include "db_impl.h"
 #include "log.h"
-
-#define REASON_HOLD		6
-#define REASON_REMOVE		8
+#include "pki.h"
+#include "reason.h"
 
 static int
 prep(struct db *db, sqlite3_stmt **st, const char *sql, char *err,
@@ -79,16 +78,6 @@ one_int64(struct db *db, const char *sql, int64_t a, int64_t *out, char *err,
 	return rc;
 }
 
-static time_t
-asn1_time_t(const ASN1_TIME *t)
-{
-	struct tm	 tm;
-
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
-
 /* Is an entry with this not_after still listed at now? */
 static int
 listed(const struct config *conf, time_t not_after, time_t now)
@@ -103,9 +92,9 @@ static int
 entry_reason(const unsigned char *status, int null_reason, int reason)
 {
 	if (status != NULL && strcmp((const char *)status, "hold") == 0)
-		return REASON_HOLD;
-	if (null_reason || reason <= 0 || reason > 10 || reason == 7 ||
-	    reason == REASON_REMOVE)
+		return REASON_CERTIFICATE_HOLD;
+	if (null_reason || reason == REASON_UNSPECIFIED ||
+	    reason_name(reason) == NULL || reason == REASON_REMOVE_FROM_CRL)
 		return CRL_REASON_NONE;
 	return reason;
 }
@@ -182,7 +171,8 @@ builder(const struct config *conf, const struct crlpub_issuer *is,
 		p.freshest_url = url;
 	}
 	if (conf->crl_expired == CRL_EXPIRED_KEEP)
-		p.expired_certs_on_crl = asn1_time_t(X509_get0_notBefore(is->ca));
+		(void)pki_time(X509_get0_notBefore(is->ca),
+		    &p.expired_certs_on_crl);
 	if ((g = crlgen_new(&p)) == NULL)
 		snprintf(err, errlen, "issuer %s: cannot start the CRL (is the key "
 		    "the CA's?): %s", is->name, log_ssl_drain());
@@ -225,7 +215,7 @@ rows_add(struct db *db, const struct config *conf,
 		when = (time_t)sqlite3_column_int64(st, 1);
 		if (status != NULL && strcmp((const char *)status, "good") == 0) {
 			/* a hold released since the base */
-			reason = REASON_REMOVE;
+			reason = REASON_REMOVE_FROM_CRL;
 			when = (time_t)sqlite3_column_int64(st, 5);
 		} else
 			reason = entry_reason(status,

@@ -343,6 +343,21 @@ pki_cert_from_der(const unsigned char *der, size_t len)
 	return pem_der_parse(OBJ_CERT, FORM_DER, der, len);
 }
 
+int
+pki_time(const ASN1_TIME *t, time_t *out)
+{
+	struct tm	 tm;
+
+	*out = 0;
+	memset(&tm, 0, sizeof(tm));
+	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
+		ERR_clear_error();
+		return -1;
+	}
+	*out = timegm(&tm);
+	return 0;
+}
+
 char *
 pki_cert_to_pem(X509 *x)
 {

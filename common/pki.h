@@ -79,6 +79,11 @@ X509	*pki_cert_load(const char *path, char *err, size_t errlen);
 X509	*pki_cert_from_pem(const char *pem, size_t len);
 /* A certificate from exactly der[0..len) (no trailing bytes), or NULL. */
 X509	*pki_cert_from_der(const unsigned char *der, size_t len);
+/*
+ * An ASN1_TIME (UTCTime or GeneralizedTime) as seconds since the epoch in
+ * *out: 0, or -1 with *out = 0 when t is NULL or unreadable.
+ */
+int	 pki_time(const ASN1_TIME *t, time_t *out);
 /* PEM text of x, NUL-terminated, malloc'd (caller frees), or NULL. */
 char	*pki_cert_to_pem(X509 *x);
 /*

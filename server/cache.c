@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/sha.h>
 #include <sqlite3.h>
 
 #include "cache.h"
@@ -20,7 +19,7 @@ struct mem_entry {
 	unsigned char		*der;
 	size_t			 len;
 	time_t			 this_update, next_update;
-	char			 etag[CACHE_ETAG_LEN + 3];
+	char			 etag[CONDGET_ETAG_SIZE];
 	uint64_t		 fp;
 	int64_t			 gen;
 	struct mem_entry	*chain;			/* hash bucket */
@@ -113,22 +112,6 @@ cache_key_set(struct cache_key *k, int issuer, int alg, const struct serial *s)
 	k->alg = (uint8_t)alg;
 	k->len = (uint8_t)s->len;
 	memcpy(k->serial, s->b, s->len);
-}
-
-static void
-etag_of(const unsigned char *der, size_t len, char *out)
-{
-	static const char	 hex[] = "0123456789abcdef";
-	unsigned char		 md[SHA256_DIGEST_LENGTH];
-
-	SHA256(der, len, md);
-	out[0] = '"';
-	for (int i = 0; i < CACHE_ETAG_LEN / 2; i++) {
-		out[1 + 2 * i] = hex[md[i] >> 4];
-		out[2 + 2 * i] = hex[md[i] & 0xf];
-	}
-	out[CACHE_ETAG_LEN + 1] = '"';
-	out[CACHE_ETAG_LEN + 2] = '\0';
 }
 
 static int
@@ -296,7 +279,7 @@ mem_put(struct cache *c, const struct cache_key *k, const unsigned char *der,
 	e->next_update = next_update;
 	e->fp = fp;
 	e->gen = gen;
-	etag_of(der, len, e->etag);
+	condget_etag(der, len, e->etag);
 	slot = mem_slot(c, k);
 	*slot = e;
 	mem_push_lru(c, e);
@@ -399,7 +382,7 @@ cache_get(struct cache *c, const struct cache_key *k, time_t now,
 			c->scratch_entry.next_update = nu;
 			c->scratch_entry.fp = fp;
 			c->scratch_entry.gen = gen;
-			etag_of(c->scratch, n, c->scratch_entry.etag);
+			condget_etag(c->scratch, n, c->scratch_entry.etag);
 			entry_out(c, &c->scratch_entry, out);
 		}
 		c->stats.hits_store++;

@@ -13,10 +13,9 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "condget.h"
 #include "db.h"
 #include "serial.h"
-
-#define CACHE_ETAG_LEN	16	/* hex digits of SHA-256(DER) */
 
 struct cache_key {
 	uint32_t	issuer;		/* issuers.id */
@@ -30,7 +29,7 @@ struct cache_entry {
 	size_t			 len;
 	time_t			 this_update;
 	time_t			 next_update;
-	char			 etag[CACHE_ETAG_LEN + 3];	/* "\"...\"" */
+	char			 etag[CONDGET_ETAG_SIZE];	/* condget_etag */
 	uint64_t		 fp;		/* status it states (ocsp_http_fp) */
 	int			 verified;	/* checked in this generation */
 };

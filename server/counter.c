@@ -33,6 +33,7 @@
 #include "log.h"
 #include "pki.h"
 #include "proxy.h"
+#include "reason.h"
 #include "serial.h"
 #include "server.h"
 
@@ -65,13 +66,6 @@ static const struct {
 	[CE_UNAVAILABLE] = { HTTP_SERVUNAVAIL, "unavailable", M_E_UNAVAILABLE },
 };
 
-/* RFC 5280 CRLReason names. */
-static const char *const reason_names[] = {
-	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
-	"superseded", "cessationOfOperation", "certificateHold", NULL,
-	"removeFromCRL", "privilegeWithdrawn", "aACompromise"
-};
-
 
 struct rate_slot {
 	char		 addr[PROXY_ADDR_MAX];
@@ -84,16 +78,6 @@ struct counter {
 };
 
 /* --- helpers --------------------------------------------------------- */
-
-static time_t
-mono_now(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
-}
-
 
 /* Append s HTML-escaped (text and attribute values alike). */
 static void
@@ -204,7 +188,7 @@ static int
 rate_take(struct counter *c, const char *peer, int limit, int *retry_after)
 {
 	struct rate_slot	*slot = NULL, *victim = NULL;
-	time_t			 now = mono_now();
+	time_t			 now = clock_mono();
 	uint32_t		 h = fnv1a(peer);
 	int			 victim_free = 0, is_free;
 
@@ -747,12 +731,11 @@ json_verdict(struct evhttp_request *req, const struct config *c, enum lang l,
 	    "message", message,
 	    "reason_text", t.reason);
 	if (o != NULL) {
-		if (vi->reason >= 0 && vi->reason <= 10 &&
-		    reason_names[vi->reason] != NULL) {
+		if (reason_name(vi->reason) != NULL) {
 			json_object_set_new(o, "reason_code",
 			    json_integer(vi->reason));
 			json_object_set_new(o, "reason",
-			    json_string(reason_names[vi->reason]));
+			    json_string(reason_name(vi->reason)));
 		} else {
 			json_object_set_new(o, "reason_code", json_null());
 			json_object_set_new(o, "reason", json_null());

@@ -19,6 +19,7 @@
 
 #include "counter_judge.h"
 #include "pki.h"
+#include "reason.h"
 
 static const char *const verdict_names[] = {
 	"valid", "expired", "revoked", "hold", "unknown", "not_issued_here",
@@ -29,19 +30,6 @@ const char *
 counter_judge_name(enum verdict v)
 {
 	return verdict_names[v];
-}
-
-static time_t
-asn1_time(const ASN1_TIME *t)
-{
-	struct tm	 tm;
-
-	memset(&tm, 0, sizeof(tm));
-	if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1) {
-		ERR_clear_error();
-		return 0;
-	}
-	return timegm(&tm);
 }
 
 /*
@@ -95,8 +83,8 @@ cert_facts(X509 *x, struct verdict_info *vi)
 	BN_free(bn);
 	/* what it claims; replaced by our CA's own name once it verifies */
 	name_of(X509_get_issuer_name(x), NULL, vi->issuer, sizeof(vi->issuer));
-	vi->not_before = asn1_time(X509_get0_notBefore(x));
-	vi->not_after = asn1_time(X509_get0_notAfter(x));
+	(void)pki_time(X509_get0_notBefore(x), &vi->not_before);
+	(void)pki_time(X509_get0_notAfter(x), &vi->not_after);
 	vi->revoked_at = 0;
 	vi->reason = -1;
 	ku = X509_get_key_usage(x);
@@ -166,7 +154,7 @@ counter_judge_record(struct verdict_info *vi, const struct cert_status *st,
 	case CERT_HOLD:
 		vi->v = V_HOLD;
 		vi->revoked_at = st->revoked_at;
-		vi->reason = 6;		/* certificateHold */
+		vi->reason = REASON_CERTIFICATE_HOLD;
 		break;
 	case CERT_GOOD:
 		vi->v = now > vi->not_after ? V_EXPIRED : V_VALID;
@@ -276,19 +264,19 @@ counter_judge_words(enum lang l, const struct config *c,
 		i18n_date(l, vi->revoked_at, date, sizeof(date));
 		t->headline = i18n(l, M_H_REVOKED);
 		switch (vi->reason) {
-		case 3:
+		case REASON_AFFILIATION_CHANGED:
 			t->reason = i18n(l, M_R_AFFILIATION);
 			t->advice = i18n(l, M_N_AFFILIATION);
 			break;
-		case 4:
+		case REASON_SUPERSEDED:
 			t->reason = i18n(l, M_R_SUPERSEDED);
 			t->advice = i18n(l, M_N_SUPERSEDED);
 			break;
-		case 5:
+		case REASON_CESSATION:
 			t->reason = i18n(l, M_R_CESSATION);
 			t->advice = i18n(l, M_N_CESSATION);
 			break;
-		case 1:
+		case REASON_KEY_COMPROMISE:
 			t->reason = i18n(l, M_R_KEY_COMPROMISE);
 			t->advice = i18n(l, M_N_KEY_COMPROMISE);
 			break;

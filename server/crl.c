@@ -33,9 +33,9 @@
 #include <openssl/evp.h>
 
 #include "clock.h"
+#include "condget.h"
 #include "crlpub.h"
 #include "log.h"
-#include "ocsp_http.h"
 #include "pki.h"
 #include "server.h"
 
@@ -51,8 +51,7 @@ struct crl_doc {
 	size_t		 len;
 	int64_t		 number;	/* 0: none */
 	time_t		 this_update, next_update;
-	char		 etag[40];	/* "\"<32 hex>\"" */
-	char		 last_modified[40];
+	char		 etag[CONDGET_ETAG_SIZE];
 };
 
 struct crl_entry {
@@ -88,8 +87,6 @@ doc_load(struct db *db, struct crl_entry *e, int delta)
 {
 	struct crl_doc	*d = delta ? &e->delta : &e->full;
 	struct db_crl	 row;
-	unsigned char	 md[EVP_MAX_MD_SIZE];
-	unsigned int	 mdlen;
 	int		 rc = -1, got;
 	int64_t		 number;
 
@@ -110,15 +107,7 @@ doc_load(struct db *db, struct crl_entry *e, int delta)
 	d->number = number;
 	d->this_update = row.this_update;
 	d->next_update = row.next_update;
-	if (EVP_Digest(d->der, d->len, md, &mdlen, EVP_sha256(), NULL) != 1)
-		goto done;
-	d->etag[0] = '"';
-	for (int i = 0; i < 16; i++)
-		snprintf(d->etag + 1 + 2 * i, 3, "%02x", md[i]);
-	d->etag[33] = '"';
-	d->etag[34] = '\0';
-	(void)ocsp_http_date(d->this_update, d->last_modified,
-	    sizeof(d->last_modified));
+	condget_etag(d->der, d->len, d->etag);
 	log_debug("crl %s: %s CRL %lld loaded (%zu bytes)", e->name,
 	    delta ? "delta" : "full", (long long)number, d->len);
 	rc = 0;
@@ -390,58 +379,23 @@ crl_find(struct crl_state *c, const char *name)
 	return NULL;
 }
 
-/* Does an If-None-Match list name etag (or "*")? */
-static int
-etag_listed(const char *list, const char *etag)
-{
-	const char	*p = list;
-	size_t		 n = strlen(etag);
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		if (strncmp(p, "W/", 2) == 0)
-			p += 2;
-		if (*p == '*' || strncmp(p, etag, n) == 0)
-			return 1;
-		while (*p != '\0' && *p != ',')
-			p++;
-	}
-	return 0;
-}
-
 void
 crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 {
 	struct crl_doc		*d;
-	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
-	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	const char		*inm, *ims;
-	char			 expires[40], cc[64];
-	time_t			 now = clock_now(), age, since;
+	struct condget_rep	 rep;
 
 	if (s->crl == NULL || (d = crl_find(s->crl, name)) == NULL ||
 	    d->der == NULL) {
 		http_reply_error(req, HTTP_NOTFOUND, "no such CRL");
 		return;
 	}
-	age = d->next_update - now;
-	if (age < 0)
-		age = 0;
-	if (age > CRL_MAX_AGE_SEC)
-		age = CRL_MAX_AGE_SEC;
-	(void)ocsp_http_date(d->next_update, expires, sizeof(expires));
-	snprintf(cc, sizeof(cc), "public, max-age=%lld, no-transform",
-	    (long long)age);
-	evhttp_add_header(out, "Last-Modified", d->last_modified);
-	evhttp_add_header(out, "ETag", d->etag);
-	evhttp_add_header(out, "Expires", expires);
-	evhttp_add_header(out, "Cache-Control", cc);
-	inm = evhttp_find_header(in, "If-None-Match");
-	ims = evhttp_find_header(in, "If-Modified-Since");
-	if ((inm != NULL && etag_listed(inm, d->etag)) || (inm == NULL &&
-	    ims != NULL && (since = ocsp_http_date_parse(ims)) != -1 &&
-	    since >= d->this_update)) {
+	memset(&rep, 0, sizeof(rep));
+	rep.etag = d->etag;
+	rep.last_modified = d->this_update;
+	rep.expires = d->next_update;
+	rep.max_age_cap = CRL_MAX_AGE_SEC;
+	if (condget_answer(req, &rep, clock_now())) {
 		s->metrics.not_modified++;
 		http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
 		return;

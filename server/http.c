@@ -145,7 +145,7 @@ struct conn {
 	int			 linger_fd;	/* -1, or lingering on it */
 	struct event		*linger_ev;
 	size_t			 lingered;	/* bytes discarded */
-	struct timespec		 linger_end;
+	int64_t			 linger_end_us;	/* clock_mono_us() */
 	struct conn		*next, *prev;	/* every live connection */
 	struct conn		*hnext;		/* conn_table bucket, by bev */
 };
@@ -298,7 +298,6 @@ linger_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct conn	*c = arg;
 	char		 buf[LINGER_READ];
-	struct timespec	 now;
 	struct timeval	 tv;
 	ssize_t		 n;
 	long long	 left_us;
@@ -317,9 +316,7 @@ linger_cb(evutil_socket_t fd, short what, void *arg)
 			goto done;
 		break;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	left_us = (c->linger_end.tv_sec - now.tv_sec) * 1000000LL +
-	    (c->linger_end.tv_nsec - now.tv_nsec) / 1000;
+	left_us = c->linger_end_us - clock_mono_us();
 	if (left_us <= 0)
 		goto done;
 	tv.tv_sec = (time_t)(left_us / 1000000);
@@ -358,8 +355,7 @@ linger_start(struct conn *c, int fd)
 
 	c->linger_fd = fd;
 	(void)shutdown(fd, SHUT_WR);	/* evhttp did; not on every path */
-	clock_gettime(CLOCK_MONOTONIC, &c->linger_end);
-	c->linger_end.tv_sec += LINGER_SEC;
+	c->linger_end_us = clock_mono_us() + LINGER_SEC * 1000000LL;
 	if ((c->linger_ev = event_new(c->s->base, fd, EV_READ, linger_cb,
 	    c)) == NULL || event_add(c->linger_ev, &tv) != 0)
 		return -1;

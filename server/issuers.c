@@ -6,35 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/pem.h>
 #include <openssl/x509.h>
 
 #include "log.h"
+#include "pki.h"
 #include "server.h"
-
-static X509 *
-pem_cert(const unsigned char *pem, int len)
-{
-	BIO	*b;
-	X509	*x;
-
-	if (pem == NULL || len <= 0 ||
-	    (b = BIO_new_mem_buf(pem, len)) == NULL)
-		return NULL;
-	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
-	BIO_free(b);
-	return x;
-}
-
-static time_t
-cert_not_after(X509 *x)
-{
-	struct tm	 tm;
-
-	if (ASN1_TIME_to_tm(X509_get0_notAfter(x), &tm) != 1)
-		return 0;
-	return timegm(&tm);
-}
 
 struct issuer_set *
 issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
@@ -63,10 +39,10 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 		is->index = (int)set->n;
 		is->id = row->id;
 		is->name = strdup(row->name);
-		is->ca = pem_cert((const unsigned char *)row->ca_pem,
-		    (int)strlen(row->ca_pem));
-		is->signer = pem_cert((const unsigned char *)row->signer_pem,
-		    (int)strlen(row->signer_pem));
+		is->ca = pki_cert_from_pem(row->ca_pem,
+		    strlen(row->ca_pem));
+		is->signer = pki_cert_from_pem(row->signer_pem,
+		    strlen(row->signer_pem));
 		is->signer_key = config_path(conf, row->signer_key);
 		set->n++;
 		if (is->signer_key == NULL) {
@@ -84,8 +60,9 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 			    "not issued by the CA", is->name);
 			goto fail;
 		}
-		is->signer_not_after = cert_not_after(is->signer);
-		is->ca_not_after = cert_not_after(is->ca);
+		(void)pki_time(X509_get0_notAfter(is->signer),
+		    &is->signer_not_after);
+		(void)pki_time(X509_get0_notAfter(is->ca), &is->ca_not_after);
 		if (ocsp_issuer_hashes(is->ca, &is->hashes) != 0) {
 			snprintf(err, errlen, "issuer %s: cannot hash the CA",
 			    is->name);

@@ -20,6 +20,7 @@
 
 #include "log.h"
 #include "ocsp.h"
+#include "reason.h"
 #include "serial.h"
 
 /*
@@ -28,9 +29,6 @@
  * "extendedStatus" (48.1.8) is RFC 6960's preferred signature algorithms.
  */
 #define NID_ocsp_extended_revoke	NID_id_pkix_OCSP_valid
-
-#define CRL_REASON_MAX		10	/* aACompromise */
-#define CRL_REASON_UNUSED	7	/* not assigned in RFC 5280 */
 
 static const struct {
 	int		 nid;
@@ -555,8 +553,7 @@ add_extended_revoke(OCSP_BASICRESP *bs)
 static int
 reason_ok(int reason)
 {
-	return reason == -1 ||
-	    (reason >= 0 && reason <= CRL_REASON_MAX && reason != CRL_REASON_UNUSED);
+	return reason == -1 || reason_name(reason) != NULL;
 }
 
 /*

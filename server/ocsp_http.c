@@ -1,77 +1,23 @@
 /*
- * ocsp_http.c: RFC 5019 cache headers, the 304 decision and the status
- * mapping (see ocsp_http.h).  No I/O, no global state.
+ * ocsp_http.c: the RFC 5019 cache profile and the status mapping (see
+ * ocsp_http.h).  No I/O, no global state.
  */
-#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "ocsp_http.h"
-
-#define CRL_REASON_HOLD	6	/* certificateHold */
-
-int
-ocsp_http_date(time_t t, char *buf, size_t len)
-{
-	struct tm	 tm;
-
-	if (gmtime_r(&t, &tm) == NULL)
-		return -1;
-	return strftime(buf, len, "%a, %d %b %Y %H:%M:%S GMT", &tm) > 0 ? 0 : -1;
-}
-
-time_t
-ocsp_http_date_parse(const char *s)
-{
-	struct tm	 tm;
-	const char	*end;
-
-	if (s == NULL)
-		return -1;
-	memset(&tm, 0, sizeof(tm));
-	if ((end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
-		return -1;
-	return timegm(&tm);
-}
-
-/* Does the If-None-Match list name etag (weak comparison), or is it "*"? */
-static int
-etag_listed(const char *list, const char *etag)
-{
-	size_t		 n = strlen(etag);
-	const char	*p = list;
-
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (strcmp(p, "*") == 0)
-		return 1;
-	if (n == 0)
-		return 0;
-	/* the tag is quoted, so a match cannot start or end inside another */
-	return strstr(p, etag) != NULL;
-}
+#include "reason.h"
 
 void
-ocsp_http_cache_headers(time_t this_update, time_t next_update,
-    const char *etag, time_t now, const char *if_none_match,
-    const char *if_modified_since, struct ocsp_http_cache *out)
+ocsp_http_rep(time_t this_update, time_t next_update, const char *etag,
+    struct condget_rep *rep)
 {
-	time_t	 t;
-
-	memset(out, 0, sizeof(*out));
-	out->max_age = next_update > now ? (long)(next_update - now) : 0;
-	(void)ocsp_http_date(this_update, out->last_modified,
-	    sizeof(out->last_modified));
-	(void)ocsp_http_date(next_update, out->expires, sizeof(out->expires));
-	snprintf(out->cache_control, sizeof(out->cache_control),
-	    "max-age=%ld, public, no-transform, must-revalidate", out->max_age);
-	if (if_none_match != NULL)
-		out->not_modified = etag != NULL &&
-		    etag_listed(if_none_match, etag);
-	else if (if_modified_since != NULL &&
-	    (t = ocsp_http_date_parse(if_modified_since)) != -1)
-		out->not_modified = t >= this_update;
+	memset(rep, 0, sizeof(*rep));
+	rep->etag = etag;
+	rep->last_modified = this_update;
+	rep->expires = next_update;
+	rep->max_age_cap = -1;		/* RFC 5019 6.2: until nextUpdate */
+	rep->must_revalidate = 1;
 }
 
 int
@@ -86,7 +32,7 @@ ocsp_http_status(const struct cert_status *cs, int unknown_as_revoked,
 	case CERT_HOLD:
 		one->status = OCSP_ST_REVOKED;
 		one->revoked_at = cs->revoked_at;
-		one->reason = cs->state == CERT_HOLD ? CRL_REASON_HOLD :
+		one->reason = cs->state == CERT_HOLD ? REASON_CERTIFICATE_HOLD :
 		    (cs->reason > 0 ? cs->reason : -1);
 		return 0;
 	default:
@@ -95,7 +41,7 @@ ocsp_http_status(const struct cert_status *cs, int unknown_as_revoked,
 	if (unknown_as_revoked) {
 		one->status = OCSP_ST_REVOKED;
 		one->revoked_at = 0;
-		one->reason = CRL_REASON_HOLD;
+		one->reason = REASON_CERTIFICATE_HOLD;
 		return 1;
 	}
 	one->status = OCSP_ST_UNKNOWN;

@@ -1,6 +1,6 @@
 /*
  * ocsp_http.h: the pure decisions of OCSP over HTTP, kept apart from evhttp
- * so that unit tests reach them: RFC 5019 cache headers and the 304 answer,
+ * so that unit tests reach them: the RFC 5019 cache profile of a response,
  * and the mapping of a registry status onto an OCSP SingleResponse.
  */
 #ifndef CERTSTATUSD_OCSP_HTTP_H
@@ -10,34 +10,18 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "condget.h"
 #include "db.h"
 #include "ocsp.h"
 
-#define OCSP_HTTP_DATE_LEN	40
-
-/* The RFC 5019 headers of a cacheable response, and what to answer. */
-struct ocsp_http_cache {
-	char	 last_modified[OCSP_HTTP_DATE_LEN];	/* = thisUpdate */
-	char	 expires[OCSP_HTTP_DATE_LEN];		/* = nextUpdate */
-	char	 cache_control[96];
-	long	 max_age;		/* seconds, never past nextUpdate */
-	int	 not_modified;		/* 1: answer 304 */
-};
-
-/* IMF-fixdate ("Sun, 06 Nov 1994 08:49:37 GMT"); 0, or -1 if it does not fit. */
-int	ocsp_http_date(time_t t, char *buf, size_t len);
-/* The time of an IMF-fixdate, or -1 when s is not one. */
-time_t	ocsp_http_date_parse(const char *s);
-
 /*
- * Headers for a response valid from this_update to next_update with this
- * ETag (quoted), at now, and whether the request's If-None-Match /
- * If-Modified-Since (each may be NULL) make it a 304.  If-None-Match wins
- * when present (RFC 9110 13.2.2): If-Modified-Since is then ignored.
+ * The RFC 5019 view of a response valid from this_update to next_update
+ * with this ETag (quoted; kept by reference): Last-Modified thisUpdate,
+ * Expires nextUpdate, max-age up to nextUpdate, must-revalidate.  The 304
+ * decision and the headers are condget's.
  */
-void	ocsp_http_cache_headers(time_t this_update, time_t next_update,
-	    const char *etag, time_t now, const char *if_none_match,
-	    const char *if_modified_since, struct ocsp_http_cache *out);
+void	ocsp_http_rep(time_t this_update, time_t next_update, const char *etag,
+	    struct condget_rep *rep);
 
 /*
  * Fill one SingleResponse's status from the registry's view: good, revoked

@@ -68,20 +68,12 @@ reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
     const unsigned char *der, size_t len, const struct cache_entry *ce)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 
 	if (ce != NULL && is_get) {
-		struct ocsp_http_cache	 h;
+		struct condget_rep	 rep;
 
-		ocsp_http_cache_headers(ce->this_update, ce->next_update,
-		    ce->etag, clock_now(),
-		    evhttp_find_header(in, "If-None-Match"),
-		    evhttp_find_header(in, "If-Modified-Since"), &h);
-		evhttp_add_header(out, "Last-Modified", h.last_modified);
-		evhttp_add_header(out, "Expires", h.expires);
-		evhttp_add_header(out, "Cache-Control", h.cache_control);
-		evhttp_add_header(out, "ETag", ce->etag);
-		if (h.not_modified) {
+		ocsp_http_rep(ce->this_update, ce->next_update, ce->etag, &rep);
+		if (condget_answer(req, &rep, clock_now())) {
 			s->metrics.not_modified++;
 			http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
 			return;

@@ -59,7 +59,7 @@ const double signer_bucket_bounds[8] = {
 struct job_slot {
 	signer_cb	 cb;
 	void		*arg;
-	struct timespec	 t0;
+	int64_t		 t0_us;		/* clock_mono_us() when queued */
 	unsigned char	*job;
 	uint32_t	 len;
 	int		 tries;
@@ -213,16 +213,6 @@ worker_main(int fd, struct issuer_set *set, const char *user)
 
 /* --- network side -------------------------------------------------------- */
 
-static double
-elapsed(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 /* --- reaping --- */
 
 static void
@@ -319,7 +309,7 @@ static void
 slot_end(struct signer_pool *p, struct job_slot *slot, int status,
     const unsigned char *der, size_t len)
 {
-	double	 sec = elapsed(&slot->t0);
+	double	 sec = clock_mono_elapsed(slot->t0_us);
 	int	 b = 0;
 
 	p->pending--;
@@ -689,7 +679,7 @@ signer_submit(struct signer_pool *p, const unsigned char *job, size_t len,
 	slot.cb = cb;
 	slot.arg = arg;
 	slot.len = (uint32_t)len;
-	clock_gettime(CLOCK_MONOTONIC, &slot.t0);
+	slot.t0_us = clock_mono_us();
 	if ((slot.job = malloc(len)) == NULL)
 		return -1;
 	memcpy(slot.job, job, len);

@@ -138,7 +138,7 @@ assert_answer(const struct cache_key *k, time_t now, unsigned seed,
 {
 	struct cache_entry	 ce;
 	unsigned char		 der[DER_LEN];
-	char			 etag[CACHE_ETAG_LEN + 3];
+	char			 etag[CONDGET_ETAG_SIZE];
 
 	der_fill(der, sizeof(der), seed);
 	etag_expected(der, sizeof(der), etag, sizeof(etag));

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <check.h>
 
@@ -111,6 +112,30 @@ START_TEST(env_clock)
 }
 END_TEST
 
+START_TEST(monotonic)
+{
+	int64_t		 us = clock_mono_us(), ms = clock_mono_ms();
+	time_t		 sec = clock_mono();
+	struct timespec	 nap = { 0, 20 * 1000 * 1000 };
+	double		 e;
+
+	/* the three read the same clock, in their units */
+	ck_assert_int_le((long long)(us / 1000), (long long)ms);
+	ck_assert_int_le((long long)(ms - us / 1000), 1000);
+	ck_assert_int_le((long long)(us / 1000000), (long long)sec);
+	ck_assert_int_le((long long)(sec - us / 1000000), 1);
+	/* elapsed time, never backwards; the wall clock plays no part */
+	clock_set(d("2030-01-01"));
+	ck_assert_int_eq(nanosleep(&nap, NULL), 0);
+	e = clock_mono_elapsed(us);
+	clock_set(0);
+	ck_assert_msg(e >= 0.020 && e < 5.0, "elapsed %f s", e);
+	ck_assert_int_ge((long long)clock_mono_us(), (long long)us + 20000);
+	e = clock_mono_elapsed(clock_mono_us() + 2000000);
+	ck_assert_msg(e > -2.001 && e <= -1.9, "elapsed %f s", e);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -123,6 +148,7 @@ main(void)
 	tcase_add_test(tc, fifth_birthday);
 	tcase_add_test(tc, fixed_clock);
 	tcase_add_test(tc, env_clock);
+	tcase_add_test(tc, monotonic);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_FORK_GETENV);
 }

@@ -1,6 +1,7 @@
 /*
- * check_ocsp_http.c: unit tests for server/ocsp_http.c: RFC 5019 cache
- * headers, the 304 decision, and the registry status -> OCSP status map.
+ * check_ocsp_http.c: unit tests for server/ocsp_http.c: its RFC 5019 cache
+ * profile (headers and the 304 decision, through condget), and the registry
+ * status -> OCSP status map.  The dates are check_condget's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,42 +16,21 @@
 #define T1	(T0 + 86400)
 #define ETAG	"\"0123456789abcdef\""
 
-START_TEST(test_date_format)
+/* The OCSP profile (ocsp_http_rep) through condget's decision. */
+static void
+ocsp_http_cache_headers(time_t this_update, time_t next_update,
+    const char *etag, time_t now, const char *if_none_match,
+    const char *if_modified_since, struct condget_headers *out)
 {
-	char	 buf[OCSP_HTTP_DATE_LEN];
+	struct condget_rep	 rep;
 
-	ck_assert_int_eq(ocsp_http_date(784111777, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "Sun, 06 Nov 1994 08:49:37 GMT");
-	ck_assert_int_eq(ocsp_http_date(0, buf, sizeof(buf)), 0);
-	ck_assert_str_eq(buf, "Thu, 01 Jan 1970 00:00:00 GMT");
-	ck_assert_int_eq(ocsp_http_date(T0, buf, 5), -1);	/* too small */
+	ocsp_http_rep(this_update, next_update, etag, &rep);
+	condget_decide(&rep, now, if_none_match, if_modified_since, out);
 }
-END_TEST
-
-START_TEST(test_date_parse)
-{
-	char	 buf[OCSP_HTTP_DATE_LEN];
-
-	ck_assert_int_eq(ocsp_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMT"),
-	    784111777);
-	ck_assert_int_eq(ocsp_http_date(T0, buf, sizeof(buf)), 0);
-	ck_assert_int_eq(ocsp_http_date_parse(buf), T0);
-	ck_assert_int_eq(ocsp_http_date_parse(NULL), -1);
-	ck_assert_int_eq(ocsp_http_date_parse(""), -1);
-	ck_assert_int_eq(ocsp_http_date_parse("yesterday"), -1);
-	/* trailing garbage, other zones, RFC 850 form: not IMF-fixdate */
-	ck_assert_int_eq(ocsp_http_date_parse(
-	    "Sun, 06 Nov 1994 08:49:37 GMT x"), -1);
-	ck_assert_int_eq(ocsp_http_date_parse(
-	    "Sun, 06 Nov 1994 08:49:37 PST"), -1);
-	ck_assert_int_eq(ocsp_http_date_parse(
-	    "Sunday, 06-Nov-94 08:49:37 GMT"), -1);
-}
-END_TEST
 
 START_TEST(test_headers)
 {
-	struct ocsp_http_cache	 h;
+	struct condget_headers	 h;
 
 	ocsp_http_cache_headers(T0, T1, ETAG, T0 + 100, NULL, NULL, &h);
 	ck_assert_str_eq(h.last_modified, "Wed, 25 Nov 2026 12:00:00 GMT");
@@ -64,7 +44,7 @@ END_TEST
 
 START_TEST(test_max_age_bounds)
 {
-	struct ocsp_http_cache	 h;
+	struct condget_headers	 h;
 
 	/* never past nextUpdate, never negative */
 	ocsp_http_cache_headers(T0, T1, ETAG, T1 - 1, NULL, NULL, &h);
@@ -82,7 +62,7 @@ END_TEST
 
 START_TEST(test_if_none_match)
 {
-	struct ocsp_http_cache	 h;
+	struct condget_headers	 h;
 
 	ocsp_http_cache_headers(T0, T1, ETAG, T0, ETAG, NULL, &h);
 	ck_assert_int_eq(h.not_modified, 1);
@@ -109,16 +89,16 @@ END_TEST
 
 START_TEST(test_if_modified_since)
 {
-	struct ocsp_http_cache	 h;
-	char			 d[OCSP_HTTP_DATE_LEN];
+	struct condget_headers	 h;
+	char			 d[CONDGET_DATE_LEN];
 
-	ocsp_http_date(T0, d, sizeof(d));
+	condget_date(T0, d, sizeof(d));
 	ocsp_http_cache_headers(T0, T1, ETAG, T0 + 5, NULL, d, &h);
 	ck_assert_int_eq(h.not_modified, 1);
-	ocsp_http_date(T0 + 60, d, sizeof(d));
+	condget_date(T0 + 60, d, sizeof(d));
 	ocsp_http_cache_headers(T0, T1, ETAG, T0 + 5, NULL, d, &h);
 	ck_assert_int_eq(h.not_modified, 1);
-	ocsp_http_date(T0 - 1, d, sizeof(d));
+	condget_date(T0 - 1, d, sizeof(d));
 	ocsp_http_cache_headers(T0, T1, ETAG, T0 + 5, NULL, d, &h);
 	ck_assert_int_eq(h.not_modified, 0);	/* ours is newer */
 	ocsp_http_cache_headers(T0, T1, ETAG, T0 + 5, NULL, "garbage", &h);
@@ -128,14 +108,14 @@ END_TEST
 
 START_TEST(test_if_none_match_wins)
 {
-	struct ocsp_http_cache	 h;
-	char			 d[OCSP_HTTP_DATE_LEN];
+	struct condget_headers	 h;
+	char			 d[CONDGET_DATE_LEN];
 
 	/* a stale tag with a fresh date: the tag decides (RFC 9110 13.2.2) */
-	ocsp_http_date(T0 + 60, d, sizeof(d));
+	condget_date(T0 + 60, d, sizeof(d));
 	ocsp_http_cache_headers(T0, T1, ETAG, T0 + 5, "\"old\"", d, &h);
 	ck_assert_int_eq(h.not_modified, 0);
-	ocsp_http_date(T0 - 60, d, sizeof(d));
+	condget_date(T0 - 60, d, sizeof(d));
 	ocsp_http_cache_headers(T0, T1, ETAG, T0 + 5, ETAG, d, &h);
 	ck_assert_int_eq(h.not_modified, 1);
 }
@@ -237,10 +217,6 @@ ocsp_http_suite(void)
 	Suite	*s = suite_create("ocsp_http");
 	TCase	*tc;
 
-	tc = tcase_create("dates");
-	tcase_add_test(tc, test_date_format);
-	tcase_add_test(tc, test_date_parse);
-	suite_add_tcase(s, tc);
 	tc = tcase_create("cache headers");
 	tcase_add_test(tc, test_headers);
 	tcase_add_test(tc, test_max_age_bounds);

@@ -954,6 +954,65 @@ START_TEST(test_issued_by_other_ca)
 }
 END_TEST
 
+/* An ASN1_TIME of this type holding exactly text (valid or not). */
+static ASN1_TIME *
+asn1_time_of(int type, const char *text)
+{
+	ASN1_TIME	*t = ASN1_TIME_new();
+
+	ck_assert_ptr_nonnull(t);
+	ck_assert_int_eq(ASN1_STRING_set(t, text, (int)strlen(text)), 1);
+	t->type = type;
+	return t;
+}
+
+START_TEST(test_time)
+{
+	static const struct {
+		int		 type;
+		const char	*text;
+		time_t		 want;
+	} ok[] = {
+		{ V_ASN1_UTCTIME, "700101000000Z", 0 },
+		{ V_ASN1_UTCTIME, "261125120000Z", 1795608000 },
+		{ V_ASN1_UTCTIME, "491231235959Z", 2524607999 },	/* 2049 */
+		{ V_ASN1_UTCTIME, "500101000000Z", -631152000 },	/* 1950 */
+		{ V_ASN1_GENERALIZEDTIME, "20500101000000Z", 2524608000 },
+		{ V_ASN1_GENERALIZEDTIME, "99991231235959Z", 253402300799 },
+	};
+	static const char *const bad[] = {
+		"garbage", "261325120000Z", "26112512000Z", "",
+	};
+	ASN1_TIME	*t;
+	time_t		 out;
+
+	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		t = asn1_time_of(ok[i].type, ok[i].text);
+		out = 1;
+		ck_assert_int_eq(pki_time(t, &out), 0);
+		ck_assert_msg(out == ok[i].want, "%s: %lld, not %lld",
+		    ok[i].text, (long long)out, (long long)ok[i].want);
+		ASN1_TIME_free(t);
+	}
+	/* what ASN1_TIME_set() wrote reads back */
+	ck_assert_ptr_nonnull(t = ASN1_TIME_set(NULL, 1795608000 + 59));
+	ck_assert_int_eq(pki_time(t, &out), 0);
+	ck_assert_int_eq((long long)out, 1795608000 + 59);
+	ASN1_TIME_free(t);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		t = asn1_time_of(V_ASN1_UTCTIME, bad[i]);
+		out = 1;
+		ck_assert_int_eq(pki_time(t, &out), -1);
+		ck_assert_int_eq((long long)out, 0);
+		ck_assert_int_eq(ERR_peek_error(), 0);
+		ASN1_TIME_free(t);
+	}
+	out = 1;
+	ck_assert_int_eq(pki_time(NULL, &out), -1);
+	ck_assert_int_eq((long long)out, 0);
+}
+END_TEST
+
 START_TEST(test_details_free_null)
 {
 	pki_details_free(NULL);
@@ -988,6 +1047,7 @@ pki_suite(void)
 	tcase_add_test(tc, test_pubkey_load);
 	tcase_add_test(tc, test_issued_by_other_ca);
 	tcase_add_test(tc, test_details_free_null);
+	tcase_add_test(tc, test_time);
 	suite_add_tcase(s, tc);
 	return s;
 }

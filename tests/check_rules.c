@@ -455,7 +455,7 @@ START_TEST(test_walk)
 				    e->to == CRT_HOLD ? "hold" : "revoked") == 0,
 				    "%s: %s %s not moved", e->action,
 				    before.c[i].kind, before.c[i].serial);
-				ck_assert_str_eq(after.c[i].reason, rules_reason_name(
+				ck_assert_str_eq(after.c[i].reason, reason_name(
 				    e->reason == REASON_CLERK ? REASON_CESSATION :
 				    e->reason));
 			} else {

@@ -32,6 +32,7 @@
 
 #include "audit.h"
 #include "certctl.h"
+#include "clock.h"
 
 struct copy_check {
 	int64_t		 records;
@@ -39,16 +40,6 @@ struct copy_check {
 	int		 schema;
 	long long	 bytes;
 };
-
-static double
-elapsed(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
 
 /*
  * Check a registry file: SQLite's integrity check, a schema this program
@@ -214,7 +205,7 @@ int
 cmd_backup(struct ctx *c, int argc, char **argv)
 {
 	struct copy_check chk;
-	struct timespec	 t0;
+	int64_t	 t0;
 	char		 why[2 * PATH_MAX];
 	int		 rc, steps = 0;
 
@@ -227,13 +218,14 @@ cmd_backup(struct ctx *c, int argc, char **argv)
 		    argv[1]);
 		return EXIT_REFUSED;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_us();
 	rc = copy_to_file(c->db, argv[1], 1, &steps, why, sizeof(why));
 	if (rc != 0 || tmp_into_place(argv[1], &chk, why, sizeof(why)) != 0) {
 		fprintf(stderr, "certctl: error: backup: %s\n", why);
 		return EXIT_REFUSED;
 	}
-	print_copy(c, "backup", argv[1], &chk, elapsed(&t0), steps, NULL);
+	print_copy(c, "backup", argv[1], &chk, clock_mono_elapsed(t0), steps,
+	    NULL);
 	return EXIT_OK;
 }
 
@@ -258,7 +250,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 	static const struct optdef defs[] = { { "head", 1 }, { NULL, 0 } };
 	struct opts	 o;
 	struct copy_check chk, now;
-	struct timespec	 t0;
+	int64_t	 t0;
 	unsigned char	 anchor[AUDIT_HASH_LEN];
 	const char	*file, *want, *db_path;
 	char		 why[2 * PATH_MAX], kept[PATH_MAX], kept_tmp[PATH_MAX + 8];
@@ -286,7 +278,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 		    file);
 		return EXIT_REFUSED;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_us();
 	if (check_copy(file, want != NULL ? anchor : NULL, &chk, why,
 	    sizeof(why)) != 0) {
 		fprintf(stderr, "certctl: refused: not restoring: %s\n", why);
@@ -358,7 +350,7 @@ cmd_restore(struct ctx *c, int argc, char **argv)
 		    "head differs from the copy's\n");
 		goto done;
 	}
-	print_copy(c, "restore", db_path, &now, elapsed(&t0), steps,
+	print_copy(c, "restore", db_path, &now, clock_mono_elapsed(t0), steps,
 	    kept[0] != '\0' ? kept : NULL);
 	if (!c->json && now.schema < db_schema_latest())
 		printf("  schema %d is older than this certctl's %d: run "

@@ -13,16 +13,6 @@
 #include "crlpub.h"
 #include "issuance.h"
 
-static double
-elapsed(const struct timespec *t0)
-{
-	struct timespec	 t1;
-
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	return (double)(t1.tv_sec - t0->tv_sec) +
-	    (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 static json_t *
 result_json(const char *issuer, const struct crlpub_result *res, double secs)
 {
@@ -54,13 +44,13 @@ crl_generate(struct ctx *c, const char *ca_name, enum crlpub_mode mode)
 	struct iss_ca		 ca;
 	struct crlpub_issuer	 is;
 	struct crlpub_result	 res;
-	struct timespec		 t0;
+	int64_t			 t0;
 	json_t			*d = NULL;
 	char			 err[512], subject[128];
 	int			 rc;
 
 	memset(&ca, 0, sizeof(ca));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	t0 = clock_mono_us();
 	if ((rc = reg_issuer_get(&c->reg, ca_name, &row)) != REG_OK)
 		return report(c, rc);
 	if (row.ca_key == NULL) {
@@ -95,7 +85,7 @@ crl_generate(struct ctx *c, const char *ca_name, enum crlpub_mode mode)
 	if (rc != REG_OK)
 		goto done;
 	json_decref(d);
-	d = result_json(is.name, &res, elapsed(&t0));
+	d = result_json(is.name, &res, clock_mono_elapsed(t0));
 	if (c->json) {
 		json_object_set_new(d, "ok", json_true());
 		print_json(d);
@@ -107,8 +97,8 @@ crl_generate(struct ctx *c, const char *ca_name, enum crlpub_mode mode)
 		printf("crl %s: delta CRL %lld (base %lld), %zu entries, "
 		    "%zu bytes\n", is.name, (long long)res.delta_number,
 		    (long long)res.delta_base, res.delta_entries, res.delta_len);
-		printf("  in %.3f s (recorded at %s by %s)\n", elapsed(&t0),
-		    c->office, c->operator_name);
+		printf("  in %.3f s (recorded at %s by %s)\n",
+		    clock_mono_elapsed(t0), c->office, c->operator_name);
 	}
  done:
 	json_decref(d);

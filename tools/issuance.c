@@ -276,18 +276,6 @@ iss_issue(struct reg *r, const struct issue_req *q, struct issue_result *out)
 }
 
 static int
-asn1_time_unix(const ASN1_TIME *t, time_t *out)
-{
-	struct tm	 tm;
-
-	if (ASN1_TIME_to_tm(t, &tm) != 1)
-		return -1;
-	*out = (time_t)(clock_days_from_civil(tm.tm_year + 1900, tm.tm_mon + 1,
-	    tm.tm_mday) * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec);
-	return 0;
-}
-
-static int
 str_eq(const char *a, const char *b)
 {
 	return a != NULL && b != NULL && strcmp(a, b) == 0;
@@ -353,8 +341,8 @@ iss_import(struct reg *r, const char *certfile, const char *card,
 		goto done;
 	}
 	if (serial_from_asn1(X509_get0_serialNumber(x), &s) != 0 ||
-	    asn1_time_unix(X509_get0_notBefore(x), &nb) != 0 ||
-	    asn1_time_unix(X509_get0_notAfter(x), &na) != 0) {
+	    pki_time(X509_get0_notBefore(x), &nb) != 0 ||
+	    pki_time(X509_get0_notAfter(x), &na) != 0) {
 		rc = reg_say(r, REG_REFUSED, "%s: unusable serial number or "
 		    "validity", certfile);
 		goto done;

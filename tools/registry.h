@@ -93,9 +93,9 @@ void	reg_init(struct reg *r, struct db *db, const struct config *cfg,
 void	reg_done(struct reg *r);
 
 /* RFC 5280 reason name for code ("keyCompromise"), or NULL. */
-#define reg_reason_name		rules_reason_name
+#define reg_reason_name		reason_name
 /* Reason code for an RFC 5280 name (case-insensitive), -1 when unknown. */
-#define reg_reason_parse	rules_reason_parse
+#define reg_reason_parse	reason_parse
 /* "1"/"male"/"m" -> 1, "2"/"female"/"f" -> 2, "3"/"unknown" -> 3; 0 when bad. */
 int	reg_sex_parse(const char *s);
 /* 1 when s is a real YYYY-MM-DD date. */

@@ -97,12 +97,6 @@ const struct rule_event rules_events[EV_NEVENTS] = {
 	    "SPEC: holder's request, key compromise; CA reasons are the CA's" },
 };
 
-static const char *reason_names[] = {
-	"unspecified", "keyCompromise", "cACompromise", "affiliationChanged",
-	"superseded", "cessationOfOperation", "certificateHold", NULL,
-	"removeFromCRL", "privilegeWithdrawn", "aACompromise",
-};
-
 static int
 say(char *why, size_t whylen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -273,23 +267,6 @@ rules_affects(enum rule_ev ev, unsigned kind_bit, enum crt_state cs)
 	    (e->from & CTS(cs));
 }
 
-const char *
-rules_reason_name(int code)
-{
-	if (code < 0 || code > 10)
-		return NULL;
-	return reason_names[code];
-}
-
-int
-rules_reason_parse(const char *name)
-{
-	for (int i = 0; i <= 10; i++)
-		if (reason_names[i] != NULL && strcasecmp(name, reason_names[i]) == 0)
-			return i;
-	return -1;
-}
-
 int
 rules_revoke_reason_check(const char *kind, int reason, char *why,
     size_t whylen)
@@ -314,7 +291,7 @@ rules_revoke_reason_check(const char *kind, int reason, char *why,
 		return say(why, whylen, "%s is a CA-level reason: it is not "
 		    "recorded at the counter but by the certification "
 		    "authority's own procedure (report it to the CA operator)",
-		    rules_reason_name(reason));
+		    reason_name(reason));
 	default:
 		return say(why, whylen, "the counter revokes with "
 		    "keyCompromise, cessationOfOperation, superseded or (sign "

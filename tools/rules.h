@@ -21,20 +21,10 @@
 #include <time.h>
 
 #include "config.h"
+#include "reason.h"	/* REASON_*: the CRLReason codes */
 
 #define RULES_WHY_MAX	512
 
-/* RFC 5280 CRLReason codes. */
-#define REASON_UNSPECIFIED		0
-#define REASON_KEY_COMPROMISE		1
-#define REASON_CA_COMPROMISE		2
-#define REASON_AFFILIATION_CHANGED	3
-#define REASON_SUPERSEDED		4
-#define REASON_CESSATION		5
-#define REASON_CERTIFICATE_HOLD		6
-#define REASON_REMOVE_FROM_CRL		8
-#define REASON_PRIVILEGE_WITHDRAWN	9
-#define REASON_AA_COMPROMISE		10
 #define REASON_CLERK			(-1)	/* the counter names it (revoke) */
 
 /*
@@ -176,9 +166,6 @@ int	rules_allowed(enum rule_ev ev, enum res_state rs, enum card_state cs,
 /* 1 when a certificate of kind in state cs is changed by ev (in scope). */
 int	rules_affects(enum rule_ev ev, unsigned kind_bit, enum crt_state cs);
 
-/* RFC 5280 reason names. */
-const char	*rules_reason_name(int code);
-int		 rules_reason_parse(const char *name);	/* -1 when unknown */
 /*
  * May the counter's `revoke` use reason on a certificate of kind?  Only
  * keyCompromise, cessationOfOperation and the life events' own
