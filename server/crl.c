@@ -436,7 +436,7 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 
 	if (s->crl == NULL || (d = crl_find(s->crl, name)) == NULL ||
 	    d->der == NULL) {
-		http_reply_error(req, HTTP_NOTFOUND, "no such CRL");
+		http_reply_error(s, req, HTTP_NOTFOUND, "no such CRL");
 		return;
 	}
 	age = d->next_update - now;
@@ -457,10 +457,10 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 	    ims != NULL && (since = ocsp_http_date_parse(ims)) != -1 &&
 	    since >= d->this_update)) {
 		s->metrics.not_modified++;
-		http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
+		http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);
 		return;
 	}
-	http_reply(req, HTTP_OK, "application/pkix-crl", d->der, d->len);
+	http_reply(s, req, HTTP_OK, "application/pkix-crl", d->der, d->len);
 }
 
 void

@@ -109,12 +109,12 @@ reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
 		evhttp_add_header(out, "ETag", ce->etag);
 		if (h.not_modified) {
 			s->metrics.not_modified++;
-			http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
+			http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);
 			return;
 		}
 	} else
 		evhttp_add_header(out, "Cache-Control", "no-store");
-	http_reply(req, HTTP_OK, "application/ocsp-response", der, len);
+	http_reply(s, req, HTTP_OK, "application/ocsp-response", der, len);
 }
 
 static void
@@ -253,7 +253,7 @@ responder_handle(struct server *s, struct evhttp_request *req,
 	} else if ((der = http_body(req, s->conf->max_body, &len,
 	    &too_large)) == NULL) {
 		if (too_large) {
-			http_reply_error(req, HTTP_ENTITYTOOLARGE,
+			http_reply_error(s, req, HTTP_ENTITYTOOLARGE,
 			    "request body too large");
 			return;
 		}

@@ -27,7 +27,6 @@
 int	LLVMFuzzerInitialize(int *argc, char ***argv);
 int	LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-struct server		*srv;
 static struct server	 fs;
 static EVP_PKEY		*keys[ISSUERS_MAX];
 static char		 dir[64];
@@ -88,7 +87,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	if ((store = X509_STORE_new()) == NULL)
 		errx(1, "X509_STORE_new");
 	fs.db_ok = 1;
-	srv = &fs;
 	return 0;
 }
 
