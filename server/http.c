@@ -845,7 +845,6 @@ http_body(struct evhttp_request *req, size_t max, size_t *len, int *too_large)
 	return p;
 }
 
-/* Route by the raw request target: never a decoded or "normalized" one. */
 /* The handlers routes[] names (router.h): each answers exactly once. */
 
 void
@@ -938,6 +937,7 @@ route(struct evhttp_request *req, void *arg)
 	struct conn		*c = conn_find(s->http, evcon != NULL ?
 				    evhttp_connection_get_bufferevent(evcon) : NULL);
 	struct route_hit	 hit;
+	enum route_result	 res;
 	char			 allow[ROUTE_ALLOW_MAX];
 
 	if (c != NULL) {
@@ -947,21 +947,20 @@ route(struct evhttp_request *req, void *arg)
 	}
 	if (s->stopping)
 		evhttp_add_header(out, "Connection", "close");
-	switch (route_find(routes, routes_len,
+	res = route_find(routes, routes_len,
 	    route_method(evhttp_request_get_command(req)),
-	    evhttp_request_get_uri(req), &hit)) {
+	    evhttp_request_get_uri(req), &hit);
+	s->metrics.requests[hit.endpoint]++;
+	switch (res) {
 	case ROUTE_FOUND:
-		s->metrics.requests[hit.endpoint]++;
 		hit.route->handler(s, req, &hit);
 		break;
 	case ROUTE_NO_METHOD:
-		s->metrics.requests[hit.endpoint]++;
 		evhttp_add_header(out, "Allow", route_allow_text(hit.allow,
 		    allow, sizeof(allow)));
 		http_reply_error(s, req, 405, "method not allowed");
 		break;
 	case ROUTE_NO_PATH:
-		s->metrics.requests[hit.endpoint]++;
 		http_reply_error(s, req, HTTP_NOTFOUND, "not found");
 		break;
 	}
