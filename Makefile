@@ -68,7 +68,7 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/db_cert.c common/db_issuer.c common/db_crl.c common/db_backup.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c common/xalloc.c common/reason.c
-SERVER_SRCS  = server/main.c server/http.c server/responder.c server/presign.c server/prepare.c server/signer.c \
+SERVER_SRCS  = server/main.c server/http.c server/router.c server/responder.c server/presign.c server/prepare.c server/signer.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_judge.c server/counter_i18n.c \
                server/check.c \
@@ -84,7 +84,7 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/condget.c server/framing.c server/proxy.c
-UNIT_TESTS   = config clock db pki reason ocsp ocsp_http condget framing proxy crlgen crlpub certctl rules \
+UNIT_TESTS   = config clock db pki reason ocsp ocsp_http condget framing proxy router crlgen crlpub certctl rules \
                cache prepare counter xalloc
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
@@ -155,6 +155,11 @@ $(BIN)/certctl: $(CERTCTL_OBJS) $(COMMON_OBJS)
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(COMMON_OBJS) $(SERVER_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The route table and its match: router.o alone (the test stubs the handlers).
+$(BUILD)/tests/check_router: $(BUILD)/tests/check_router.o $(BUILD)/server/router.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
 
 $(BUILD)/tests/check_certctl: $(BUILD)/tests/check_certctl.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)

@@ -235,7 +235,7 @@ rate_check(struct server *s, struct evhttp_request *req)
 	int	 retry;
 
 	if (s->counter == NULL || rate_take(s->counter,
-	    http_client_addr(req, client, sizeof(client)),
+	    http_client_addr(s, req, client, sizeof(client)),
 	    s->conf->counter_rate, &retry))
 		return 1;
 	snprintf(buf, sizeof(buf), "%d", retry);
@@ -624,7 +624,7 @@ page_send(struct server *s, struct evhttp_request *req, int code, enum lang l,
 	char		*p;
 
 	if ((b = evbuffer_new()) == NULL) {
-		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+		http_reply_error(s, req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
 	page_head(b, s, l);
@@ -649,9 +649,9 @@ page_send(struct server *s, struct evhttp_request *req, int code, enum lang l,
 	    "Content-Language", i18n_code(l));
 	len = evbuffer_get_length(b);
 	if ((p = (char *)evbuffer_pullup(b, -1)) == NULL && len > 0)
-		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+		http_reply_error(s, req, HTTP_INTERNAL, "out of memory");
 	else
-		http_reply(req, code, "text/html; charset=utf-8", p, len);
+		http_reply(s, req, code, "text/html; charset=utf-8", p, len);
 	evbuffer_free(b);
 }
 
@@ -669,15 +669,15 @@ iso_or_null(time_t t)
 }
 
 static void
-json_send(struct evhttp_request *req, int code, json_t *o)
+json_send(struct server *s, struct evhttp_request *req, int code, json_t *o)
 {
 	char	*text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
 
 	counter_headers(req, "no-store");
 	if (text == NULL) {
-		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+		http_reply_error(s, req, HTTP_INTERNAL, "out of memory");
 	} else {
-		http_reply(req, code, "application/json; charset=utf-8", text,
+		http_reply(s, req, code, "application/json; charset=utf-8", text,
 		    strlen(text));
 		free(text);
 	}
@@ -685,9 +685,10 @@ json_send(struct evhttp_request *req, int code, json_t *o)
 }
 
 static void
-json_error(struct evhttp_request *req, enum lang l, enum check_error e)
+json_error(struct server *s, struct evhttp_request *req, enum lang l,
+    enum check_error e)
 {
-	json_send(req, check_errors[e].code, json_pack("{s:s, s:s, s:s}",
+	json_send(s, req, check_errors[e].code, json_pack("{s:s, s:s, s:s}",
 	    "error", check_errors[e].name, "message",
 	    i18n(l, check_errors[e].text), "lang", i18n_code(l)));
 }
@@ -699,9 +700,10 @@ string_or_null(const char *s)
 }
 
 static void
-json_verdict(struct evhttp_request *req, const struct config *c, enum lang l,
+json_verdict(struct server *s, struct evhttp_request *req, enum lang l,
     const struct verdict_info *vi)
 {
+	const struct config	*c = s->conf;
 	struct verdict_text	 t;
 	char			 message[6144];
 	const char		*kind;
@@ -772,7 +774,7 @@ json_verdict(struct evhttp_request *req, const struct config *c, enum lang l,
 		}
 		json_object_set_new(o, "renewal_offices", a);
 	}
-	json_send(req, HTTP_OK, o);
+	json_send(s, req, HTTP_OK, o);
 }
 
 /* --- handlers ---------------------------------------------------------- */
@@ -858,9 +860,9 @@ counter_handle_api(struct server *s, struct evhttp_request *req)
 		e = CE_UNAVAILABLE;
  done:
 	if (e != CE_NONE)
-		json_error(req, l, e);
+		json_error(s, req, l, e);
 	else
-		json_verdict(req, s->conf, l, &vi);
+		json_verdict(s, req, l, &vi);
 	X509_free(x);
 	free(body);
 }
@@ -878,11 +880,11 @@ counter_handle_static(struct server *s, struct evhttp_request *req,
 
 		if (strlen(a->name) == n && strncmp(a->name, path, n) == 0) {
 			counter_headers(req, STATIC_MAX_AGE);
-			http_reply(req, HTTP_OK, a->type, a->data, a->len);
+			http_reply(s, req, HTTP_OK, a->type, a->data, a->len);
 			return;
 		}
 	}
 	counter_headers(req, "no-store");
-	http_reply(req, HTTP_NOTFOUND, "text/plain; charset=utf-8",
+	http_reply(s, req, HTTP_NOTFOUND, "text/plain; charset=utf-8",
 	    "not found\n", 10);
 }

@@ -387,7 +387,7 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 
 	if (s->crl == NULL || (d = crl_find(s->crl, name)) == NULL ||
 	    d->der == NULL) {
-		http_reply_error(req, HTTP_NOTFOUND, "no such CRL");
+		http_reply_error(s, req, HTTP_NOTFOUND, "no such CRL");
 		return;
 	}
 	memset(&rep, 0, sizeof(rep));
@@ -397,10 +397,10 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 	rep.max_age_cap = CRL_MAX_AGE_SEC;
 	if (condget_answer(req, &rep, clock_now())) {
 		s->metrics.not_modified++;
-		http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
+		http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);
 		return;
 	}
-	http_reply(req, HTTP_OK, "application/pkix-crl", d->der, d->len);
+	http_reply(s, req, HTTP_OK, "application/pkix-crl", d->der, d->len);
 }
 
 void

@@ -1,15 +1,19 @@
 /*
  * http.c: the HTTP side of certstatusd on libevent's evhttp: one listener,
- * the routes, the limits (body, headers, CertIDs via the responder,
- * connections, timeouts), the framing check, the access log, the one reply
- * path and the lingering close.
+ * dispatch through the route table (router.c) and the handlers it names,
+ * the limits (body, headers, CertIDs via the responder, connections,
+ * timeouts), the framing check (framing.c) on each raw head, the access
+ * log, the one reply path and the lingering close.
  *
  * libevent 2.1.12 has no connection cap, so every connection's bufferevent
- * is created here (evhttp_set_bevcb); we hold a reference on it and learn
- * from the connection's close callback when evhttp is done with it; at the
- * cap the listener stops accepting until a connection ends.  When accept()
- * fails for want of file descriptors the listener pauses instead of
- * spinning.
+ * is created here (evhttp_set_bevcb, conn_new); we hold a reference on it
+ * and learn from the connection's close callback when evhttp is done with
+ * it; at the cap the listener stops accepting until a connection ends.
+ * When accept() fails for want of file descriptors the listener pauses
+ * instead of spinning.
+ *
+ * All of it is struct http_state, made by http_start() and freed by
+ * http_stop(), reached as s->http; each connection knows its server.
  */
 #include <sys/queue.h>
 #include <sys/socket.h>
@@ -37,31 +41,47 @@
 #include "version.h"
 
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE */
+#define CONN_BUCKETS	4096	/* a power of two */
+#define SERVER_TOKEN_MAX 64	/* bytes of the Server header */
+#define CRL_NAME_MAX	128	/* bytes of a /crl/ name, NUL included */
 
-static struct evhttp_bound_socket	*bound;
-static struct evconnlistener		*listener;
-static struct event			*resume_ev;
-static FILE				*access_log;
-static int				 listener_paused;
+struct conn;
+
+struct http_state {
+	struct evhttp		*evhttp;
+	struct evconnlistener	*listener;	/* evhttp's; NULL once freed */
+	int			 listener_paused;
+	struct event		*resume_ev;	/* ends an accept-error pause */
+	time_t			 accept_logged;	/* last accept error reported */
+	unsigned		 accept_quiet;	/* errors since, not reported */
+	struct event		*sweep_ev;	/* closes slow connections */
+	FILE			*access_log;	/* NULL: none */
+	struct conn		*conn_list;	/* every live connection */
+	struct conn		*conn_table[CONN_BUCKETS]; /* by bufferevent */
+	char			 token[SERVER_TOKEN_MAX]; /* "certstatusd/1.2" */
+};
 
 static void
 listener_pause(struct server *s)
 {
-	if (!listener_paused) {
-		evconnlistener_disable(listener);
-		listener_paused = 1;
+	struct http_state	*h = s->http;
+
+	if (!h->listener_paused && h->listener != NULL) {
+		evconnlistener_disable(h->listener);
+		h->listener_paused = 1;
 	}
-	(void)s;
 }
 
 static void
 listener_resume(struct server *s)
 {
+	struct http_state	*h = s->http;
+
 	/* not while stopping: http_stop_listening() paused it for good */
-	if (listener_paused && !s->stopping && listener != NULL &&
+	if (h->listener_paused && !s->stopping && h->listener != NULL &&
 	    s->connections < (unsigned)s->conf->max_connections) {
-		evconnlistener_enable(listener);
-		listener_paused = 0;
+		evconnlistener_enable(h->listener);
+		h->listener_paused = 0;
 	}
 }
 
@@ -73,34 +93,61 @@ resume_cb(evutil_socket_t fd, short what, void *arg)
 	listener_resume(arg);
 }
 
+static void	sweep_cb(evutil_socket_t, short, void *);
+
+/* event_base_foreach_event() callback: the server the sweep was made for. */
+static int
+sweep_server(const struct event_base *base, const struct event *ev,
+    void *arg)
+{
+	struct server	**s = arg;
+
+	(void)base;
+	if (event_get_callback(ev) != sweep_cb)
+		return 0;
+	*s = event_get_callback_arg(ev);
+	return 1;
+}
+
 /*
- * arg is evhttp's own (the listener is evhttp's, created with its struct
- * evhttp as user data), not our server: use srv.
+ * The listener is evhttp's: evhttp_bind_listener() makes its struct evhttp
+ * the listener's argument (also on a listener we would create), and
+ * libevent 2.1 has no public way to hand evhttp a socket we accepted.  So
+ * the server is found through the one event of ours that is on the base
+ * while the listener is: the sweep (http_start() to http_stop()).  This
+ * runs only when accept() fails, and then pauses the listener.
  */
 static void
 accept_error_cb(struct evconnlistener *lev, void *arg)
 {
-	struct server	*s = srv;
-	struct timeval	 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
-	int		 err = EVUTIL_SOCKET_ERROR();
-	static time_t	 logged;
-	static unsigned	 quiet;
-	time_t		 now = time(NULL);
+	struct server		*s = NULL;
+	struct http_state	*h;
+	struct timeval		 tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+	int			 err = EVUTIL_SOCKET_ERROR();
+	time_t			 now = time(NULL);
 
-	(void)lev;
 	(void)arg;
+	if (event_base_foreach_event(evconnlistener_get_base(lev),
+	    sweep_server, &s) != 1 || s == NULL) {
+		evconnlistener_disable(lev);	/* never spin */
+		log_warnx("accept: %s: no server for the listener",
+		    evutil_socket_error_to_string(err));
+		return;
+	}
+	h = s->http;
 	s->metrics.accept_errors++;
 	/* at most one line a minute while it lasts: the metric counts all */
-	if (now - logged >= 60) {
+	if (now - h->accept_logged >= 60) {
 		log_warnx("accept: %s: pausing the listener for %d ms (%u "
 		    "more since the last report)",
-		    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS, quiet);
-		logged = now;
-		quiet = 0;
+		    evutil_socket_error_to_string(err), ACCEPT_PAUSE_MS,
+		    h->accept_quiet);
+		h->accept_logged = now;
+		h->accept_quiet = 0;
 	} else
-		quiet++;
+		h->accept_quiet++;
 	listener_pause(s);
-	evtimer_add(resume_ev, &tv);
+	evtimer_add(h->resume_ev, &tv);
 }
 
 /*
@@ -108,17 +155,17 @@ accept_error_cb(struct evconnlistener *lev, void *arg)
  * no personal data.
  */
 static void
-access_log_write(const char *peer, const char *method, const char *uri,
-    int code, size_t len)
+access_log_write(struct http_state *h, const char *peer, const char *method,
+    const char *uri, int code, size_t len)
 {
 	char	 stamp[32];
 	int	 n;
 
-	if (access_log == NULL)
+	if (h->access_log == NULL)
 		return;
 	clock_format_iso(clock_now(), stamp);
 	n = (int)strcspn(uri, "?");
-	fprintf(access_log, "%s %s %s %.*s%s %d %zu\n", stamp, peer, method,
+	fprintf(h->access_log, "%s %s %s %.*s%s %d %zu\n", stamp, peer, method,
 	    n > 200 ? 200 : n, uri, n > 200 ? "..." : "", code, len);
 }
 
@@ -159,7 +206,6 @@ struct conn {
  */
 #define REQUEST_DEADLINE_FACTOR	3
 #define REQUEST_DEADLINE_MIN	5	/* seconds */
-#define CONN_BUCKETS		4096	/* a power of two */
 #define SWEEP_MS		1000
 
 /*
@@ -176,30 +222,28 @@ struct conn {
 #define LINGER_BYTES		(4 * 1024 * 1024)
 #define LINGER_READ		16384	/* bytes per read */
 
-static struct conn	*conn_list;
-static struct conn	*conn_table[CONN_BUCKETS];
-static struct event	*sweep_ev;
-
 static struct conn **
-conn_slot(const struct bufferevent *bev)
+conn_slot(struct http_state *h, const struct bufferevent *bev)
 {
-	uintptr_t	 h = (uintptr_t)bev;
+	uintptr_t	 k = (uintptr_t)bev;
 
-	h ^= h >> 17;
-	return &conn_table[(h * 0x9E3779B97F4A7C15ULL >> 40) & (CONN_BUCKETS - 1)];
+	k ^= k >> 17;
+	return &h->conn_table[(k * 0x9E3779B97F4A7C15ULL >> 40) &
+	    (CONN_BUCKETS - 1)];
 }
 
 static void
 conn_link(struct conn *c)
 {
-	struct conn	**slot = conn_slot(c->bev);
+	struct http_state	*h = c->s->http;
+	struct conn		**slot = conn_slot(h, c->bev);
 
 	c->hnext = *slot;
 	*slot = c;
-	c->next = conn_list;
-	if (conn_list != NULL)
-		conn_list->prev = c;
-	conn_list = c;
+	c->next = h->conn_list;
+	if (h->conn_list != NULL)
+		h->conn_list->prev = c;
+	h->conn_list = c;
 }
 
 /* Out of the table by bufferevent (which is going away), still counted. */
@@ -208,7 +252,7 @@ conn_unhash(struct conn *c)
 {
 	struct conn	**p;
 
-	for (p = conn_slot(c->bev); *p != NULL; p = &(*p)->hnext)
+	for (p = conn_slot(c->s->http, c->bev); *p != NULL; p = &(*p)->hnext)
 		if (*p == c) {
 			*p = c->hnext;
 			break;
@@ -221,19 +265,19 @@ conn_unlink(struct conn *c)
 	if (c->prev != NULL)
 		c->prev->next = c->next;
 	else
-		conn_list = c->next;
+		c->s->http->conn_list = c->next;
 	if (c->next != NULL)
 		c->next->prev = c->prev;
 }
 
 static struct conn *
-conn_find(const struct bufferevent *bev)
+conn_find(struct http_state *h, const struct bufferevent *bev)
 {
 	struct conn	*c;
 
 	if (bev == NULL)
 		return NULL;
-	for (c = *conn_slot(bev); c != NULL; c = c->hnext)
+	for (c = *conn_slot(h, bev); c != NULL; c = c->hnext)
 		if (c->bev == bev)
 			return c;
 	return NULL;
@@ -241,14 +285,14 @@ conn_find(const struct bufferevent *bev)
 
 /* The connection a request came on, or NULL (not adopted yet). */
 static struct conn *
-conn_of(struct evhttp_request *req)
+conn_of(struct http_state *h, struct evhttp_request *req)
 {
 	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
 	struct conn			*c;
 
 	if (evcon == NULL)
 		return NULL;
-	c = conn_find(evhttp_connection_get_bufferevent(evcon));
+	c = conn_find(h, evhttp_connection_get_bufferevent(evcon));
 	return c != NULL && c->evcon != NULL ? c : NULL;
 }
 
@@ -265,7 +309,7 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (deadline < REQUEST_DEADLINE_MIN)
 		deadline = REQUEST_DEADLINE_MIN;
-	for (c = conn_list; c != NULL; c = next) {
+	for (c = s->http->conn_list; c != NULL; c = next) {
 		next = c->next;
 		if (c->evcon == NULL || c->waiting_since == 0 ||
 		    now - c->waiting_since <= deadline)
@@ -291,6 +335,22 @@ conn_free(struct conn *c)
 	free(c);
 	s->connections--;
 	listener_resume(s);
+}
+
+/* At http_stop(): end a connection where it stands, without lingering. */
+static void
+conn_drop(struct conn *c)
+{
+	if (c->bev != NULL) {
+		conn_unhash(c);
+		if (c->adopt_ev != NULL)
+			event_free(c->adopt_ev);
+		if (c->reject_ev != NULL)
+			event_free(c->reject_ev);
+		bufferevent_decref(c->bev);	/* evhttp_free() dropped its own */
+		c->bev = NULL;
+	}
+	conn_free(c);
 }
 
 static void
@@ -516,7 +576,7 @@ conn_take(struct conn *c)
 	s->metrics.requests[EP_OTHER]++;
 	s->metrics.http_status[(h->code / 100) % 6]++;
 	evhttp_connection_get_peer(c->evcon, &peer, &port);
-	access_log_write(peer != NULL ? peer : "-",
+	access_log_write(s->http, peer != NULL ? peer : "-",
 	    h->method[0] != '\0' ? h->method : "-",
 	    h->target[0] != '\0' ? h->target : "-", h->code, len);
 	log_debug("%s: %s: %d %s", __func__, peer != NULL ? peer : "-",
@@ -676,9 +736,10 @@ forwarded_for(struct evhttp_request *req)
 }
 
 const char *
-http_client_addr(struct evhttp_request *req, char *buf, size_t len)
+http_client_addr(struct server *s, struct evhttp_request *req, char *buf,
+    size_t len)
 {
-	const struct config	*c = srv->conf;
+	const struct config	*c = s->conf;
 	char			*xff = NULL;
 
 	/*
@@ -693,71 +754,70 @@ http_client_addr(struct evhttp_request *req, char *buf, size_t len)
 	return buf;
 }
 
-static const char *
-method_name(enum evhttp_cmd_type t)
+/* evhttp's method as the router's bit (0 for one it does not know). */
+static unsigned
+route_method(enum evhttp_cmd_type t)
 {
 	switch (t) {
-	case EVHTTP_REQ_GET: return "GET";
-	case EVHTTP_REQ_POST: return "POST";
-	case EVHTTP_REQ_HEAD: return "HEAD";
-	case EVHTTP_REQ_PUT: return "PUT";
-	case EVHTTP_REQ_DELETE: return "DELETE";
-	case EVHTTP_REQ_OPTIONS: return "OPTIONS";
-	case EVHTTP_REQ_TRACE: return "TRACE";
-	case EVHTTP_REQ_CONNECT: return "CONNECT";
-	case EVHTTP_REQ_PATCH: return "PATCH";
+	case EVHTTP_REQ_GET: return ROUTE_GET;
+	case EVHTTP_REQ_POST: return ROUTE_POST;
+	case EVHTTP_REQ_HEAD: return ROUTE_HEAD;
+	case EVHTTP_REQ_PUT: return ROUTE_PUT;
+	case EVHTTP_REQ_DELETE: return ROUTE_DELETE;
+	case EVHTTP_REQ_OPTIONS: return ROUTE_OPTIONS;
+	case EVHTTP_REQ_TRACE: return ROUTE_TRACE;
+	case EVHTTP_REQ_CONNECT: return ROUTE_CONNECT;
+	case EVHTTP_REQ_PATCH: return ROUTE_PATCH;
 	}
-	return "?";
+	return 0;
 }
 
 static void
-access_log_line(struct evhttp_request *req, int code, size_t len)
+access_log_line(struct server *s, struct evhttp_request *req, int code,
+    size_t len)
 {
 	char	 client[PROXY_ADDR_MAX];
 
-	access_log_write(http_client_addr(req, client, sizeof(client)),
-	    method_name(evhttp_request_get_command(req)),
+	access_log_write(s->http, http_client_addr(s, req, client,
+	    sizeof(client)),
+	    route_method_name(route_method(evhttp_request_get_command(req))),
 	    evhttp_request_get_uri(req), code, len);
 }
 
 void
-http_reply(struct evhttp_request *req, int code, const char *type,
-    const void *body, size_t len)
+http_reply(struct server *s, struct evhttp_request *req, int code,
+    const char *type, const void *body, size_t len)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
-	struct conn		*c = conn_of(req);
+	struct conn		*c = conn_of(s->http, req);
 
 	if (c != NULL)
 		c->waiting_since = clock_mono();	/* the next request's clock */
-	srv->metrics.http_status[(code / 100) % 6]++;
+	s->metrics.http_status[(code / 100) % 6]++;
 	if (type != NULL)
 		evhttp_add_header(out, "Content-Type", type);
-	if (srv->conf->server_tokens) {		/* off by default: say less */
-		static char	 token[64];
-
-		if (token[0] == '\0')
-			snprintf(token, sizeof(token), "certstatusd/%s",
-			    certstatus_version);
-		evhttp_add_header(out, "Server", token);
-	}
+	if (s->conf->server_tokens)		/* off by default: say less */
+		evhttp_add_header(out, "Server", s->http->token);
 	if (body != NULL && len > 0)
 		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
-	access_log_line(req, code, len);
+	access_log_line(s, req, code, len);
 	evhttp_send_reply(req, code, code == HTTP_OK ? "OK" :
 	    code == HTTP_NOTMODIFIED ? "Not Modified" : NULL, NULL);
 }
 
 void
-http_reply_error(struct evhttp_request *req, int code, const char *msg)
+http_reply_error(struct server *s, struct evhttp_request *req, int code,
+    const char *msg)
 {
 	char	 body[256];
 	int	 n = snprintf(body, sizeof(body), "%s\n", msg);
 
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
-	http_reply(req, code, "text/plain; charset=utf-8", body,
+	http_reply(s, req, code, "text/plain; charset=utf-8", body,
 	    n > 0 ? (size_t)n : 0);
 }
+
 
 unsigned char *
 http_body(struct evhttp_request *req, size_t max, size_t *len, int *too_large)
@@ -781,92 +841,124 @@ http_body(struct evhttp_request *req, size_t max, size_t *len, int *too_large)
 	return p;
 }
 
+/* The handlers routes[] names (router.h): each answers exactly once. */
+
+void
+http_serve_healthz(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	(void)hit;
+	healthz_handle(s, req);
+}
+
+void
+http_serve_metrics(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	(void)hit;
+	metrics_handle(s, req);
+}
+
+/* /crl/NAME: the name is the rest of the path, without the query. */
+void
+http_serve_crl(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	char	 name[CRL_NAME_MAX];
+
+	if (hit->rest_len >= sizeof(name)) {
+		http_reply_error(s, req, HTTP_NOTFOUND, "no such CRL");
+		return;
+	}
+	memcpy(name, hit->rest, hit->rest_len);
+	name[hit->rest_len] = '\0';
+	crl_handle(s, req, name);
+}
+
+void
+http_serve_api(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	(void)hit;
+	counter_handle_api(s, req);
+}
+
+void
+http_serve_static(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	counter_handle_static(s, req, hit->rest);
+}
+
+void
+http_serve_favicon(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	(void)hit;
+	counter_handle_static(s, req, "favicon.ico");
+}
+
+/* GET: the page; POST /check: the form, without JavaScript. */
+void
+http_serve_page(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	(void)hit;
+	counter_handle_page(s, req);
+}
+
+void
+http_serve_ocsp_post(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	(void)hit;
+	responder_handle(s, req, NULL);
+}
+
+/* The request is what follows the row's path (query included: refused). */
+void
+http_serve_ocsp_get(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	responder_handle(s, req, hit->rest);
+}
+
 /* Route by the raw request target: never a decoded or "normalized" one. */
 static void
 route(struct evhttp_request *req, void *arg)
 {
 	struct server		*s = arg;
-	enum evhttp_cmd_type	 cmd = evhttp_request_get_command(req);
-	const char		*uri = evhttp_request_get_uri(req);
-	const char		*path, *p;
-	size_t			 plen;
-	int			 get = cmd == EVHTTP_REQ_GET || cmd == EVHTTP_REQ_HEAD;
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-	struct conn		*c = conn_find(evcon != NULL ?
+	struct conn		*c = conn_find(s->http, evcon != NULL ?
 				    evhttp_connection_get_bufferevent(evcon) : NULL);
+	struct route_hit	 hit;
+	enum route_result	 res;
+	char			 allow[ROUTE_ALLOW_MAX];
 
 	if (c != NULL) {
 		c->waiting_since = 0;	/* a whole request is in hand */
 		/* its head passed framing.c; check the next after the answer */
 		evhttp_request_set_on_complete_cb(req, head_rearm, c);
 	}
-
 	if (s->stopping)
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Connection", "close");
-	/* absolute-form request target: skip scheme and authority */
-	path = uri;
-	if (strncmp(path, "http://", 7) == 0 &&
-	    (path = strchr(path + 7, '/')) == NULL)
-		path = "/";
-	plen = strcspn(path, "?");
-
-	if (plen == 8 && strncmp(path, "/healthz", 8) == 0 && get) {
-		s->metrics.requests[EP_HEALTHZ]++;
-		healthz_handle(s, req);
-	} else if (plen == 8 && strncmp(path, "/metrics", 8) == 0 && get) {
-		s->metrics.requests[EP_METRICS]++;
-		metrics_handle(s, req);
-	} else if (strncmp(path, "/crl/", 5) == 0 && get) {
-		char	name[128];
-
-		s->metrics.requests[EP_CRL]++;
-		if (plen - 5 >= sizeof(name)) {
-			http_reply_error(req, HTTP_NOTFOUND, "no such CRL");
-			return;
-		}
-		memcpy(name, path + 5, plen - 5);
-		name[plen - 5] = '\0';
-		crl_handle(s, req, name);
-	} else if (plen == 13 && strncmp(path, "/api/v1/check", 13) == 0) {
-		s->metrics.requests[EP_API]++;
-		if (cmd != EVHTTP_REQ_POST) {
-			evhttp_add_header(evhttp_request_get_output_headers(req),
-			    "Allow", "POST");
-			http_reply_error(req, 405, "method not allowed");
-			return;
-		}
-		counter_handle_api(s, req);
-	} else if (strncmp(path, "/static/", 8) == 0 && get) {
-		s->metrics.requests[EP_PAGE]++;
-		counter_handle_static(s, req, path + 8);
-	} else if ((plen == 1 || (plen == 6 &&
-	    strncmp(path, "/check", 6) == 0)) && get) {
-		/* /check reloaded or bookmarked after the no-JS form: the page */
-		s->metrics.requests[EP_PAGE]++;
-		counter_handle_page(s, req);
-	} else if (plen == 12 && strncmp(path, "/favicon.ico", 12) == 0 && get) {
-		s->metrics.requests[EP_PAGE]++;	/* never an OCSP GET */
-		counter_handle_static(s, req, "favicon.ico");
-	} else if (cmd == EVHTTP_REQ_POST &&
-	    ((plen == 1 && path[0] == '/') ||
-	    (plen == 5 && strncmp(path, "/ocsp", 5) == 0) ||
-	    (plen == 6 && strncmp(path, "/ocsp/", 6) == 0))) {
-		s->metrics.requests[EP_OCSP_POST]++;
-		responder_handle(s, req, NULL);
-	} else if (cmd == EVHTTP_REQ_POST && plen == 6 &&
-	    strncmp(path, "/check", 6) == 0) {
-		s->metrics.requests[EP_PAGE]++;
-		counter_handle_page(s, req);	/* the form, without JavaScript */
-	} else if (get) {
-		s->metrics.requests[EP_OCSP_GET]++;
-		p = strncmp(path, "/ocsp/", 6) == 0 ? path + 6 : path + 1;
-		responder_handle(s, req, p);
-	} else {
-		s->metrics.requests[EP_OTHER]++;
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", "GET, HEAD, POST");
-		http_reply_error(req, 405, "method not allowed");
+		evhttp_add_header(out, "Connection", "close");
+	res = route_find(routes, routes_len,
+	    route_method(evhttp_request_get_command(req)),
+	    evhttp_request_get_uri(req), &hit);
+	s->metrics.requests[hit.endpoint]++;
+	switch (res) {
+	case ROUTE_FOUND:
+		hit.route->handler(s, req, &hit);
+		break;
+	case ROUTE_NO_METHOD:
+		evhttp_add_header(out, "Allow", route_allow_text(hit.allow,
+		    allow, sizeof(allow)));
+		http_reply_error(s, req, 405, "method not allowed");
+		break;
+	case ROUTE_NO_PATH:
+		http_reply_error(s, req, HTTP_NOTFOUND, "not found");
+		break;
 	}
 }
 
@@ -874,44 +966,65 @@ route(struct evhttp_request *req, void *arg)
 static void
 http_limits(struct server *s)
 {
-	evhttp_set_max_body_size(s->http, (ev_ssize_t)s->conf->max_body);
-	evhttp_set_max_headers_size(s->http, (ev_ssize_t)s->conf->max_headers);
-	evhttp_set_timeout(s->http, s->conf->timeout_sec);
+	struct evhttp	*http = s->http->evhttp;
+
+	evhttp_set_max_body_size(http, (ev_ssize_t)s->conf->max_body);
+	evhttp_set_max_headers_size(http, (ev_ssize_t)s->conf->max_headers);
+	evhttp_set_timeout(http, s->conf->timeout_sec);
 }
 
-int
-http_start(struct server *s, char *err, size_t errlen)
+/* The listener and the sweep on s->http: 0, or -1 and why in err. */
+static int
+http_listen(struct server *s, char *err, size_t errlen)
 {
-	if ((s->http = evhttp_new(s->base)) == NULL) {
-		snprintf(err, errlen, "evhttp_new failed");
-		return -1;
-	}
-	http_limits(s);
-	evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_PATCH);
-	evhttp_set_bevcb(s->http, conn_new, s);
-	evhttp_set_gencb(s->http, route, s);
-	evhttp_set_default_content_type(s->http, "text/plain; charset=utf-8");
-	bound = evhttp_bind_socket_with_handle(s->http, s->conf->listen_addr,
+	struct http_state		*h = s->http;
+	struct evhttp_bound_socket	*bound;
+	struct timeval			 tv = { SWEEP_MS / 1000,
+					    (SWEEP_MS % 1000) * 1000 };
+
+	bound = evhttp_bind_socket_with_handle(h->evhttp, s->conf->listen_addr,
 	    (ev_uint16_t)s->conf->listen_port);
 	if (bound == NULL) {
 		snprintf(err, errlen, "cannot listen on %s:%d: %s",
 		    s->conf->listen_addr, s->conf->listen_port, strerror(errno));
 		return -1;
 	}
-	listener = evhttp_bound_socket_get_listener(bound);
-	evconnlistener_set_error_cb(listener, accept_error_cb);
-	resume_ev = evtimer_new(s->base, resume_cb, s);
-	sweep_ev = event_new(s->base, -1, EV_PERSIST, sweep_cb, s);
-	{
-		struct timeval	tv = { SWEEP_MS / 1000, (SWEEP_MS % 1000) * 1000 };
-
-		if (sweep_ev == NULL || event_add(sweep_ev, &tv) != 0) {
-			snprintf(err, errlen, "cannot start the connection sweep");
-			return -1;
-		}
+	h->listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(h->listener, accept_error_cb);
+	if ((h->resume_ev = evtimer_new(s->base, resume_cb, s)) == NULL ||
+	    (h->sweep_ev = event_new(s->base, -1, EV_PERSIST, sweep_cb,
+	    s)) == NULL || event_add(h->sweep_ev, &tv) != 0) {
+		snprintf(err, errlen, "cannot start the connection sweep");
+		return -1;
 	}
+	return 0;
+}
+
+int
+http_start(struct server *s, char *err, size_t errlen)
+{
+	struct http_state	*h;
+
+	if ((h = calloc(1, sizeof(*h))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->http = h;
+	snprintf(h->token, sizeof(h->token), "certstatusd/%s",
+	    certstatus_version);
+	if ((h->evhttp = evhttp_new(s->base)) == NULL) {
+		snprintf(err, errlen, "evhttp_new failed");
+		return -1;
+	}
+	http_limits(s);
+	evhttp_set_allowed_methods(h->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_PATCH);
+	evhttp_set_bevcb(h->evhttp, conn_new, s);
+	evhttp_set_gencb(h->evhttp, route, s);
+	evhttp_set_default_content_type(h->evhttp, "text/plain; charset=utf-8");
+	if (http_listen(s, err, errlen) != 0)
+		return -1;
 	return http_log_reopen(s, err, errlen);
 }
 
@@ -923,7 +1036,8 @@ http_start(struct server *s, char *err, size_t errlen)
 int
 http_log_reopen(struct server *s, char *err, size_t errlen)
 {
-	FILE	*f = NULL;
+	struct http_state	*h = s->http;
+	FILE			*f = NULL;
 
 	if (s->conf->access_log != NULL &&
 	    strcmp(s->conf->access_log, "-") == 0)
@@ -940,9 +1054,9 @@ http_log_reopen(struct server *s, char *err, size_t errlen)
 		}
 		setvbuf(f, NULL, _IOLBF, 0);
 	}
-	if (access_log != NULL && access_log != stderr)
-		fclose(access_log);
-	access_log = f;
+	if (h->access_log != NULL && h->access_log != stderr)
+		fclose(h->access_log);
+	h->access_log = f;
 	return 0;
 }
 
@@ -957,33 +1071,35 @@ http_reload(struct server *s)
 void
 http_stop_listening(struct server *s)
 {
-	(void)s;
-	if (listener != NULL)
-		evconnlistener_disable(listener);
-	listener_paused = 1;
+	struct http_state	*h = s->http;
+
+	if (h->listener != NULL)
+		evconnlistener_disable(h->listener);
+	h->listener_paused = 1;
 }
 
 void
 http_stop(struct server *s)
 {
-	struct conn	*c, *next;
+	struct http_state	*h = s->http;
+	struct conn		*c, *next;
 
-	if (s->http != NULL)
-		evhttp_free(s->http);	/* and its listener */
-	s->http = NULL;
-	listener = NULL;
-	for (c = conn_list; c != NULL; c = next) {
+	if (h == NULL)
+		return;
+	if (h->evhttp != NULL)
+		evhttp_free(h->evhttp);	/* and its listener */
+	h->evhttp = NULL;
+	h->listener = NULL;
+	for (c = h->conn_list; c != NULL; c = next) {
 		next = c->next;
-		if (c->linger_fd != -1)
-			conn_free(c);
+		conn_drop(c);
 	}
-	if (resume_ev != NULL)
-		event_free(resume_ev);
-	resume_ev = NULL;
-	if (sweep_ev != NULL)
-		event_free(sweep_ev);
-	sweep_ev = NULL;
-	if (access_log != NULL && access_log != stderr)
-		fclose(access_log);
-	access_log = NULL;
+	if (h->resume_ev != NULL)
+		event_free(h->resume_ev);
+	if (h->sweep_ev != NULL)
+		event_free(h->sweep_ev);
+	if (h->access_log != NULL && h->access_log != stderr)
+		fclose(h->access_log);
+	free(h);
+	s->http = NULL;
 }

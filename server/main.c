@@ -29,15 +29,21 @@
 #define STOP_GRACE_SEC	10	/* in-flight requests get this long at SIGTERM */
 #define RETIRE_MS	200	/* how often a retired signer pool is checked */
 
-struct server		*srv;
-static struct server	 server;
-static struct signer_pool *retired;
-static struct event	*retire_ev;
-static dev_t		 db_dev;
-static ino_t		 db_ino;
-static struct stat	 db_seen;	/* the file at the last poll */
-static int		 db_reopen;	/* the file changed: reopen until it opens */
-static time_t		 reopen_tried;
+/*
+ * main.c's own state, reached as s->main_state: the registry file the
+ * poll watches, the signer pool a reload retired, the stop's progress.
+ */
+struct main_state {
+	struct signer_pool	*retired;	/* freed when it has no jobs */
+	struct event		*retire_ev;
+	dev_t			 db_dev;	/* the registry file we opened */
+	ino_t			 db_ino;
+	struct stat		 db_seen;	/* the file at the last poll */
+	int			 db_reopen;	/* it changed: reopen until it opens */
+	time_t			 reopen_tried;
+	int			 stop_ticks;	/* stop_check() turns so far */
+	int			 stop_idle;	/* of them in a row with no job */
+};
 
 static const char usage_text[] =
 "usage: certstatusd [-dhn] [-c file] [-p port] | --version\n"
@@ -70,9 +76,10 @@ db_stat(const char *path, dev_t *dev, ino_t *ino)
 	return 0;
 }
 
-/* Open the registry read-only and remember which file it is. */
+/* Open the registry read-only and remember in m which file it is. */
 static struct db *
-registry_open(const char *path, char *err, size_t errlen)
+registry_open(struct main_state *m, const char *path, char *err,
+    size_t errlen)
 {
 	struct db	*db;
 
@@ -96,7 +103,8 @@ registry_open(const char *path, char *err, size_t errlen)
 		db_close(db);
 		return NULL;
 	}
-	if (db_stat(path, &db_dev, &db_ino) == -1 || stat(path, &db_seen) == -1) {
+	if (db_stat(path, &m->db_dev, &m->db_ino) == -1 ||
+	    stat(path, &m->db_seen) == -1) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		db_close(db);
 		return NULL;
@@ -121,18 +129,19 @@ db_fail(struct server *s, const char *fmt, const char *arg)
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct server	*s = arg;
-	struct stat	 st;
-	int64_t		 v;
-	int		 changed;
-	char		 err[256], ierr[CONFIG_ERR_MAX];
-	struct issuer_set *set;
+	struct server		*s = arg;
+	struct main_state	*m = s->main_state;
+	struct stat		 st;
+	int64_t			 v;
+	int			 changed;
+	char			 err[256], ierr[CONFIG_ERR_MAX];
+	struct issuer_set	*set;
 
 	(void)fd;
 	(void)what;
 	if (stat(s->conf->database, &st) == -1) {
 		db_fail(s, "registry %s is gone", s->conf->database);
-		memset(&db_seen, 0, sizeof(db_seen));
+		memset(&m->db_seen, 0, sizeof(m->db_seen));
 		return;
 	}
 	/*
@@ -141,34 +150,35 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	 * from its page cache without error): reopen.  A checkpoint also
 	 * rewrites the file; reopening then is merely wasted work.
 	 */
-	changed = st.st_dev != db_seen.st_dev || st.st_ino != db_seen.st_ino ||
-	    st.st_size != db_seen.st_size ||
-	    st.st_mtim.tv_sec != db_seen.st_mtim.tv_sec ||
-	    st.st_mtim.tv_nsec != db_seen.st_mtim.tv_nsec;
-	db_seen = st;
-	if (changed && st.st_dev == db_dev && st.st_ino == db_ino) {
+	changed = st.st_dev != m->db_seen.st_dev ||
+	    st.st_ino != m->db_seen.st_ino || st.st_size != m->db_seen.st_size ||
+	    st.st_mtim.tv_sec != m->db_seen.st_mtim.tv_sec ||
+	    st.st_mtim.tv_nsec != m->db_seen.st_mtim.tv_nsec;
+	m->db_seen = st;
+	if (changed && st.st_dev == m->db_dev && st.st_ino == m->db_ino) {
 		if (s->db_ok)
 			log_info("registry %s was rewritten in place: "
 			    "reopening", s->conf->database);
-		db_reopen = 1;
+		m->db_reopen = 1;
 	} else if (changed) {
 		log_warnx("registry %s was replaced: reopening",
 		    s->conf->database);
-		db_reopen = 1;
+		m->db_reopen = 1;
 	}
-	if (db_reopen) {
+	if (m->db_reopen) {
 		struct db	*db;
 
 		/* one that failed to open: again when it changes, or in 5 s */
-		if (!changed && time(NULL) - reopen_tried < 5)
+		if (!changed && time(NULL) - m->reopen_tried < 5)
 			return;
 
-		reopen_tried = time(NULL);
-		if ((db = registry_open(s->conf->database, err, sizeof(err))) == NULL) {
+		m->reopen_tried = time(NULL);
+		if ((db = registry_open(m, s->conf->database, err,
+		    sizeof(err))) == NULL) {
 			db_fail(s, "%s", err);
 			return;
 		}
-		db_reopen = 0;
+		m->db_reopen = 0;
 		presign_stop(s);
 		db_close(s->db);
 		s->db = db;
@@ -188,7 +198,7 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 			if (reload(s) != 0) {
 				db_fail(s, "registry %s names other issuers and "
 				    "the reload failed", s->conf->database);
-				db_reopen = 1;
+				m->db_reopen = 1;
 				return;
 			}
 			log_info("registry %s reopened", s->conf->database);
@@ -219,18 +229,18 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 static void
 retire_cb(evutil_socket_t fd, short what, void *arg)
 {
-	struct timeval	 tv = { 0, RETIRE_MS * 1000 };
+	struct main_state	*m = ((struct server *)arg)->main_state;
+	struct timeval		 tv = { 0, RETIRE_MS * 1000 };
 
 	(void)fd;
 	(void)what;
-	(void)arg;
-	if (retired != NULL && signer_pending(retired) == 0) {
-		signer_pool_free(retired);
-		retired = NULL;
+	if (m->retired != NULL && signer_pending(m->retired) == 0) {
+		signer_pool_free(m->retired);
+		m->retired = NULL;
 		return;
 	}
-	if (retired != NULL)
-		evtimer_add(retire_ev, &tv);
+	if (m->retired != NULL)
+		evtimer_add(m->retire_ev, &tv);
 }
 
 /*
@@ -240,6 +250,7 @@ retire_cb(evutil_socket_t fd, short what, void *arg)
 static int
 reload(struct server *s)
 {
+	struct main_state	*m = s->main_state;
 	struct config		*conf;
 	struct issuer_set	*set = NULL;
 	struct signer_pool	*pool;
@@ -262,12 +273,12 @@ reload(struct server *s)
 		config_free(conf);
 		return -1;
 	}
-	if (retired != NULL)
-		signer_pool_free(retired);
+	if (m->retired != NULL)
+		signer_pool_free(m->retired);
 	signer_pool_retire(s->signers);
-	retired = s->signers;
+	m->retired = s->signers;
 	s->signers = pool;
-	evtimer_add(retire_ev, &tv);
+	evtimer_add(m->retire_ev, &tv);
 	/* keep the listen settings the socket was bound with */
 	conf->listen_port = s->conf->listen_port;
 	free(conf->database);
@@ -292,14 +303,14 @@ reload(struct server *s)
 static void
 stop_check(evutil_socket_t fd, short what, void *arg)
 {
-	struct server	*s = arg;
-	struct timeval	 tv = { 0, 50 * 1000 };
-	static int	 ticks, idle;
+	struct server		*s = arg;
+	struct main_state	*m = s->main_state;
+	struct timeval		 tv = { 0, 50 * 1000 };
 
 	(void)fd;
 	(void)what;
-	idle = signer_pending(s->signers) == 0 ? idle + 1 : 0;
-	if (idle >= 2 || ++ticks > STOP_GRACE_SEC * 20) {
+	m->stop_idle = signer_pending(s->signers) == 0 ? m->stop_idle + 1 : 0;
+	if (m->stop_idle >= 2 || ++m->stop_ticks > STOP_GRACE_SEC * 20) {
 		event_base_loopexit(s->base, NULL);
 		return;
 	}
@@ -378,6 +389,8 @@ drop_privileges(const char *user, char *err, size_t errlen)
 int
 main(int argc, char *argv[])
 {
+	struct server	 server;
+	struct main_state ms;
 	struct server	*s = &server;
 	const char	*conf_path = NULL;
 	char		 err[CONFIG_ERR_MAX];
@@ -388,7 +401,9 @@ main(int argc, char *argv[])
 
 	if (argc == 3 && strcmp(argv[1], "--crl-child") == 0)
 		return crl_child_main(argc, argv);	/* see crl.c */
-	srv = s;
+	memset(&server, 0, sizeof(server));
+	memset(&ms, 0, sizeof(ms));
+	s->main_state = &ms;
 	log_init("certstatusd", LOG_LVL_INFO);
 	for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
 		if (strcmp(argv[i], "--version") == 0) {
@@ -444,7 +459,8 @@ main(int argc, char *argv[])
 		printf("configuration OK\n");
 		return 0;
 	}
-	if ((s->db = registry_open(s->conf->database, err, sizeof(err))) == NULL ||
+	if ((s->db = registry_open(&ms, s->conf->database, err,
+	    sizeof(err))) == NULL ||
 	    (s->issuers = issuers_load(s->db, s->conf, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "%s: %s\n", conf_path, err);
 		return 1;
@@ -491,7 +507,7 @@ main(int argc, char *argv[])
 	evsignal_add(sig_usr1, NULL);
 	evsignal_add(sig_term, NULL);
 	evsignal_add(sig_int, NULL);
-	retire_ev = evtimer_new(s->base, retire_cb, s);
+	ms.retire_ev = evtimer_new(s->base, retire_cb, s);
 	s->poll_ev = event_new(s->base, -1, EV_PERSIST, poll_cb, s);
 	tv.tv_sec = s->conf->poll_ms / 1000;
 	tv.tv_usec = (s->conf->poll_ms % 1000) * 1000;
@@ -510,12 +526,12 @@ main(int argc, char *argv[])
 	counter_stop(s);
 	http_stop(s);
 	signer_pool_free(s->signers);
-	signer_pool_free(retired);
+	signer_pool_free(ms.retired);
 	presign_free(s);	/* the pools' last jobs have reported to it */
 	signer_shutdown();
 	cache_close(s->cache);
 	event_free(s->poll_ev);
-	event_free(retire_ev);
+	event_free(ms.retire_ev);
 	event_free(sig_hup);
 	event_free(sig_term);
 	event_free(sig_int);

@@ -15,10 +15,6 @@
 #include "signer.h"
 #include "version.h"
 
-static const char *endpoint_names[EP_COUNT] = {
-	"ocsp_post", "ocsp_get", "crl", "page", "api", "healthz", "metrics",
-	"other",
-};
 static const char *ocsp_status_names[8] = {
 	"successful", "malformedRequest", "internalError", "tryLater", "4",
 	"sigRequired", "unauthorized", "7",
@@ -81,7 +77,7 @@ healthz_handle(struct server *s, struct evhttp_request *req)
 	n = snprintf(body, sizeof(body), "%s\n", why);
 	evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Cache-Control", "no-store");
-	http_reply(req, ok ? HTTP_OK : 503, "text/plain; charset=utf-8", body,
+	http_reply(s, req, ok ? HTTP_OK : 503, "text/plain; charset=utf-8", body,
 	    (size_t)n);
 }
 
@@ -150,7 +146,7 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	unsigned char		*body;
 
 	if (b == NULL) {
-		http_reply_error(req, HTTP_INTERNAL, "out of memory");
+		http_reply_error(s, req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
 	cache_stats(s->cache, &cs);
@@ -162,7 +158,8 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	    "by endpoint.\n# TYPE certstatus_requests_total counter\n");
 	for (int i = 0; i < EP_COUNT; i++)
 		evbuffer_add_printf(b, "certstatus_requests_total{endpoint=\"%s\"}"
-		    " %llu\n", endpoint_names[i], (unsigned long long)m->requests[i]);
+		    " %llu\n", route_endpoint_name(i),
+		    (unsigned long long)m->requests[i]);
 	evbuffer_add_printf(b, "# HELP certstatus_http_responses_total HTTP "
 	    "responses by status class.\n# TYPE certstatus_http_responses_total"
 	    " counter\n");
@@ -275,7 +272,7 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	    health_check(s, why, sizeof(why)));
 	len = evbuffer_get_length(b);
 	body = evbuffer_pullup(b, -1);
-	http_reply(req, HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+	http_reply(s, req, HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
 	    body, len);
 	evbuffer_free(b);
 }

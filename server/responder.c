@@ -75,12 +75,12 @@ reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
 		ocsp_http_rep(ce->this_update, ce->next_update, ce->etag, &rep);
 		if (condget_answer(req, &rep, clock_now())) {
 			s->metrics.not_modified++;
-			http_reply(req, HTTP_NOTMODIFIED, NULL, NULL, 0);
+			http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);
 			return;
 		}
 	} else
 		evhttp_add_header(out, "Cache-Control", "no-store");
-	http_reply(req, HTTP_OK, "application/ocsp-response", der, len);
+	http_reply(s, req, HTTP_OK, "application/ocsp-response", der, len);
 }
 
 static void
@@ -214,7 +214,7 @@ request_der(struct server *s, struct evhttp_request *req,
 	if ((*der = http_body(req, s->conf->max_body, len, &too_large)) != NULL)
 		return 0;
 	if (too_large) {
-		http_reply_error(req, HTTP_ENTITYTOOLARGE,
+		http_reply_error(s, req, HTTP_ENTITYTOOLARGE,
 		    "request body too large");
 		return -1;
 	}

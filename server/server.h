@@ -1,7 +1,9 @@
 /*
  * server.h: certstatusd's shared state and the interfaces between its
- * subsystems (one per file: main.c http.c responder.c signer.c cache.c
- * issuers.c metrics.c crl.c counter.c).
+ * subsystems (one per file: main.c http.c router.c responder.c signer.c
+ * cache.c issuers.c metrics.c crl.c counter.c).  Each module's own state is
+ * an opaque struct reached from struct server, which every entry point
+ * takes: there is no global server.
  */
 #ifndef CERTSTATUSD_SERVER_H
 #define CERTSTATUSD_SERVER_H
@@ -17,16 +19,12 @@
 #include "config.h"
 #include "db.h"
 #include "ocsp.h"
+#include "router.h"
 
 #define ISSUERS_MAX		64
 #define SIGN_QUEUE_MAX		4096	/* jobs waiting for a signer: beyond, tryLater */
 #define PRESIGN_BATCH		256	/* certificates read per pre-signing step */
 #define PRESIGN_INFLIGHT	512	/* pre-signing jobs in flight at most */
-
-enum endpoint {
-	EP_OCSP_POST, EP_OCSP_GET, EP_CRL, EP_PAGE, EP_API, EP_HEALTHZ,
-	EP_METRICS, EP_OTHER, EP_COUNT
-};
 
 /* Counters behind /metrics (Prometheus text format, metrics.c). */
 struct metrics {
@@ -69,11 +67,14 @@ struct signer_pool;
 struct crl_state;
 struct counter;
 struct presign;
+struct http_state;
+struct main_state;
 
 struct server {
 	struct config		*conf;
 	struct event_base	*base;
-	struct evhttp		*http;
+	struct http_state	*http;		/* http.c: listener, connections */
+	struct main_state	*main_state;	/* main.c: registry watch, reload */
 	struct db		*db;		/* registry, read-only */
 	struct issuer_set	*issuers;
 	struct cache		*cache;
@@ -94,8 +95,6 @@ struct server {
 	unsigned		 connections;
 	struct event		*poll_ev;
 };
-
-extern struct server	*srv;
 
 /* service.c: sd_notify(3) readiness and state for systemd (Type=notify). */
 void	service_started(struct server *s);	/* READY=1 at the latest in 10 s */
@@ -129,17 +128,26 @@ void	healthz_handle(struct server *s, struct evhttp_request *req);
 /* 1 when healthy; why gets the first problem. */
 int	health_check(struct server *s, char *why, size_t whylen);
 
-/* http.c: listener, routes, limits, access log, common replies. */
+/*
+ * http.c: listener, dispatch through routes[] (router.h), limits, access
+ * log, common replies.  http_start() makes s->http (0, or -1 and why in
+ * err: the caller exits); http_stop() ends every connection and frees it.
+ */
 int	http_start(struct server *s, char *err, size_t errlen);
 /* Open the configured access log afresh (after rotation).  0 / -1 + err. */
 int	http_log_reopen(struct server *s, char *err, size_t errlen);
 void	http_stop(struct server *s);
 void	http_stop_listening(struct server *s);
 void	http_reload(struct server *s);
-/* Reply with body (may be NULL) and content type; counts and logs it. */
-void	http_reply(struct evhttp_request *req, int code, const char *type,
-	    const void *body, size_t len);
-void	http_reply_error(struct evhttp_request *req, int code, const char *msg);
+/*
+ * The one way to answer: with body (may be NULL, copied) and content type
+ * (NULL: evhttp's default); counts the status and writes the access log.
+ * http_reply_error() answers msg as text/plain, Cache-Control: no-store.
+ */
+void	http_reply(struct server *s, struct evhttp_request *req, int code,
+	    const char *type, const void *body, size_t len);
+void	http_reply_error(struct server *s, struct evhttp_request *req,
+	    int code, const char *msg);
 /* Read the request body into a capped buffer; NULL on empty or too large. */
 unsigned char *http_body(struct evhttp_request *req, size_t max, size_t *len,
 	    int *too_large);
@@ -151,7 +159,8 @@ const char *http_peer(struct evhttp_request *req);
  * X-Forwarded-For names (proxy.c has the rule).  Written into buf (len
  * bytes, PROXY_ADDR_MAX holds any); returns buf.
  */
-const char *http_client_addr(struct evhttp_request *req, char *buf, size_t len);
+const char *http_client_addr(struct server *s, struct evhttp_request *req,
+	    char *buf, size_t len);
 
 /* responder.c: the OCSP endpoints (POST, and GET with get_path the part
  * after the endpoint); one reply per request, now or when it is signed. */
