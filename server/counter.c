@@ -296,22 +296,25 @@ cert_from_form(struct evhttp_request *req, char **lang, enum check_error *e)
 	char			*text = NULL;
 	const char		*pem, *l;
 	size_t			 len;
-	int			 too_large;
+	int			 fail;
 	X509			*x = NULL;
 
 	*lang = NULL;
 	TAILQ_INIT(&q);
-	body = http_body(req, COUNTER_FORM_MAX, &len, &too_large);
+	body = http_body(req, COUNTER_FORM_MAX, &len, &fail);
 	if (body == NULL) {
-		*e = too_large ? CE_TOO_LARGE : CE_EMPTY;
+		*e = fail == HTTP_BODY_TOO_LARGE ? CE_TOO_LARGE :
+		    fail == HTTP_BODY_NOMEM ? CE_UNAVAILABLE : CE_EMPTY;
 		return NULL;
 	}
 	*e = CE_MALFORMED;
 	if (memchr(body, '\0', len) != NULL ||
 	    memmem(body, len, "%00", 3) != NULL)
 		goto done;
-	if ((text = malloc(len + 1)) == NULL)
+	if ((text = malloc(len + 1)) == NULL) {
+		*e = CE_UNAVAILABLE;
 		goto done;
+	}
 	/* form encoding: a literal '+' arrives as %2B, a raw '+' is a space
 	 * (evhttp_parse_query_str leaves '+' alone) */
 	for (size_t i = 0; i < len; i++)
@@ -842,16 +845,16 @@ counter_handle_api(struct server *s, struct evhttp_request *req)
 	enum lang		 l = pick_lang(req, NULL);
 	unsigned char		*body = NULL;
 	size_t			 len;
-	int			 too_large;
+	int			 fail;
 	X509			*x = NULL;
 
 	if (!rate_check(s, req)) {
 		e = CE_RATE;
 		goto done;
 	}
-	body = http_body(req, COUNTER_CERT_MAX, &len, &too_large);
-	if (too_large) {
-		e = CE_TOO_LARGE;
+	body = http_body(req, COUNTER_CERT_MAX, &len, &fail);
+	if (fail == HTTP_BODY_TOO_LARGE || fail == HTTP_BODY_NOMEM) {
+		e = fail == HTTP_BODY_NOMEM ? CE_UNAVAILABLE : CE_TOO_LARGE;
 		goto done;
 	}
 	if ((x = cert_from_bytes(body, len, &e)) == NULL)

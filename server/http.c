@@ -820,22 +820,26 @@ http_reply_error(struct server *s, struct evhttp_request *req, int code,
 
 
 unsigned char *
-http_body(struct evhttp_request *req, size_t max, size_t *len, int *too_large)
+http_body(struct evhttp_request *req, size_t max, size_t *len, int *fail)
 {
 	struct evbuffer	*in = evhttp_request_get_input_buffer(req);
 	size_t		 n = evbuffer_get_length(in);
 	unsigned char	*p;
 
-	*too_large = 0;
+	*fail = 0;
 	*len = 0;
-	if (n == 0)
-		return NULL;
-	if (n > max) {
-		*too_large = 1;
+	if (n == 0) {
+		*fail = HTTP_BODY_EMPTY;
 		return NULL;
 	}
-	if ((p = malloc(n)) == NULL)
+	if (n > max) {
+		*fail = HTTP_BODY_TOO_LARGE;
 		return NULL;
+	}
+	if ((p = malloc(n)) == NULL) {
+		*fail = HTTP_BODY_NOMEM;
+		return NULL;
+	}
 	evbuffer_remove(in, p, n);
 	*len = n;
 	return p;
@@ -1045,6 +1049,10 @@ http_log_reopen(struct server *s, char *err, size_t errlen)
 	else if (s->conf->access_log != NULL) {
 		char	*p = config_path(s->conf, s->conf->access_log);
 
+		if (p == NULL) {
+			snprintf(err, errlen, "access-log: out of memory");
+			return -1;
+		}
 		f = fopen(p, "a");
 		free(p);
 		if (f == NULL) {

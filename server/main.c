@@ -281,8 +281,12 @@ reload(struct server *s)
 	evtimer_add(m->retire_ev, &tv);
 	/* keep the listen settings the socket was bound with */
 	conf->listen_port = s->conf->listen_port;
-	free(conf->database);
-	conf->database = strdup(s->conf->database);
+	{	/* and the registry it has open: swapped, nothing to allocate */
+		char	*db = conf->database;
+
+		conf->database = s->conf->database;
+		s->conf->database = db;
+	}
 	issuers_free(s->issuers);
 	s->issuers = set;
 	config_free(s->conf);

@@ -364,6 +364,7 @@ ocsp_request_parse(const unsigned char *der, size_t len, size_t max_ids,
 		goto done;
 	if ((out->ids = calloc(n, sizeof(*out->ids))) == NULL) {
 		*why = "out of memory";
+		rc = -2;
 		goto done;
 	}
 	for (i = 0; i < n; i++) {
@@ -382,7 +383,7 @@ ocsp_request_parse(const unsigned char *der, size_t len, size_t max_ids,
 	rc = 0;
  done:
 	OCSP_REQUEST_free(req);
-	if (rc == -1) {
+	if (rc != 0) {
 		free(out->ids);
 		memset(out, 0, sizeof(*out));
 		ERR_clear_error();
@@ -461,8 +462,10 @@ ocsp_get_decode(const char *path, size_t max_len, unsigned char **der,
 	cap = (plen + 3) / 4 * 3;
 	if (cap > max_len + 2)
 		cap = max_len + 2;
-	if ((out = malloc(cap)) == NULL)
+	if ((out = malloc(cap)) == NULL) {
+		rc = -2;
 		goto done;
+	}
 
 	for (; *path != '\0'; path++) {
 		c = (unsigned char)*path;

@@ -89,6 +89,8 @@ int	ocsp_issuer_match(const struct ocsp_issuer_hashes *h,
  * extension, no extension twice, at most OCSP_EXT_MAX per list.  A serial
  * that is zero, negative or longer than 20 octets parses with serial_ok 0.
  * A request signature is not verified (RFC 6960 4.1.2 allows it).
+ * Returns 0, -1 for a malformed request, or -2 when memory ran out (the
+ * request may be sound: answer tryLater).
  */
 int	ocsp_request_parse(const unsigned char *der, size_t len, size_t max_ids,
 	    struct ocsp_request *out, const char **why);
@@ -101,8 +103,8 @@ void	ocsp_request_clear(struct ocsp_request *r);
  * endpoint ("/" or "/ocsp/"), with any number of leading slashes.  Accepts
  * standard base64 ('+' stays '+'), base64url, %XX escapes (%2B %2F %3D and
  * any other but %00), and missing '=' padding.  On success *der is a malloc'd
- * buffer (free() it) of *der_len bytes, 1..max_len, and 0 is returned; -1 on
- * anything else.
+ * buffer (free() it) of *der_len bytes, 1..max_len, and 0 is returned; -2
+ * when memory ran out, -1 on anything else.
  */
 int	ocsp_get_decode(const char *path, size_t max_len, unsigned char **der,
 	    size_t *der_len);

@@ -57,9 +57,12 @@ int
 prepare_parse(const struct prepare_env *env, const unsigned char *der,
     size_t len, struct ocsp_request *r, struct issuer **is, const char **why)
 {
+	int	 rc;
+
 	*is = NULL;
-	if (ocsp_request_parse(der, len, env->max_certids, r, why) != 0)
-		return OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	if ((rc = ocsp_request_parse(der, len, env->max_certids, r, why)) != 0)
+		return rc == -2 ? OCSP_RESPONSE_STATUS_TRYLATER :
+		    OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
 	for (size_t i = 0; i < r->n && *is == NULL; i++)
 		*is = issuers_match(env->issuers, &r->ids[i]);
 	if (*is == NULL) {

@@ -203,20 +203,29 @@ static int
 request_der(struct server *s, struct evhttp_request *req,
     const char *get_path, unsigned char **der, size_t *len, const char **why)
 {
-	int	 too_large = 0;
+	int	 fail = 0;
 
 	if (get_path != NULL) {
-		if (ocsp_get_decode(get_path, s->conf->max_body, der, len) == 0)
+		switch (ocsp_get_decode(get_path, s->conf->max_body, der, len)) {
+		case 0:
 			return 0;
+		case -2:
+			*why = "out of memory";
+			return OCSP_RESPONSE_STATUS_TRYLATER;
+		}
 		*why = "bad GET encoding";
 		return OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
 	}
-	if ((*der = http_body(req, s->conf->max_body, len, &too_large)) != NULL)
+	if ((*der = http_body(req, s->conf->max_body, len, &fail)) != NULL)
 		return 0;
-	if (too_large) {
+	switch (fail) {
+	case HTTP_BODY_TOO_LARGE:
 		http_reply_error(s, req, HTTP_ENTITYTOOLARGE,
 		    "request body too large");
 		return -1;
+	case HTTP_BODY_NOMEM:
+		*why = "out of memory";
+		return OCSP_RESPONSE_STATUS_TRYLATER;
 	}
 	*why = "empty body";
 	return OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;

@@ -148,9 +148,14 @@ void	http_reply(struct server *s, struct evhttp_request *req, int code,
 	    const char *type, const void *body, size_t len);
 void	http_reply_error(struct server *s, struct evhttp_request *req,
 	    int code, const char *msg);
-/* Read the request body into a capped buffer; NULL on empty or too large. */
+/*
+ * Read the request body into a malloc'd buffer of at most max bytes.  NULL
+ * with *fail set when there is none: HTTP_BODY_EMPTY, HTTP_BODY_TOO_LARGE,
+ * or HTTP_BODY_NOMEM (the request fails: tryLater or 500, never "empty").
+ */
+enum { HTTP_BODY_EMPTY = 1, HTTP_BODY_TOO_LARGE, HTTP_BODY_NOMEM };
 unsigned char *http_body(struct evhttp_request *req, size_t max, size_t *len,
-	    int *too_large);
+	    int *fail);
 /* The TCP peer's address as text (libevent's; "-" without a connection). */
 const char *http_peer(struct evhttp_request *req);
 /*
