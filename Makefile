@@ -19,6 +19,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 # sd_notify for systemd's Type=notify; without libsystemd-dev the server
 # builds without it (service.c then does nothing).
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
+# The seccomp filter that confines certstatusd's processes (server/proc.c).
+SECCOMP_LIBS := $(shell pkg-config --libs libseccomp 2>/dev/null)
 ifneq ($(SYSTEMD_LIBS),)
 SERVICE_CFLAGS = -DHAVE_LIBSYSTEMD
 endif
@@ -68,6 +70,7 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c
 SERVER_SRCS  = server/main.c server/http.c server/responder.c server/prepare.c server/signer.c \
+               server/proc.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_i18n.c server/check.c \
                server/service.c
@@ -139,7 +142,7 @@ $(BUILD)/gen/static.o: $(BUILD)/gen/static.c
 
 $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) $(SECCOMP_LIBS)
 
 $(BUILD)/server/service.o: server/service.c
 	@mkdir -p $(dir $@)
