@@ -85,7 +85,8 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/framing.c server/proxy.c
-UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub certctl rules
+UNIT_TESTS   = config clock db pki ocsp ocsp_http framing proxy crlgen crlpub certctl rules \
+               signer
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
@@ -155,6 +156,12 @@ $(BIN)/certctl: $(CERTCTL_OBJS) $(COMMON_OBJS)
 $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(COMMON_OBJS) $(SERVER_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# The signer's suite starts real workers: it execs $(BIN)/certstatusd.
+$(BUILD)/tests/check_signer: $(BUILD)/tests/check_signer.o $(BUILD)/server/signer.o \
+    $(BUILD)/server/proc.o $(COMMON_OBJS) $(SERVER_LIB_OBJS) | $(BIN)/certstatusd
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS) $(SECCOMP_LIBS)
 
 $(BUILD)/tests/check_certctl: $(BUILD)/tests/check_certctl.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
