@@ -1,0 +1,112 @@
+#!/bin/sh
+# confinement: the processes of server/proc.c's table, seen from outside.
+# The running network process and its signer workers have no_new_privs and
+# a seccomp filter (/proc/PID/status: NoNewPrivs 1, Seccomp 2); a call the
+# filter refuses really is refused: gdb makes the network process itself
+# call personality(0xffffffff) (a harmless query that any process may make)
+# and it gets -1 EPERM, where an unconfined process gets its personality;
+# the workers are exec'd ("certstatusd --signer-worker" in
+# /proc/PID/cmdline, /proc/PID/exe our binary), a replacement for a killed
+# worker too; OCSP is still answered after all of it.
+. "$(dirname "$0")/lib.sh"
+
+make_demo "$WORK/demo"
+start_server "$WORK/demo/certstatus.conf"
+
+status_field() {	# PID FIELD
+	awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+confined() {	# PID LABEL
+	nnp=$(status_field "$1" NoNewPrivs)
+	sc=$(status_field "$1" Seccomp)
+	if [ "$nnp" = 1 ] && [ "$sc" = 2 ]; then
+		ok "$2 $1: NoNewPrivs 1, Seccomp 2"
+	else
+		fail "$2 $1: NoNewPrivs '$nnp', Seccomp '$sc'"
+	fi
+}
+
+exec_d() {	# PID LABEL
+	cmd=$(tr '\0' ' ' <"/proc/$1/cmdline")
+	exe=$(readlink "/proc/$1/exe")
+	if [ "$cmd" = "certstatusd --signer-worker " ] &&
+	    [ "$exe" = "$(readlink -f "$CERTSTATUSD")" ]; then
+		ok "$2 $1 is exec'd: '$cmd' from $exe"
+	else
+		fail "$2 $1: cmdline '$cmd', exe '$exe'"
+	fi
+}
+
+# personality(0xffffffff) made by PID itself, through gdb: "RC ERRNO"
+personality_in() {
+	timeout 60 gdb -nx -batch -p "$1" \
+	    -iex 'set debuginfod enabled off' \
+	    -ex 'print (long)syscall(135, 4294967295L)' \
+	    -ex 'print *(int *)__errno_location()' 2>/dev/null |
+	    awk '/^\$1 = / { rc = $3 } /^\$2 = / { e = $3 } END { print rc, e }'
+}
+
+ask() {
+	(cd "$WORK/demo" && timeout 20 openssl ocsp -issuer issuer.pem \
+	    -cert certs/good-sign.pem -CAfile issuer.pem \
+	    -url "http://127.0.0.1:$PORT/ocsp" 2>&1)
+}
+
+workers() {
+	ps -o pid= --ppid "$SERVER_PID" | tr -d ' '
+}
+
+confined "$SERVER_PID" "network process"
+n=0
+for w in $(workers); do
+	confined "$w" "signer worker"
+	exec_d "$w" "signer worker"
+	n=$((n + 1))
+done
+[ "$n" -ge 1 ] && ok "$n signer worker(s)" || fail "no signer worker"
+
+if ! command -v gdb >/dev/null 2>&1; then
+	fail "gdb is not installed (tools/install-deps.sh installs it)"
+else
+	sleep 60 &
+	ctl=$!
+	got=$(personality_in "$ctl")
+	kill "$ctl" 2>/dev/null || true
+	wait "$ctl" 2>/dev/null || true
+	case "$got" in
+	-1*|"" |" ") fail "control: personality() in an unconfined process: '$got'" ;;
+	*) ok "control: an unconfined process gets its personality ($got)" ;;
+	esac
+	got=$(personality_in "$SERVER_PID")
+	[ "$got" = "-1 1" ] &&
+	    ok "personality() in the network process: -1 EPERM (refused)" ||
+	    fail "personality() in the network process: '$got', wanted '-1 1'"
+fi
+ask | grep -q "good-sign.pem: good" && ok "OCSP answered after the checks" ||
+    fail "no OCSP answer after the checks"
+
+# a replacement worker is exec'd as well, and confined
+before=" $(workers | tr '\n' ' ') "
+victim=$(workers | head -n 1)
+kill -KILL "$victim"
+new=""
+i=0
+while [ -z "$new" ] && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+	for w in $(workers); do
+		case "$before" in *" $w "*) ;; *) new=$w ;; esac
+	done
+done
+[ -n "$new" ] || fail "no replacement for worker $victim"
+if [ -n "$new" ]; then
+	# it may still be reading its setup: give it a moment to confine itself
+	sleep 0.5
+	exec_d "$new" "replacement worker"
+	confined "$new" "replacement worker"
+fi
+ask | grep -q "good-sign.pem: good" && ok "OCSP answered by the replacement" ||
+    fail "no OCSP answer after the replacement"
+stop_server_clean
+finish
