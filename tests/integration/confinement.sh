@@ -109,4 +109,41 @@ fi
 ask | grep -q "good-sign.pem: good" && ok "OCSP answered by the replacement" ||
     fail "no OCSP answer after the replacement"
 stop_server_clean
+
+# With `user` and root-only keys, workers started after the drop still load
+# their key: from the key files the network process opened as root.
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skipped: the privilege-drop part needs root"
+	finish
+	exit 0
+fi
+echo "user nobody" >>"$WORK/demo/certstatus.conf"
+chmod 755 "$WORK"
+start_server "$WORK/demo/certstatus.conf"
+stat -c '%U %a' "$WORK/demo/keys/"*ocsp*.key | grep -q '^root 600$' ||
+    fail "the signer key is not root's, mode 600"
+before=" $(workers | tr '\n' ' ') "
+n=$(workers | wc -l)
+# every worker at once, so that the next nonce answer is a replacement's
+kill -KILL $(workers)
+i=0
+until curl -fs "http://127.0.0.1:$PORT/healthz" 2>/dev/null |
+    grep -q "ok: $n of $n signer workers alive" || [ $i -ge 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+replaced=0
+for w in $(workers); do
+	case "$before" in *" $w "*) continue ;; esac
+	[ "$(ps -o user= -p "$w")" = nobody ] || fail "replacement $w: not nobody"
+	replaced=$((replaced + 1))
+done
+[ "$replaced" -eq "$n" ] && ok "all $n workers replaced as nobody" ||
+    fail "$replaced of $n workers replaced"
+ask | grep -q "good-sign.pem: good" &&
+    ok "replacements read the root-only key (nonce answer signed)" ||
+    fail "no answer from replacements started after the drop"
+grep -q "failed to start" "$WORK/server.log" &&
+    fail "a replacement failed to start: $(grep 'failed to start' "$WORK/server.log" | head -n 1)"
+stop_server_clean
 finish
