@@ -459,7 +459,7 @@ main(int argc, char *argv[])
 		errx(1, "crl: %s", err);
 	if (counter_start(s, err, sizeof(err)) != 0)
 		errx(1, "counter: %s", err);
-	if (proc_confine(PROC_NETWORK, err, sizeof(err)) != 0)	/* proc.c */
+	if (proc_confine(PROC_NETWORK, s->conf, err, sizeof(err)) != 0)	/* proc.c */
 		errx(1, "%s", err);
 
 	sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);

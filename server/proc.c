@@ -16,6 +16,22 @@
  * with EPERM, never SIGSYS, so a library that probes a call sees an error
  * it handles.  x86-64's x32 calls go through the same rules; other
  * architectures' calls kill the process (libseccomp's default).
+ *
+ * Where the kernel has Landlock, the network process also limits what it
+ * can do to the file system and the network (landlock_confine).  Landlock
+ * is inherited too, so what any later child needs stays allowed: the CRL
+ * child writes the registry and reads crl-key, a reload reads the key
+ * files and the config again, libfaketime (tests/integration/
+ * clock_steps.py) reads its clock file on every call.  So reading stays
+ * open everywhere, and what is taken away is: writing, creating, removing
+ * or renaming anything outside the folders of the registry, the response
+ * store and the access log (and /dev/null); executing anything but our
+ * own image and /usr; binding or connecting any TCP socket (the listener
+ * is bound before, and nothing we run connects out).  A reload that names
+ * a new access log or store outside those folders is refused by the
+ * kernel (the log line says "Permission denied"): that needs a restart.
+ * Landlock's signal scope is not used: the workers started before
+ * confinement are outside the domain and must still be signalled.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -24,15 +40,21 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <libgen.h>
 #include <pwd.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/landlock.h>
 #include <seccomp.h>
+#include <sqlite3.h>
 
 #include "proc.h"
+#include "server.h"
 
 extern char	**environ;
 
@@ -231,8 +253,128 @@ filter_build(scmp_filter_ctx ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Landlock, as the kernel speaks it at ABI 4 and later (Debian 12's
+ * headers stop at ABI 2): the ruleset's access rights, file and network.
+ */
+#define LL_FS_TRUNCATE		(1ULL << 14)	/* ABI 3 */
+#define LL_NET_BIND_TCP		(1ULL << 0)	/* ABI 4 */
+#define LL_NET_CONNECT_TCP	(1ULL << 1)
+#define LL_FS_READ		(LANDLOCK_ACCESS_FS_READ_FILE | \
+				 LANDLOCK_ACCESS_FS_READ_DIR)
+#define LL_FS_WRITE_DIR		(LANDLOCK_ACCESS_FS_WRITE_FILE | \
+				 LANDLOCK_ACCESS_FS_REMOVE_FILE | \
+				 LANDLOCK_ACCESS_FS_MAKE_REG | \
+				 LANDLOCK_ACCESS_FS_REFER | LL_FS_TRUNCATE)
+
+struct ll_ruleset_attr {
+	uint64_t	 handled_access_fs;
+	uint64_t	 handled_access_net;
+};
+
+static int
+ll_allow(int ruleset, const char *path, int fd, uint64_t access,
+    uint64_t handled)
+{
+	struct landlock_path_beneath_attr	 pb;
+	int					 rc, own = -1;
+
+	if (fd == -1 && (fd = own = open(path, O_PATH | O_CLOEXEC)) == -1)
+		return errno == ENOENT ? 0 : -1;	/* nothing to allow */
+	memset(&pb, 0, sizeof(pb));
+	pb.allowed_access = access & handled;
+	pb.parent_fd = fd;
+	rc = (int)syscall(SYS_landlock_add_rule, ruleset,
+	    LANDLOCK_RULE_PATH_BENEATH, &pb, 0);
+	if (own != -1)
+		close(own);
+	return rc == 0 ? 0 : -1;
+}
+
+/* The folder of path, into buf; "." for a bare name. */
+static const char *
+folder(const char *path, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", path);
+	return dirname(buf);
+}
+
+/*
+ * The network process's Landlock domain (see the top of this file).  0
+ * when in force or when the kernel has no Landlock; -1 and why otherwise.
+ */
+static int
+landlock_confine(const struct config *conf, char *err, size_t errlen)
+{
+	struct ll_ruleset_attr	 attr;
+	const char		*rw[3] = { conf->database, conf->response_cache,
+				    conf->access_log };
+	char			 dir[4096];
+	uint64_t		 fs;
+	int			 abi, ruleset, rc = -1;
+
+	abi = (int)syscall(SYS_landlock_create_ruleset, NULL, 0,
+	    LANDLOCK_CREATE_RULESET_VERSION);
+	if (abi < 1)
+		return 0;	/* not built in or not enabled: seccomp only */
+	fs = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1;	/* ABI 1 */
+	if (abi >= 2)
+		fs |= LANDLOCK_ACCESS_FS_REFER;
+	if (abi >= 3)
+		fs |= LL_FS_TRUNCATE;
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_fs = fs;
+	if (abi >= 4)
+		attr.handled_access_net = LL_NET_BIND_TCP | LL_NET_CONNECT_TCP;
+	if ((ruleset = (int)syscall(SYS_landlock_create_ruleset, &attr,
+	    abi >= 4 ? sizeof(attr) : sizeof(attr.handled_access_fs), 0)) == -1) {
+		snprintf(err, errlen, "landlock: %s", strerror(errno));
+		return -1;
+	}
+	if (ll_allow(ruleset, "/", -1, LL_FS_READ, fs) != 0 ||
+	    ll_allow(ruleset, "/usr", -1, LANDLOCK_ACCESS_FS_EXECUTE, fs) != 0 ||
+	    ll_allow(ruleset, NULL, self_fd, LANDLOCK_ACCESS_FS_EXECUTE |
+	    LANDLOCK_ACCESS_FS_READ_FILE, fs) != 0 ||
+	    ll_allow(ruleset, "/dev/null", -1, LANDLOCK_ACCESS_FS_WRITE_FILE,
+	    fs) != 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof(rw) / sizeof(rw[0]); i++) {
+		if (rw[i] == NULL || strcmp(rw[i], "-") == 0)
+			continue;
+		if (ll_allow(ruleset, folder(rw[i], dir, sizeof(dir)), -1,
+		    LL_FS_READ | LL_FS_WRITE_DIR, fs) != 0)
+			goto fail;
+	}
+	if (syscall(SYS_landlock_restrict_self, ruleset, 0) != 0)
+		goto fail;
+	rc = 0;
+	goto done;
+ fail:
+	snprintf(err, errlen, "landlock: %s", strerror(errno));
+ done:
+	close(ruleset);
+	return rc;
+}
+
+/*
+ * SQLite's temporary files (large sorts, spilled statement journals) go to
+ * the store's folder, which stays writable, rather than /var/tmp: in this
+ * process now, and in every child it execs (SQLITE_TMPDIR).
+ */
+static void
+sqlite_tmpdir(const struct config *conf)
+{
+	char	 dir[4096];
+
+	folder(conf->response_cache, dir, sizeof(dir));
+	(void)setenv("SQLITE_TMPDIR", dir, 1);
+	if (sqlite3_temp_directory == NULL)
+		sqlite3_temp_directory = sqlite3_mprintf("%s", dir);
+}
+
 int
-proc_confine(enum proc_id id, char *err, size_t errlen)
+proc_confine(enum proc_id id, const struct config *conf, char *err,
+    size_t errlen)
 {
 	scmp_filter_ctx	 ctx;
 	int		 rc = -1;
@@ -253,6 +395,16 @@ proc_confine(enum proc_id id, char *err, size_t errlen)
 	}
 	if (filter_build(ctx, err, errlen) != 0)
 		goto done;
+	if (id == PROC_NETWORK && conf != NULL) {
+		if (self_fd == -1 && proc_self_open(NULL) != 0) {
+			snprintf(err, errlen, "/proc/self/exe: %s",
+			    strerror(errno));
+			goto done;
+		}
+		sqlite_tmpdir(conf);
+		if (landlock_confine(conf, err, errlen) != 0)
+			goto done;
+	}
 	if ((rc = seccomp_load(ctx)) != 0) {
 		snprintf(err, errlen, "%s process: seccomp: %s", procs[id].name,
 		    strerror(-rc));

@@ -61,12 +61,18 @@ pid_t	proc_spawn(enum proc_id id, const int *fds, int nfds);
  */
 int	drop_privileges(const char *user, char *err, size_t errlen);
 
+struct config;
+
 /*
  * Confine the calling process for the rest of its life (and that of every
  * process it execs): PR_SET_NO_NEW_PRIVS and a seccomp filter refusing
- * with EPERM what none of our processes needs (see proc.c).  Call after
- * drop_privileges(): the filter refuses changing users.  0, or -1 and why.
+ * with EPERM what none of our processes needs; for the network process
+ * (conf names its folders) also Landlock, where the kernel has it: writes
+ * only in the registry's, the store's and the access log's folders, no
+ * TCP bind or connect (see proc.c).  Call after drop_privileges(): the
+ * filter refuses changing users.  0, or -1 and why.
  */
-int	proc_confine(enum proc_id id, char *err, size_t errlen);
+int	proc_confine(enum proc_id id, const struct config *conf, char *err,
+	    size_t errlen);
 
 #endif

@@ -356,7 +356,7 @@ signer_worker_main(void)
 	    worker_keys(&set, keys, err, sizeof(err)) != 0 ||
 	    drop_privileges(user[0] != '\0' ? user : NULL, err,
 	    sizeof(err)) != 0 ||
-	    proc_confine(PROC_SIGNER, err, sizeof(err)) != 0) {
+	    proc_confine(PROC_SIGNER, NULL, err, sizeof(err)) != 0) {
 		(void)signer_frame_write(fd, err, (uint32_t)strlen(err));
 		goto done;
 	}

@@ -5,6 +5,9 @@
 # filter refuses really is refused: gdb makes the network process itself
 # call personality(0xffffffff) (a harmless query that any process may make)
 # and it gets -1 EPERM, where an unconfined process gets its personality;
+# with Landlock, creating a file outside its folders and a TCP connect are
+# refused (EACCES), where creating one in the registry's folder works and an
+# unconfined process connects;
 # the workers are exec'd ("certstatusd --signer-worker" in
 # /proc/PID/cmdline, /proc/PID/exe our binary), a replacement for a killed
 # worker too; OCSP is still answered after all of it.
@@ -82,6 +85,72 @@ else
 	[ "$got" = "-1 1" ] &&
 	    ok "personality() in the network process: -1 EPERM (refused)" ||
 	    fail "personality() in the network process: '$got', wanted '-1 1'"
+fi
+# Landlock (where the kernel has it): the network process, here still
+# root, cannot create a file outside its folders, nor connect over TCP
+# (to its own listener), while creating one in the registry's folder works.
+# "RC ERRNO" of the last call gdb makes in PID.
+in_gdb() {	# PID gdb-commands...
+	pid=$1
+	shift
+	for c in "$@"; do
+		printf '%s\n' "$c"
+	done >"$WORK/gdb.cmd"
+	timeout 60 gdb -nx -batch -p "$pid" -iex 'set debuginfod enabled off' \
+	    -x "$WORK/gdb.cmd" 2>/dev/null |
+	    awk '/^\$[0-9]+ = / { rc = e; e = $3 } END { print rc, e }'
+}
+create_in() {	# PID FILE
+	in_gdb "$1" "print (int)open(\"$2\", 0101, 0600)" \
+	    'print *(int *)__errno_location()'
+}
+connect_in() {	# PID: connect(2) to 127.0.0.1:$PORT made by PID itself
+	in_gdb "$1" 'set $a = (char *)malloc(16)' \
+	    'call (void *)memset($a, 0, 16)' \
+	    'set *(unsigned short *)$a = 2' \
+	    "set *(unsigned char *)(\$a + 2) = $((PORT / 256))" \
+	    "set *(unsigned char *)(\$a + 3) = $((PORT % 256))" \
+	    'set *(unsigned int *)($a + 4) = 0x0100007f' \
+	    'set $s = (int)socket(2, 1, 0)' \
+	    'print (long)syscall(42, $s, $a, 16)' \
+	    'print *(int *)__errno_location()' \
+	    'call (void)close($s)'
+}
+landlock=$($PY -c 'import ctypes
+print(ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1))')
+if [ "$landlock" -lt 1 ]; then
+	echo "skipped: no Landlock in this kernel"
+elif command -v gdb >/dev/null 2>&1; then
+	outside=$(mktemp -d /tmp/certstatus-outside.XXXXXX)
+	got=$(create_in "$SERVER_PID" "$outside/x")
+	case "$got" in
+	"-1 13") ok "Landlock: creating $outside/x: -1 EACCES" ;;
+	*) fail "Landlock: creating $outside/x: '$got', wanted '-1 13'" ;;
+	esac
+	[ -e "$outside/x" ] && fail "Landlock: $outside/x exists"
+	rm -rf "$outside"
+	got=$(create_in "$SERVER_PID" "$WORK/demo/landlock-probe")
+	case "$got" in
+	-1*|"") fail "Landlock: creating in the registry's folder: '$got'" ;;
+	*) ok "Landlock: creating in the registry's folder works (fd ${got% *})" ;;
+	esac
+	rm -f "$WORK/demo/landlock-probe"
+	if [ "$landlock" -ge 4 ]; then
+		sleep 60 &
+		ctl=$!
+		got=$(connect_in "$ctl")
+		kill "$ctl" 2>/dev/null || true
+		wait "$ctl" 2>/dev/null || true
+		case "$got" in
+		"0 "*) ok "control: an unconfined process connects to 127.0.0.1:$PORT" ;;
+		*) fail "control: TCP connect from an unconfined process: '$got'" ;;
+		esac
+		got=$(connect_in "$SERVER_PID")
+		case "$got" in
+		"-1 13") ok "Landlock: TCP connect to 127.0.0.1:$PORT: -1 EACCES" ;;
+		*) fail "Landlock: TCP connect: '$got', wanted '-1 13'" ;;
+		esac
+	fi
 fi
 ask | grep -q "good-sign.pem: good" && ok "OCSP answered after the checks" ||
     fail "no OCSP answer after the checks"
