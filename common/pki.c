@@ -304,6 +304,7 @@ pki_key_write(const char *path, EVP_PKEY *key)
 	return rc;
 }
 
+/* The key in buf[0..len), which this wipes and frees; NULL + err. */
 static EVP_PKEY *
 key_parse(const char *path, unsigned char *buf, size_t len, char *err,
     size_t errlen)

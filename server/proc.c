@@ -72,7 +72,9 @@ const struct proc procs[PROC_COUNT] = {
 		.may = "serve HTTP; read the registry; write the store and "
 		    "the access log; re-read the config; fork + exec signer "
 		    "workers and the CRL child.  Never reads a key: the key "
-		    "files' descriptors are only passed on",
+		    "files' descriptors are only passed on.  Confined: the "
+		    "seccomp filter; Landlock: writes only in the folders of "
+		    "the registry, store and access log, no TCP bind/connect",
 	},
 	[PROC_SIGNER] = {
 		.name = "signer",
