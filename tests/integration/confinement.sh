@@ -100,9 +100,15 @@ in_gdb() {	# PID gdb-commands...
 	    -x "$WORK/gdb.cmd" 2>/dev/null |
 	    awk '/^\$[0-9]+ = / { rc = e; e = $3 } END { print rc, e }'
 }
-create_in() {	# PID FILE
-	in_gdb "$1" "print (int)open(\"$2\", 0101, 0600)" \
-	    'print *(int *)__errno_location()'
+# (the path is written into memory the process allocates and frees: a
+# string literal would be left allocated by gdb, and LeakSanitizer in the
+# SANITIZE=1 build would report it at exit)
+create_in() {	# PID FILE: open(FILE, O_WRONLY | O_CREAT) made by PID itself
+	in_gdb "$1" 'set $p = (char *)malloc(4096)' \
+	    "set {char[$((${#2} + 1))]} \$p = \"$2\"" \
+	    'set $fd = (int)open($p, 0101, 0600)' 'print $fd' \
+	    'print *(int *)__errno_location()' \
+	    'call (void)free($p)' 'call (void)close($fd)'
 }
 connect_in() {	# PID: connect(2) to 127.0.0.1:$PORT made by PID itself
 	in_gdb "$1" 'set $a = (char *)malloc(16)' \
@@ -114,7 +120,7 @@ connect_in() {	# PID: connect(2) to 127.0.0.1:$PORT made by PID itself
 	    'set $s = (int)socket(2, 1, 0)' \
 	    'print (long)syscall(42, $s, $a, 16)' \
 	    'print *(int *)__errno_location()' \
-	    'call (void)close($s)'
+	    'call (void)close($s)' 'call (void)free($a)'
 }
 landlock=$($PY -c 'import ctypes
 print(ctypes.CDLL(None, use_errno=True).syscall(444, None, 0, 1))')
