@@ -19,6 +19,8 @@ CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
 # sd_notify for systemd's Type=notify; without libsystemd-dev the server
 # builds without it (service.c then does nothing).
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
+# The seccomp filter that confines certstatusd's processes (server/proc.c).
+SECCOMP_LIBS := $(shell pkg-config --libs libseccomp 2>/dev/null)
 ifneq ($(SYSTEMD_LIBS),)
 SERVICE_CFLAGS = -DHAVE_LIBSYSTEMD
 endif
@@ -69,6 +71,7 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/audit.c common/serial.c common/pki.c \
                common/crlgen.c common/crlpub.c common/xalloc.c common/reason.c
 SERVER_SRCS  = server/main.c server/http.c server/router.c server/responder.c server/presign.c server/prepare.c server/signer.c \
+               server/proc.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c \
                server/counter.c server/counter_judge.c server/counter_i18n.c \
                server/check.c \
@@ -85,7 +88,7 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/condget.c server/framing.c server/proxy.c
 UNIT_TESTS   = config clock db pki reason ocsp ocsp_http condget framing proxy router crlgen crlpub certctl rules \
-               cache prepare counter xalloc
+               cache prepare counter xalloc signer
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
@@ -142,7 +145,7 @@ $(BUILD)/gen/static.o: $(BUILD)/gen/static.c
 
 $(BIN)/certstatusd: $(SERVER_OBJS) $(SERVER_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SYSTEMD_LIBS) $(SECCOMP_LIBS)
 
 $(BUILD)/server/service.o: server/service.c
 	@mkdir -p $(dir $@)
@@ -160,6 +163,12 @@ $(BUILD)/tests/check_%: $(BUILD)/tests/check_%.o $(COMMON_OBJS) $(SERVER_LIB_OBJ
 $(BUILD)/tests/check_router: $(BUILD)/tests/check_router.o $(BUILD)/server/router.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS)
+
+# The signer's suite starts real workers: it execs $(BIN)/certstatusd.
+$(BUILD)/tests/check_signer: $(BUILD)/tests/check_signer.o $(BUILD)/server/signer.o \
+    $(BUILD)/server/proc.o $(COMMON_OBJS) $(SERVER_LIB_OBJS) | $(BIN)/certstatusd
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS) $(SECCOMP_LIBS)
 
 $(BUILD)/tests/check_certctl: $(BUILD)/tests/check_certctl.o $(CERTCTL_LIB_OBJS) $(COMMON_OBJS)
 	@mkdir -p $(dir $@)

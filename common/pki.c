@@ -56,20 +56,15 @@ errf(char *err, size_t errlen, const char *fmt, ...)
  * be accessible by group or others, and the caller wipes what it gets.
  */
 static int
-file_read(const char *path, int secret, unsigned char **out, size_t *outlen,
-    char *err, size_t errlen)
+file_read_fd(int fd, const char *path, int secret, unsigned char **out,
+    size_t *outlen, char *err, size_t errlen)
 {
 	struct stat	 st;
 	unsigned char	*buf = NULL;
 	size_t		 cap = 0, len = 0;
 	ssize_t		 n;
-	int		 fd, rc = -1;
+	int		 rc = -1;
 
-	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check. */
-	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
-		errf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
 	if (fstat(fd, &st) == -1) {
 		errf(err, errlen, "%s: %s", path, strerror(errno));
 		goto done;
@@ -99,7 +94,8 @@ file_read(const char *path, int secret, unsigned char **out, size_t *outlen,
 		goto done;
 	}
 	while (len < cap) {
-		if ((n = read(fd, buf + len, cap - len)) == -1) {
+		/* pread: processes sharing this open file share no offset */
+		if ((n = pread(fd, buf + len, cap - len, (off_t)len)) == -1) {
 			if (errno == EINTR)
 				continue;
 			errf(err, errlen, "%s: %s", path, strerror(errno));
@@ -123,6 +119,21 @@ file_read(const char *path, int secret, unsigned char **out, size_t *outlen,
 			OPENSSL_cleanse(buf, len);
 		free(buf);
 	}
+	return rc;
+}
+
+static int
+file_read(const char *path, int secret, unsigned char **out, size_t *outlen,
+    char *err, size_t errlen)
+{
+	int	 fd, rc;
+
+	/* O_NONBLOCK: a FIFO must not hang us before the S_ISREG check. */
+	if ((fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) == -1) {
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	rc = file_read_fd(fd, path, secret, out, outlen, err, errlen);
 	close(fd);
 	return rc;
 }
@@ -293,15 +304,13 @@ pki_key_write(const char *path, EVP_PKEY *key)
 	return rc;
 }
 
-EVP_PKEY *
-pki_key_load(const char *path, char *err, size_t errlen)
+/* The key in buf[0..len), which this wipes and frees; NULL + err. */
+static EVP_PKEY *
+key_parse(const char *path, unsigned char *buf, size_t len, char *err,
+    size_t errlen)
 {
-	unsigned char	*buf = NULL;
-	size_t		 len = 0;
 	EVP_PKEY	*key;
 
-	if (file_read(path, 1, &buf, &len, err, errlen) == -1)
-		return NULL;
 	key = pem_der_parse(OBJ_PRIVKEY, FORM_PEM | FORM_DER, buf, len);
 	if (key == NULL) {
 		if (memmem(buf, len, "ENCRYPTED", 9) != NULL)
@@ -313,6 +322,28 @@ pki_key_load(const char *path, char *err, size_t errlen)
 	OPENSSL_cleanse(buf, len);
 	free(buf);
 	return key;
+}
+
+EVP_PKEY *
+pki_key_load(const char *path, char *err, size_t errlen)
+{
+	unsigned char	*buf = NULL;
+	size_t		 len = 0;
+
+	if (file_read(path, 1, &buf, &len, err, errlen) == -1)
+		return NULL;
+	return key_parse(path, buf, len, err, errlen);
+}
+
+EVP_PKEY *
+pki_key_load_fd(int fd, const char *path, char *err, size_t errlen)
+{
+	unsigned char	*buf = NULL;
+	size_t		 len = 0;
+
+	if (file_read_fd(fd, path, 1, &buf, &len, err, errlen) == -1)
+		return NULL;
+	return key_parse(path, buf, len, err, errlen);
 }
 
 X509 *

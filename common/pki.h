@@ -72,6 +72,11 @@ int	 pki_key_write(const char *path, EVP_PKEY *key);
  * err.  The file image is wiped before returning.  Caller frees the key.
  */
 EVP_PKEY *pki_key_load(const char *path, char *err, size_t errlen);
+/*
+ * The same from a file already open on fd (read with pread from offset 0;
+ * fd stays open and its offset is not moved); path names it in err.
+ */
+EVP_PKEY *pki_key_load_fd(int fd, const char *path, char *err, size_t errlen);
 
 /* A certificate from a PEM or DER file (caller frees), or NULL + err. */
 X509	*pki_cert_load(const char *path, char *err, size_t errlen);

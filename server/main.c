@@ -22,6 +22,7 @@
 #include "cache.h"
 #include "clock.h"
 #include "log.h"
+#include "proc.h"
 #include "server.h"
 #include "signer.h"
 #include "version.h"
@@ -364,32 +365,6 @@ raise_fd_limit(void)
 	}
 }
 
-/*
- * Become user (when running as root and user is set): the network process
- * after binding, each signer worker after loading its keys.  0, or -1 with
- * the reason in err.
- */
-int
-drop_privileges(const char *user, char *err, size_t errlen)
-{
-	struct passwd	*pw;
-
-	if (user == NULL || geteuid() != 0)
-		return 0;
-	if ((pw = getpwnam(user)) == NULL) {
-		snprintf(err, errlen, "user %s: no such user", user);
-		return -1;
-	}
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
-		snprintf(err, errlen, "cannot drop privileges to %s: %s", user,
-		    strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -405,6 +380,8 @@ main(int argc, char *argv[])
 
 	if (argc == 3 && strcmp(argv[1], "--crl-child") == 0)
 		return crl_child_main(argc, argv);	/* see crl.c */
+	if (argc == 2 && strcmp(argv[1], procs[PROC_SIGNER].flag) == 0)
+		return signer_worker_main();		/* see signer.c */
 	memset(&server, 0, sizeof(server));
 	memset(&ms, 0, sizeof(ms));
 	s->main_state = &ms;
@@ -502,6 +479,8 @@ main(int argc, char *argv[])
 		errx(1, "crl: %s", err);
 	if (counter_start(s, err, sizeof(err)) != 0)
 		errx(1, "counter: %s", err);
+	if (proc_confine(PROC_NETWORK, s->conf, err, sizeof(err)) != 0)	/* proc.c */
+		errx(1, "%s", err);
 
 	sig_hup = evsignal_new(s->base, SIGHUP, signal_cb, s);
 	sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);

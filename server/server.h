@@ -106,9 +106,6 @@ void	service_stop(void);
 /* check.c: certstatusd -n; each problem one line on stderr.  0 / -1. */
 int	config_check(struct server *s, const char *conf_path);
 
-/* main.c: become the configured user (0, or -1 and why). */
-int	drop_privileges(const char *user, char *err, size_t errlen);
-
 /* issuers.c: load the CAs and signer certificates from the registry. */
 struct issuer_set	*issuers_load(struct db *db, const struct config *conf,
 			    char *err, size_t errlen);

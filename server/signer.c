@@ -2,9 +2,28 @@
  * signer.c: signer worker processes (see signer.h).
  *
  * Framing on the socketpair, both ways: a u32 length in native byte order,
- * then that many bytes.  Requests are encoded ocsp_jobs; replies are the
- * response DER, or length 0 for a failed job.  A worker answers in order, so
- * the network side keeps one FIFO of jobs per worker.
+ * then that many bytes (signer_frame_*).  A worker is started by fork + exec
+ * (proc_spawn: "certstatusd --signer-worker", nothing of the network
+ * process's memory survives) with its socket on fd 3 and one open key file
+ * per issuer on fd 4, 5, ...; the network side first sends the setup
+ * (frames: user, then per issuer name, key path, signer certificate DER,
+ * then an empty frame), the worker answers a ready word or its error text.
+ * Then requests are encoded ocsp_jobs; replies are the response DER, or
+ * length 0 for a failed job.  A worker answers in order, so the network
+ * side keeps one FIFO of jobs per worker.
+ *
+ * Why key files are opened by the network process: with `user` set and
+ * keys readable by root only, a worker started after the network process
+ * dropped root (a replacement, a reload) could not open its key.  So the
+ * pool opens each key file once, as root, before the drop, and every
+ * worker it ever starts inherits those descriptors and reads them (pread:
+ * they share one offset); the network process never reads them.  This
+ * keeps the key's bytes out of the network process's memory; it does not
+ * stop a network process taken over by an attacker from reading the key
+ * through the descriptor (as the documented deployment, where the service
+ * user owns the signer key, does not either).  A privileged parent that
+ * spawns workers would close that, at the price of a fourth process that
+ * keeps root.
  *
  * Supervision, as nginx's master supervises its workers, but from the event
  * loop and without ever waiting on it:
@@ -25,6 +44,7 @@
 #include <sys/wait.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,9 +61,13 @@
 #include "clock.h"
 #include "log.h"
 #include "pki.h"
+#include "proc.h"
 #include "signer.h"
 
 #define READY_MAGIC	0x52454459u	/* "REDY" */
+#define WORKER_SOCK_FD	3		/* in the worker: its socket */
+#define WORKER_KEY_FD0	4		/* and its issuers' key files */
+#define USER_MAX	256		/* bytes of a user name */
 
 const double signer_bucket_bounds[8] = {
 	0.001, 0.002, 0.005, 0.010, 0.050, 0.100, 1.0, 1e300
@@ -89,6 +113,11 @@ struct signer_pool {
 	char			*user;
 	struct event		*tick_ev;
 	struct signer_stats	 stats;
+	int			 keyfd[ISSUERS_MAX];	/* opened before the drop */
+	size_t			 nkeys;
+	unsigned char		*setup;		/* what each new worker is sent */
+	size_t			 setup_len;
+	struct evbuffer		*reply;		/* one reply being handed back */
 };
 
 /* Processes to reap: every worker that ended or was told to end. */
@@ -139,12 +168,50 @@ full_write(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-static int
-send_frame(int fd, const void *buf, uint32_t len)
+int
+signer_frame_write(int fd, const void *data, uint32_t len)
 {
 	if (full_write(fd, &len, sizeof(len)) != 0)
 		return -1;
-	return len == 0 ? 0 : full_write(fd, buf, len);
+	return len == 0 ? 0 : full_write(fd, data, len);
+}
+
+int
+signer_frame_read(int fd, void *buf, size_t max, uint32_t *len)
+{
+	if (full_read(fd, len, sizeof(*len)) != 0 || *len > max)
+		return -1;
+	return *len == 0 ? 0 : full_read(fd, buf, *len);
+}
+
+int
+signer_frame_put(struct evbuffer *out, const void *data, size_t len,
+    size_t max)
+{
+	uint32_t	 l = (uint32_t)len;
+
+	if (len > max || len > UINT32_MAX)
+		return -1;
+	if (evbuffer_add(out, &l, sizeof(l)) != 0)
+		return -1;
+	return len == 0 ? 0 : evbuffer_add(out, data, len);
+}
+
+int
+signer_frame_take(struct evbuffer *in, size_t max, struct evbuffer *out)
+{
+	uint32_t	 len;
+
+	if (evbuffer_copyout(in, &len, sizeof(len)) != (ssize_t)sizeof(len))
+		return 0;
+	if (len > max)
+		return -1;
+	if (evbuffer_get_length(in) < sizeof(len) + len)
+		return 0;
+	evbuffer_drain(in, sizeof(len));
+	if (evbuffer_remove_buffer(in, out, len) != (int)len)
+		return -1;
+	return 1;
 }
 
 /* Load and check every signer key; on failure write why into err. */
@@ -154,7 +221,8 @@ worker_keys(struct issuer_set *set, EVP_PKEY **keys, char *err, size_t errlen)
 	for (size_t i = 0; i < set->n; i++) {
 		struct issuer	*is = &set->v[i];
 
-		if ((keys[i] = pki_key_load(is->signer_key, err, errlen)) == NULL)
+		if ((keys[i] = pki_key_load_fd(WORKER_KEY_FD0 + (int)i,
+		    is->signer_key, err, errlen)) == NULL)
 			return -1;
 		if (X509_check_private_key(is->signer, keys[i]) != 1) {
 			snprintf(err, errlen, "issuer %s: signer key %s does "
@@ -166,49 +234,139 @@ worker_keys(struct issuer_set *set, EVP_PKEY **keys, char *err, size_t errlen)
 	return 0;
 }
 
-static void
-worker_main(int fd, struct issuer_set *set, const char *user)
+/* One setup frame as a NUL-terminated string (of at most max - 1 bytes). */
+static int
+setup_string(int fd, char *buf, size_t max)
 {
-	EVP_PKEY		*keys[ISSUERS_MAX] = { 0 };
-	unsigned char		*buf;
-	char			 err[512];
-	uint32_t		 len, ready = READY_MAGIC;
-	struct ocsp_job		 job;
+	uint32_t	 len;
 
-	signal(SIGHUP, SIG_IGN);
-	signal(SIGUSR1, SIG_IGN);	/* "reopen logs", sent to the whole unit */
-	signal(SIGINT, SIG_IGN);
-	signal(SIGPIPE, SIG_IGN);
-	if ((buf = malloc(OCSP_JOB_MAX)) == NULL)
-		_exit(1);
-	/* keys first (they may be readable by root only), then drop root */
-	if (worker_keys(set, keys, err, sizeof(err)) != 0 ||
-	    drop_privileges(user, err, sizeof(err)) != 0) {
-		(void)send_frame(fd, err, (uint32_t)strlen(err));
-		_exit(1);
+	if (signer_frame_read(fd, buf, max - 1, &len) != 0)
+		return -1;
+	buf[len] = '\0';
+	return memchr(buf, '\0', len) != NULL ? -1 : 0;
+}
+
+/*
+ * The setup the network process sends first: the user to become, then per
+ * issuer its name, key path and signer certificate, then an empty frame.
+ */
+static int
+setup_read(int fd, struct issuer_set *set, char *user, size_t userlen,
+    char *err, size_t errlen)
+{
+	unsigned char	*buf;
+	uint32_t	 len;
+	int		 rc = -1;
+
+	if ((buf = malloc(SIGNER_SETUP_MAX + 1)) == NULL ||
+	    setup_string(fd, user, userlen) != 0)
+		goto done;
+	for (;;) {
+		struct issuer	*is = &set->v[set->n];
+
+		if (setup_string(fd, (char *)buf, SIGNER_SETUP_MAX + 1) != 0)
+			goto done;
+		if (buf[0] == '\0')
+			break;
+		if (set->n == ISSUERS_MAX || (is->name = strdup((char *)buf)) ==
+		    NULL)
+			goto done;
+		set->n++;
+		if (setup_string(fd, (char *)buf, SIGNER_SETUP_MAX + 1) != 0 ||
+		    (is->signer_key = strdup((char *)buf)) == NULL ||
+		    signer_frame_read(fd, buf, SIGNER_SETUP_MAX, &len) != 0 ||
+		    (is->signer = pki_cert_from_der(buf, len)) == NULL)
+			goto done;
 	}
-	if (full_write(fd, &ready, sizeof(ready)) != 0)
-		_exit(1);
+	rc = 0;
+ done:
+	if (rc != 0)
+		snprintf(err, errlen, "signer worker: bad setup from the "
+		    "network process");
+	free(buf);
+	return rc;
+}
+
+static void
+setup_clear(struct issuer_set *set, EVP_PKEY **keys)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		free(set->v[i].name);
+		free(set->v[i].signer_key);
+		X509_free(set->v[i].signer);
+		EVP_PKEY_free(keys[i]);
+	}
+}
+
+/* Sign every job that comes until end of file: 0, or -1 on a bad frame. */
+static int
+worker_serve(int fd, struct issuer_set *set, EVP_PKEY **keys)
+{
+	unsigned char		*buf;
+	uint32_t		 len;
+	struct ocsp_job		 job;
+	int			 rc = -1;
+
+	if ((buf = malloc(OCSP_JOB_MAX)) == NULL)
+		return -1;
 	memset(&job, 0, sizeof(job));
-	while (full_read(fd, &len, sizeof(len)) == 0) {
+	while (signer_frame_read(fd, buf, OCSP_JOB_MAX, &len) == 0 && len > 0) {
 		unsigned char	*der = NULL;
 		size_t		 dlen = 0;
 
-		if (len == 0 || len > OCSP_JOB_MAX || full_read(fd, buf, len) != 0)
-			break;
 		if (ocsp_job_decode(buf, len, &job) == 0 && job.issuer < set->n)
 			der = ocsp_response_sign(keys[job.issuer],
 			    set->v[job.issuer].signer, job.s, job.n,
 			    job.nonce, job.nonce_len, job.extended_revoke,
 			    job.produced_at, &dlen);
 		ocsp_job_clear(&job);
-		if (send_frame(fd, der, der != NULL ? (uint32_t)dlen : 0) != 0)
-			break;
+		if (signer_frame_write(fd, der, der != NULL ? (uint32_t)dlen :
+		    0) != 0) {
+			OPENSSL_free(der);
+			goto done;
+		}
 		OPENSSL_free(der);
 	}
-	for (size_t i = 0; i < set->n; i++)
-		EVP_PKEY_free(keys[i]);
-	_exit(0);
+	rc = 0;
+ done:
+	free(buf);
+	return rc;
+}
+
+int
+signer_worker_main(void)
+{
+	struct issuer_set	 set;
+	EVP_PKEY		*keys[ISSUERS_MAX] = { 0 };
+	char			 err[512], user[USER_MAX];
+	uint32_t		 ready = READY_MAGIC;
+	int			 fd = WORKER_SOCK_FD, rc = 1;
+
+	log_init("certstatusd", LOG_LVL_INFO);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGUSR1, SIG_IGN);	/* "reopen logs", sent to the whole unit */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	memset(&set, 0, sizeof(set));
+	/*
+	 * Keys first (the descriptors were opened as root), then drop root,
+	 * then confine: the filter refuses changing users.
+	 */
+	if (setup_read(fd, &set, user, sizeof(user), err, sizeof(err)) != 0 ||
+	    worker_keys(&set, keys, err, sizeof(err)) != 0 ||
+	    drop_privileges(user[0] != '\0' ? user : NULL, err,
+	    sizeof(err)) != 0 ||
+	    proc_confine(PROC_SIGNER, NULL, err, sizeof(err)) != 0) {
+		(void)signer_frame_write(fd, err, (uint32_t)strlen(err));
+		goto done;
+	}
+	(void)close_range(WORKER_KEY_FD0, ~0U, 0);	/* the keys are loaded */
+	if (full_write(fd, &ready, sizeof(ready)) != 0)
+		goto done;
+	rc = worker_serve(fd, &set, keys) == 0 ? 0 : 1;
+ done:
+	setup_clear(&set, keys);
+	return rc;
 }
 
 /* --- network side -------------------------------------------------------- */
@@ -332,7 +490,7 @@ dispatch(struct signer_pool *p, const struct job_slot *slot,
     const struct worker *not)
 {
 	struct worker	*best = NULL;
-	uint32_t	 l = slot->len;
+	size_t		 l = slot->len;
 
 	for (int i = 0; i < p->n; i++) {
 		struct worker	*w = &p->w[i];
@@ -343,8 +501,8 @@ dispatch(struct signer_pool *p, const struct job_slot *slot,
 	}
 	if (best == NULL)
 		return -1;
-	if (bufferevent_write(best->bev, &l, sizeof(l)) != 0 ||
-	    bufferevent_write(best->bev, slot->job, slot->len) != 0)
+	if (signer_frame_put(bufferevent_get_output(best->bev), slot->job, l,
+	    OCSP_JOB_MAX) != 0)
 		return -1;
 	if (best->qlen == 0)
 		best->since_ms = clock_mono_ms();	/* the answer clock starts */
@@ -440,28 +598,28 @@ worker_read_cb(struct bufferevent *bev, void *arg)
 {
 	struct worker	*w = arg;
 	struct evbuffer	*in = bufferevent_get_input(bev);
-	uint32_t	 len;
+	struct evbuffer	*reply = w->pool->reply;
+	int		 got;
 
 	if (w->state == W_STARTING) {
 		if (evbuffer_get_length(in) < sizeof(uint32_t) ||
 		    worker_ready(w, in) != 0)
 			return;
 	}
-	while (evbuffer_get_length(in) >= sizeof(len)) {
-		unsigned char	*der;
+	while ((got = signer_frame_take(in, SIGNER_REPLY_MAX, reply)) == 1) {
+		size_t	 len = evbuffer_get_length(reply);
 
-		evbuffer_copyout(in, &len, sizeof(len));
-		if (evbuffer_get_length(in) < sizeof(len) + len)
-			break;
 		if (w->qlen == 0) {
+			evbuffer_drain(reply, len);
 			worker_lost(w, "sent a reply without a job", SIGKILL);
 			return;
 		}
-		evbuffer_drain(in, sizeof(len));
-		der = evbuffer_pullup(in, len);
-		worker_finish_one(w, len > 0 ? der : NULL, len);
-		evbuffer_drain(in, len);
+		worker_finish_one(w, len > 0 ? evbuffer_pullup(reply, -1) :
+		    NULL, len);
+		evbuffer_drain(reply, len);
 	}
+	if (got == -1)
+		worker_lost(w, "sent an oversized reply", SIGKILL);
 }
 
 static void
@@ -473,34 +631,28 @@ worker_event_cb(struct bufferevent *bev, short what, void *arg)
 }
 
 /*
- * Fork one worker; *fd gets our end of its socketpair.  The child keeps
- * only stdio and its end, loads the keys and drops privileges.  0 / -1.
+ * Start one worker (fork + exec); *fd gets our end of its socketpair, the
+ * worker gets the other as fd 3 and the key files after it.  0 / -1.
  */
 static int
-worker_fork(struct worker *w, struct issuer_set *set, const char *user,
-    int *fd, char *err, size_t errlen)
+worker_fork(struct worker *w, int *fd, char *err, size_t errlen)
 {
-	int		 sv[2];
+	struct signer_pool	*p = w->pool;
+	int			 sv[2], fds[1 + ISSUERS_MAX];
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1) {
 		snprintf(err, errlen, "socketpair: %s", strerror(errno));
 		return -1;
 	}
-	fflush(NULL);
-	switch ((w->pid = fork())) {
-	case -1:
+	fds[0] = sv[1];
+	for (size_t i = 0; i < p->nkeys; i++)
+		fds[1 + i] = p->keyfd[i];
+	if ((w->pid = proc_spawn(PROC_SIGNER, fds, 1 + (int)p->nkeys)) == -1) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
+		w->pid = 0;
 		close(sv[0]);
 		close(sv[1]);
 		return -1;
-	case 0:
-		close(sv[0]);
-		/* keep only stdio and our end of the pair */
-		if (dup2(sv[1], 3) == -1)
-			_exit(1);
-		(void)close_range(4, ~0U, 0);
-		worker_main(3, set, user);
-		_exit(0);
 	}
 	close(sv[1]);
 	*fd = sv[0];
@@ -536,9 +688,12 @@ worker_spawn(struct worker *w, char *err, size_t errlen)
 	uint32_t		 word;
 	int			 fd;
 
-	if (worker_fork(w, p->set, p->user, &fd, err, errlen) != 0)
+	if (worker_fork(w, &fd, err, errlen) != 0)
 		return -1;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	/* a worker that fails early says why: read that even when this fails */
+	(void)full_write(fd, p->setup, p->setup_len);
 	if (full_read(fd, &word, sizeof(word)) != 0) {
 		snprintf(err, errlen, "signer worker did not start");
 		goto fail;
@@ -555,6 +710,7 @@ worker_spawn(struct worker *w, char *err, size_t errlen)
 	}
 	tv.tv_sec = 0;
 	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	if (worker_attach(w, fd, W_ALIVE) != 0) {
 		snprintf(err, errlen, "bufferevent: out of memory");
 		reap_later(p->base, w->pid, SIGTERM);
@@ -573,11 +729,16 @@ worker_spawn(struct worker *w, char *err, size_t errlen)
 static void
 worker_respawn(struct worker *w)
 {
-	char	 err[256];
+	char	 err[256] = "out of memory";
 	int	 fd;
 
-	if (worker_fork(w, w->pool->set, w->pool->user, &fd, err,
-	    sizeof(err)) != 0 || worker_attach(w, fd, W_STARTING) != 0) {
+	if (worker_fork(w, &fd, err, sizeof(err)) != 0 ||
+	    worker_attach(w, fd, W_STARTING) != 0 ||
+	    bufferevent_write(w->bev, w->pool->setup, w->pool->setup_len) != 0) {
+		if (w->bev != NULL) {
+			bufferevent_free(w->bev);
+			w->bev = NULL;
+		}
 		log_warnx("signer worker: cannot start a replacement: %s", err);
 		if (w->pid > 0)
 			reap_later(w->pool->base, w->pid, SIGKILL);
@@ -624,6 +785,73 @@ tick_cb(evutil_socket_t fd, short what, void *arg)
 	reap_poll();
 }
 
+/* An issuer's part of the setup: name, key path, signer certificate. */
+static int
+setup_issuer(struct evbuffer *b, const struct issuer *is)
+{
+	unsigned char	*der = NULL;
+	int		 len, rc = -1;
+
+	if ((len = i2d_X509(is->signer, &der)) <= 0)
+		return -1;
+	if (signer_frame_put(b, is->name, strlen(is->name),
+	    SIGNER_SETUP_MAX) == 0 && signer_frame_put(b, is->signer_key,
+	    strlen(is->signer_key), SIGNER_SETUP_MAX) == 0 &&
+	    signer_frame_put(b, der, (size_t)len, SIGNER_SETUP_MAX) == 0)
+		rc = 0;
+	OPENSSL_free(der);
+	return rc;
+}
+
+/*
+ * Open every issuer's key file (as whoever we are now: before the drop,
+ * root) for the workers to inherit, and build the setup they are sent.
+ */
+static int
+pool_prepare(struct signer_pool *p, char *err, size_t errlen)
+{
+	struct evbuffer	*b;
+	int		 rc = -1;
+
+	if ((b = evbuffer_new()) == NULL ||
+	    (p->reply = evbuffer_new()) == NULL)
+		goto oom;
+	if (signer_frame_put(b, p->user, p->user != NULL ? strlen(p->user) : 0,
+	    USER_MAX - 1) != 0) {
+		snprintf(err, errlen, "user %s: name too long", p->user);
+		goto done;
+	}
+	for (size_t i = 0; i < p->set->n; i++) {
+		struct issuer	*is = &p->set->v[i];
+
+		if ((p->keyfd[i] = open(is->signer_key, O_RDONLY | O_NONBLOCK |
+		    O_CLOEXEC)) == -1) {
+			snprintf(err, errlen, "%s: %s", is->signer_key,
+			    strerror(errno));
+			goto done;
+		}
+		p->nkeys++;
+		if (setup_issuer(b, is) != 0) {
+			snprintf(err, errlen, "issuer %s: cannot encode its setup",
+			    is->name);
+			goto done;
+		}
+	}
+	p->setup_len = evbuffer_get_length(b);
+	if (signer_frame_put(b, NULL, 0, 0) != 0 ||
+	    (p->setup = malloc(p->setup_len + SIGNER_FRAME_HDR)) == NULL)
+		goto oom;
+	p->setup_len += SIGNER_FRAME_HDR;
+	evbuffer_remove(b, p->setup, p->setup_len);
+	rc = 0;
+	goto done;
+ oom:
+	snprintf(err, errlen, "out of memory");
+ done:
+	evbuffer_free(b);
+	return rc;
+}
+
 struct signer_pool *
 signer_pool_start(struct event_base *base, const struct config *conf,
     struct issuer_set *set, int n, char *err, size_t errlen)
@@ -646,6 +874,10 @@ signer_pool_start(struct event_base *base, const struct config *conf,
 	}
 	p->base = base;
 	p->set = set;
+	if (pool_prepare(p, err, errlen) != 0) {
+		signer_pool_free(p);
+		return NULL;
+	}
 	for (int i = 0; i < n; i++) {
 		struct worker	*w = &p->w[i];
 
@@ -762,6 +994,11 @@ signer_pool_free(struct signer_pool *p)
 		reap_later(p->base, w->pid, SIGTERM);
 		free(w->q);
 	}
+	for (size_t i = 0; i < p->nkeys; i++)
+		close(p->keyfd[i]);
+	if (p->reply != NULL)
+		evbuffer_free(p->reply);
+	free(p->setup);
 	free(p->user);
 	free(p);
 }

@@ -4,7 +4,7 @@
 set -eu
 
 PKGS="build-essential pkg-config openssl libssl-dev libevent-dev libsqlite3-dev
-sqlite3 check libjansson-dev curl gnutls-bin python3 python3-cryptography
+sqlite3 check libjansson-dev libseccomp-dev gdb curl gnutls-bin python3 python3-cryptography
 nghttp2-client nginx-light chromium clang libclang-rt-14-dev
 fonts-noto-cjk faketime
 libsystemd-dev systemd man-db debhelper lintian fakeroot dpkg-dev
