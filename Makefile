@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # certstatus: certstatusd (OCSP/CRL responder) and certctl (admin tool).
 #
 #   make            build bin/certstatusd and bin/certctl

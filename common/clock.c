@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * clock.c: the process clock and civil-date arithmetic (see clock.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * config.c: table-driven parser for certstatus.conf (see config.h).
  */

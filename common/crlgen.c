@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crlgen.c: streaming CRL builder (see crlgen.h).
  *

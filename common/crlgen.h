@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crlgen.h: a streaming RFC 5280 CRL builder.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crlpub.c: generate, sign and store CRLs from the registry (see crlpub.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crlpub.h: CRL publication: generate, sign and store an issuer's full and
  * delta CRLs from the registry (both certctl and certstatusd's CRL child

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db.c: opening, migrating and the transactions of the registry, and where
  * its history stands (see db.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db.h: the SQLite registry (schema in schema/, embedded at build time).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_backup.c: the registry as a whole: SQLite's integrity check and
  * copies through its online backup API (see db.h; certctl backup and

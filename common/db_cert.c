@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_cert.c: the registry's certificates as OCSP, the CRL and the online
  * counter read them (see db.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_crl.c: the CRLs stored in the registry, as the server serves them
  * (see db.h; crlpub.c writes them).

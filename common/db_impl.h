@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_impl.h: the inside of struct db, for the files that make up the
  * registry (listed in db.h) and the unit suites of their internals

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * db_issuer.c: the registry's issuers (see db.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pki.c: keys, certificates and CSRs (see pki.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * pki.h: keys, certificates and CSRs for certstatus (OpenSSL 3.0).
  *

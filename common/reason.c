@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reason.c: the CRLReason table (see reason.h).
  */

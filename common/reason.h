@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * reason.h: CRLReason (RFC 5280 5.3.1), the one table of its codes and
  * names, for CRL entries, OCSP revocationReason, certctl and the counter.

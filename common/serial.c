@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serial.c: serial number conversions (see serial.h).
  */

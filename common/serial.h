@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * serial.h: certificate serial numbers as the registry stores them.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * version.h: what the build compiled in (build/<kind>/gen/version.c, made
  * by the Makefile from VERSION and its install directories).

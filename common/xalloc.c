@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * xalloc.c: certctl's allocation, fatal when memory runs out (the policy
  * is written in xalloc.h).

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 001_init.sql: the registry of issuers, residents, cards, certificates,
 -- the audit log and the CRLs.  Applied once by `certctl init`; the version
 -- is recorded in schema_migrations.  Times are unix seconds (UTC); civil

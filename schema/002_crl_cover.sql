@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 002_crl_cover.sql: the revoked-certificate index carries every column the
 -- CRL needs, so a full CRL of 100,000 entries is read from the index alone
 -- instead of one table lookup per entry.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 003_registry_id.sql: the registry's identity.  A random id, made once
 -- when the registry is created (or upgraded to this version), that a copy or
 -- backup keeps and a different registry does not share.  The server binds

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: ISC
 -- 004_rules.sql: what the counter's rules (tools/rules.c) need recorded.
 -- moved_out_at: when the resident moved out of the city (NULL: lives here);
 -- the state stays 'active' for the record, the rules derive "moved out".

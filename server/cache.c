@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cache.c: pre-signed responses in memory (LRU) over a SQLite store
  * (see cache.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check.c: certstatusd -n: everything start-up would refuse, found without
  * binding or forking: the config, the registry and its issuers, every key

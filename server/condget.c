@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * condget.c: conditional GET and the cache headers of cacheable answers
  * (see condget.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * condget.h: conditional GET for the cacheable answers (OCSP responses,
  * CRLs, and any other signed object with a validity period): the ETag,

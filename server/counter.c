@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter.c: the online counter.  A resident gives their own certificate
  * (PEM or DER) and reads, in Japanese, English or Spanish, whether it is

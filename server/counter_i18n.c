@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter_i18n.c: the online counter's words.  Japanese is the default; the
  * rules texts follow the city's page (seed/000_*.txt): three years of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter_i18n.h: the online counter's words in Japanese (the default),
  * English and Spanish (counter_i18n.c), and how a language is chosen.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter_judge.c: the online counter's judgement (see counter_judge.h).
  * A certificate is judged only after its signature verifies against one of

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter_judge.h: the online counter's judgement (counter_judge.c), apart
  * from HTTP and from reading the registry: from a certificate, what the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * counter_static.h: the online counter's CSS, JavaScript and images,
  * embedded at build time from server/static/ by tools/embed-static.sh.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crl.c: the CRL endpoints and, when the config names crl-key, CRL
  * generation.

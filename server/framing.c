@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * framing.c: one request head, byte by byte, against RFC 9112 as nginx
  * applies it.  Refused with 400: a control character (NUL, bare CR, ...)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * framing.h: the check of each request head (RFC 9112) before evhttp reads
  * it.  evhttp parses headers into C strings and takes the first

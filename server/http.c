@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * http.c: the HTTP side of certstatusd on libevent's evhttp: one listener,
  * dispatch through the route table (router.c) and the handlers it names,

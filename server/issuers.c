@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * issuers.c: the CAs the server answers for, read from the registry.
  * Only public material is loaded here; signer keys stay with the workers.

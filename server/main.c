@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * certstatusd: OCSP and CRL responder and online counter for resident-card
  * certificates.  See certstatusd(8) (man/certstatusd.8).

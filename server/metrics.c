@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * metrics.c: /metrics (Prometheus text exposition format) and /healthz.
  */

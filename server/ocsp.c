@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ocsp.c: OCSP request decoding, issuer matching, response signing and the
  * signer job message (see ocsp.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ocsp.h: the OCSP protocol core of certstatusd (RFC 6960, RFC 5019, RFC 9654).
  *

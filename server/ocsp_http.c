@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ocsp_http.c: the RFC 5019 cache profile and the status mapping (see
  * ocsp_http.h).  No I/O, no global state.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * ocsp_http.h: the pure decisions of OCSP over HTTP, kept apart from evhttp
  * so that unit tests reach them: the RFC 5019 cache profile of a response,

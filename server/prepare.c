@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * prepare.c: the synchronous part of answering an OCSP request (see
  * prepare.h): no evhttp, no signer workers, no response store, no server

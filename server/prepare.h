@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * prepare.h: the synchronous part of answering an OCSP request, without
  * evhttp and without the server's state: parse the DER, match the issuer,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * presign.c: the pre-signing walk and what keeps the response store true
  * to the registry: registry changes, breaks in the registry's history, and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proc.c: certstatusd's processes (see proc.h): the table, how they are
  * started, how they become the configured user, and how they are confined.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proc.h: certstatusd's processes, as data, and the one way to start and
  * confine them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proxy.c: the client address behind trusted proxies (see proxy.h).
  *

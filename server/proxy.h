@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * proxy.h: who the client is when the request came through trusted
  * proxies (trusted-proxy, X-Forwarded-For), kept apart from evhttp so that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * responder.c: OCSP over HTTP (RFC 6960, RFC 5019, RFC 9654): the request
  * path.

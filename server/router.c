@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * router.c: certstatusd's route table and the match on it (router.h).
  * Adding an endpoint is adding a row here and its handler in http.c;

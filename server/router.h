@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * router.h: certstatusd's routes as data.  One row per (path, methods):
  * which endpoint it counts under and which handler answers.  Matching is

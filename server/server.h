@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * server.h: certstatusd's shared state and the interfaces between its
  * subsystems (one per file: main.c http.c router.c responder.c signer.c

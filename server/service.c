@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * service.c: telling systemd how the server is (Type=notify, sd_notify(3)):
  * READY=1 once the first pre-signing pass is done (answers come from the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * signer.c: signer worker processes (see signer.h).
  *

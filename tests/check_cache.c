@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_cache.c: unit tests for server/cache.c, the store of signed OCSP
  * answers: what is put comes back byte for byte with its dates, ETag and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_certctl.c: the counter's rules (tools/registry.c, tools/issuance.c)
  * and the demo (tools/demo.c): what each life event revokes and must not

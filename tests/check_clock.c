@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_clock.c: civil-date arithmetic behind certificate validity.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_condget.c: unit tests for server/condget.c: HTTP dates, the ETag
  * of a DER object, If-None-Match matching (weak comparison, "*", lists,

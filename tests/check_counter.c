@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_counter.c: the online counter's judgement (server/counter_judge.c)
  * on real certificates made here with OpenSSL: every answer a resident can

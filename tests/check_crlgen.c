@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_crlgen.c: the streaming CRL builder, read back by OpenSSL's parser,
  * `openssl crl` and GnuTLS `certtool`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_crlpub.c: CRL publication from the registry (common/crlpub.c) and
  * certctl crl generate: numbering, the full CRL's entries and reasons, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_db.c: migrations, status lookups, the change feed, the typed rows
  * (issuers, stored CRLs, a certificate's holder), whole-registry copies

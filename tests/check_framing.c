@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_framing.c: the request-head check of server/framing.c, whole and
  * byte by byte: the verdict must not depend on how the head arrives.

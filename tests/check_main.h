@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_main.h: the end of every Check suite's main(): run the suite, free
  * the runner, and turn the failure count into the exit status tests/run.sh

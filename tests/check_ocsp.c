@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_ocsp.c: unit tests for server/ocsp.c.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_ocsp_http.c: unit tests for server/ocsp_http.c: its RFC 5019 cache
  * profile (headers and the 304 decision, through condget), and the registry

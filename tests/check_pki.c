@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_pki.c: unit tests for common/pki.c.
  *

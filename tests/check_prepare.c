@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_prepare.c: unit tests for server/prepare.c, linked without the
  * server: a request's DER against the fixed registry in tests/data/registry

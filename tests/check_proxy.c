@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_proxy.c: the client address behind trusted proxies: which
  * X-Forwarded-For entry is believed, and that a client cannot pick one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_reason.c: unit tests for common/reason.c, the CRLReason table:
  * RFC 5280 5.3.1 names and codes, which agree with OpenSSL's CRL_REASON_*.

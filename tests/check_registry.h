@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_registry.h: the fixture the registry suites share: a scratch folder
  * with a migrated registry, a config using quick P-256 keys, the clock fixed

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_router.c: the route table and its match (server/router.c), linked
  * alone: which row answers a target and method, the rest of the path a

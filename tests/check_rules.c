@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_rules.c: the counter's rules (tools/rules.c) against the registry.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_signer.c: unit tests for server/signer.c: the frames between the
  * network process and a worker, and the pool when a worker dies.

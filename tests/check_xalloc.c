@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * check_xalloc.c: certctl's allocation (common/xalloc.c): what it returns,
  * and that running out of memory is one line on stderr and exit status 1,

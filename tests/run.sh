@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Run every test: Check unit suites, then integration scripts (each starts
 # the real server itself).  Ends with one summary line: "N passed, N failed".
 # Env: BIN (binaries), BUILD (objects), UNIT_TESTS (suite names),

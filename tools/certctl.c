@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * certctl.c: the counter's admin tool: global options, verb dispatch,
  * output.  Verbs live in cmd_*.c and demo.c; the rules in rules.c, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * certctl.h: shared types of the admin tool: the invocation context, verb
  * option parsing and output helpers (cli.c), and the verb groups

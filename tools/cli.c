@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cli.c: what every certctl verb shares: option parsing, opening the
  * config and registry, printing results and refusals; and the small verb

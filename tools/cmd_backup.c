@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd_backup.c: backup FILE and restore FILE: a consistent copy of the live
  * registry, and putting one back.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd_ca.c: issuers (ca create|import|list) and the audit log (audit
  * verify|show).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd_cert.c: certificates: issue (with the holder's certificate copy),
  * import, revoke, show, list.

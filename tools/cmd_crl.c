@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd_crl.c: crl generate: sign and store an issuer's full and delta CRLs
  * with its CA key (for operators who keep the CA key away from the server;

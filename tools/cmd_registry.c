@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * cmd_registry.c: the verbs of residents, cards and counter procedures:
  * resident add|change|moveout|remove|show, card

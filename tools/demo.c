@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * demo.c: `certctl demo DIR`: a ready demo registry with certificates in
  * every state, their PEM files and DIR/certs/index.tsv saying what OCSP

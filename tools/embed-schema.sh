@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Turn schema/NNN_*.sql into a C table so the binaries carry their migrations
 # and work from any directory.  Usage: embed-schema.sh OUT.c schema/*.sql
 set -eu

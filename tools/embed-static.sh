@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Turn the online counter's files (server/static/*) into a C table, so
 # certstatusd serves them from the binary and works from any directory.
 # Usage: embed-static.sh OUT.c FILE...

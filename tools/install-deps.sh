@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Install what certstatus needs to build, test and benchmark on Debian 12.
 # Idempotent: does nothing when every package is present.
 set -eu

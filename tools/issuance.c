@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * issuance.c: issuers and certificate issuance/import (see issuance.h).
  * The certificate profile itself is pki_cert_issue's (common/pki.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * issuance.h: issuers and certificates that need keys (ca create/import,
  * issue, import).  Each call is one transaction with its audit record, as

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry.h: the counter's registry (SPEC section 2), callable from
  * certctl's verbs and from tests.  The rules themselves are tools/rules.c

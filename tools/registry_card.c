@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry_card.c: the card events (add, replace, lost, found, return) and
  * the counter procedures on a card (unlock, password change).  What each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry_cert.c: certificates in the registry: the counter's revoke, the
  * plan an issuance follows (who, which card, until when, whether allowed),

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry_impl.h: what the registry_*.c files share and nothing else
  * includes: SQL helpers, the rows they read, status changes.  This layer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry_query.c: the read side: a certificate, lists of them, a
  * resident or a card as the clerk sees it (details, cards, certificates

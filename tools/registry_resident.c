@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry_resident.c: the resident events: add, change (address, name,
  * date of birth, sex), moveout, remove.  What each may do and revoke is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * registry_txn.c: the registry's engine: one transaction per write with
  * its audit record, the audit record of a refusal (written after the

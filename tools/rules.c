@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rules.c: the counter's rules as one model, without SQL (see rules.h).
  *

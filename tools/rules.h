@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * rules.h: the counter's rules as one model, without SQL (SPEC section 2,
  * "Invariants the registry keeps"; README "Rules").

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make run: build the demo under var/demo once (again when PORT changed:
 # the certificates name it), then serve it in the foreground on
 # 127.0.0.1:PORT, printing OCSP commands that work as printed.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * The online counter, better with JavaScript: pick the certificate file
  * itself (read here, sent to /api/v1/check), see the answer without a

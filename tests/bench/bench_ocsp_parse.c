@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * bench_ocsp_parse.c: time ocsp_request_parse() and ocsp_get_decode() on
  * typical requests, next to a bare d2i_OCSP_REQUEST() for scale.

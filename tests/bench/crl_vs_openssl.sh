@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # crl_vs_openssl.sh: the same N revoked entries (of 10 * N certificates) as a
 # signed CRL, by crlgen and by `openssl ca -gencrl`; seconds and peak RSS.
 #

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * crlgen_bench.c: time and peak memory of crlgen for N revoked entries, and
  * the same entries as an `openssl ca` database for crl_vs_openssl.sh.

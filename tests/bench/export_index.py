@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """export_index.py: the registry as an `openssl ca` database (index.txt).
 
   export_index.py REGISTRY.db ISSUER OUTDIR [SERIALS.txt]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """gen_registry.py: synthetic certificate rows for the benchmark.
 
   gen_registry.py REGISTRY.db ISSUER N [SERIALS.txt]

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """ocspreq.py: OCSP requests (DER, SHA-1 CertIDs) for the benchmark.
 
   ocspreq.py der ISSUER.pem SERIALHEX OUT.der [--nonce]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # run.sh: `make bench`.  Benchmarks, not tests: certstatusd side by side with
 # `openssl ocsp -multi 2` and nginx (1 worker, a static file of the same
 # size) on 127.0.0.1 in one run, a 1,000,000-certificate registry, and CRL

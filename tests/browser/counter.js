@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 // The online counter in headless Chromium (playwright-core drives the
 // system's /usr/bin/chromium, each run in a fresh --user-data-dir): upload a
 // certificate through the file input, read the answer from the DOM, switch

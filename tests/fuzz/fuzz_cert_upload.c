@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_cert_upload.c: libFuzzer target for what the online counter does
  * with a resident's uploaded certificate (PEM or DER, as the client

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_config.c: libFuzzer target for the config file parser (config_load),
  * on a temporary file rewritten for every input.  A parse that succeeds

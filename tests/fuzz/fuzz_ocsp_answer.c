@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_ocsp_answer.c: libFuzzer target for the whole OCSP path the server
  * runs on a request: DER -> parse, issuer match, registry lookups, signing

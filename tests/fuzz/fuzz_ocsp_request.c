@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: ISC */
 /*
  * fuzz_ocsp_request.c: libFuzzer target for the two parsers of network
  * input in ocsp.c: the request DER and the GET path.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Run each libFuzzer target (bin/fuzz/fuzz_<name>) for FUZZ_SECONDS on its
 # seed corpus (tests/fuzz/corpus/<name>, plus tests/data/bad for the OCSP
 # targets); new inputs go to build/fuzz/corpus/<name>, crashes to

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The access log is reopened on SIGUSR1 and on SIGHUP, so logrotate can move
 # it away (config/logrotate): new lines go to the new file, the moved file
 # keeps the old ones, and signer workers that get the signal too (systemctl

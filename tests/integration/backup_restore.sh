@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # certctl backup while the server reads and a certctl writer loop commits:
 # the copy is consistent (integrity check, audit chain with the printed
 # head), restores into a fresh folder where `audit verify --head` accepts

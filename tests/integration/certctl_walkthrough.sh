@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # A resident's life through the real certctl binary: demo, then issue, move,
 # replace the card, lose it, find it; each certificate's status checked with
 # `show --json`; a refusal's exit code and one-line message; openssl verify of

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # -h and --version on both programs (the version is the one in VERSION),
 # the config search order (-c, $CERTSTATUS_CONF, the installed file) and
 # its error, the build-info metric, and the Server header only when

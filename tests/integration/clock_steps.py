@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """clock_steps.py: wall-clock steps never produce answers dated in the
 future or past their nextUpdate, and /healthz tells only what is wrong.
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # certstatusd -n checks what start-up would check, without binding: signer
 # and CRL key files (owner-only, loadable, matching their certificates),
 # `user`, the listen address, and the paths the server writes.  Each problem

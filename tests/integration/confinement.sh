@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # confinement: the processes of server/proc.c's table, seen from outside.
 # The running network process and its signer workers have no_new_privs and
 # a seccomp filter (/proc/PID/status: NoNewPrivs 1, Seccomp 2); a call the

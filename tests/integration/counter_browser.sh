@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The online counter in a real browser: headless Chromium driven by
 # playwright-core (tests/browser, installed by tools/install-deps.sh).
 # Uploads demo certificates through the file input, reads the answers from

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The online counter through curl against the real certstatusd: every
 # certificate of the demo's index.tsv in each language, by the JSON API and
 # by the no-JS form; DER upload; a forged certificate copying a real serial;

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # counter_days: a family's years at the counter, through the real certctl,
 # with a real certstatusd answering OCSP (openssl ocsp) after each step.
 # The child under 15 gets an authentication certificate and is refused a

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # counter_proxy: the online counter's rate limit behind the shipped nginx
 # (config/nginx-cache.conf), with counter-rate 3.  With `trusted-proxy
 # 127.0.0.1/32` each resident has a limit of their own: client A (from

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The CA key kept away from the server: certctl crl generate signs and
 # stores the CRLs, a server without crl-key serves the newest stored ones;
 # certctl crl generate --delta-only publishes a revocation in the delta only

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The Debian package, for real (root only: it installs into this system):
 # make deb; dpkg -i; the certstatus user and /var/lib/certstatus; the
 # config a conffile; the unit enabled; systemd-analyze verify on the

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The demo as `make run` serves it (tools/run-demo.sh): every URL named in
 # its certificates (AIA OCSP, CRL distribution point) and in its full CRL
 # (freshestCRL) answers at once, on the port PORT= chose; a demo made for

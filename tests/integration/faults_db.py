@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """faults_db.py: the registry file moved away, replaced, truncated or
 corrupted under a running server.  Each is detected within a few poll
 intervals: OCSP answers internalError or tryLater (never a stale good),

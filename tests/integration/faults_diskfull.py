@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """faults_diskfull.py: the disk fills up during certctl writes (a small
 tmpfs; skipped with a message where mount is not permitted).  The failing
 command says so clearly and changes nothing (counts and audit as before,

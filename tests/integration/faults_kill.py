@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """faults_kill.py: certctl killed with SIGKILL at random points of its
 writes (30 times in make check, 300 in check-long).  After each kill the
 registry is as before or as after the command (residents, cards,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """faults_lock.py: another process holds the registry's lock (4 s in make
 check, 10 s in check-long) while clients ask.  Two holders: an ordinary
 writer (BEGIN IMMEDIATE and an UPDATE, as certctl does) and a hostile one

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """faults_signer.py: the delegated signer's key missing, readable by others,
 of the wrong type (a certificate, an encrypted key, garbage) or not
 matching its certificate.  At start: refused with a clear message.  At

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """faults_wal.py: WAL growth stays bounded while the server reads
 continuously (nonce requests: registry lookups; the poll) and writers
 commit (certctl, and bulk commits to swell the WAL quickly).  Checkpoints

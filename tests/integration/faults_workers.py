@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """faults_workers.py: signer workers are supervised.
 
   - a worker killed while clients' jobs are queued on it: the jobs go to the

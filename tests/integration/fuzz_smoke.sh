@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # fuzz_smoke: build the libFuzzer targets and run each briefly (FUZZ_SMOKE
 # seconds, 10 by default; 60 under make check-long) on its seed corpus and
 # tests/data/bad.  Fails on any crash, leak or sanitizer report.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """hostile_clients.py: while 2,000 idle connections, a slowloris client
 trickling header bytes and a client that never reads its responses are held
 open, honest OCSP requests (with and without nonce) are answered; p50/p99

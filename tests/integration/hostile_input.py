@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """hostile_input.py: every input of tests/data/bad (see EXPECTED there) sent
 to the real server; each gets its expected answer, and the next good
 request is still answered.  The server runs on a copy of the fixed registry

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """http_framing.py: HTTP/1.1 framing as RFC 9112 and nginx do it, against
 the real server.  Each framing case of tests/data/bad (EXPECTED) gets its
 one answer with an HTTP/1.1 status line and the connection closed, and

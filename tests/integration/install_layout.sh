@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # make install (PREFIX, DESTDIR, sysconfdir, localstatedir) puts each file
 # where certstatusd(8) says; the man pages render without warnings; every
 # directive the parser knows (the table in common/config.c) is documented

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 # lib.sh: shared helpers for integration scripts (sourced, not run).
 # Each script gets a scratch folder ($WORK), builds a demo there with the
 # real certctl, starts the real certstatusd on a free 127.0.0.1 port and

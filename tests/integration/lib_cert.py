@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """lib_cert: what the Python integration tests share (tests/run.sh skips
 lib* files).  The paths of the binaries, ok/fail counting, certstatusd on a
 free 127.0.0.1 port, `certctl demo`, and run(): a scratch directory, every

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """lib_harden.py: helpers for the hardening tests (hostile input, hostile
 clients, faults).  Imported, not run (tests/run.sh skips lib*).
 

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Monitoring: /metrics is valid Prometheus text (promtool check metrics),
 # carries per issuer the CA and signer certificates' seconds to expiry, the
 # served CRLs' age and seconds to nextUpdate, and the pre-signing backlog,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # nginx_cache: config/nginx-cache.conf in front of certstatusd (addresses
 # rewritten to free ports, nothing else changed).  Repeated GETs are HITs
 # answered by nginx alone (the server's request counter stays put); POST

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ocsp_errors: what goes wrong, and how the server says so.  Garbage ->
 # malformedRequest; oversized body -> 413; PUT/DELETE -> 405; never-issued
 # serial -> unknown, and after a SIGHUP reload with `unknown-serial revoked`

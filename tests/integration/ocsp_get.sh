@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ocsp_get: OCSP over GET (RFC 6960 appendix A, RFC 5019) with curl.
 # One DER request, sent as every encoding real clients use ('+' and '/' raw,
 # %2B/%2F, base64url, missing padding, a doubled leading slash, /ocsp/

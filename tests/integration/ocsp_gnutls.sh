@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ocsp_gnutls: GnuTLS ocsptool, an independent OCSP client, asks the server
 # about every line of index.tsv (with and without a nonce), verifies each
 # answer against issuer.pem (--load-trust), and verifies the saved DER again

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # ocsp_openssl: every line of the demo's certs/index.tsv asked with
 # `openssl ocsp` over POST: with and without nonce, SHA-1 and SHA-256
 # CertIDs, one certificate per request and all of them in one request

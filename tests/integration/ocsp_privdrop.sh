@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # `user NAME`: started as root, certstatusd reads the root-only signer keys,
 # then every process (network process and signer workers) runs as NAME and
 # still answers, including a revocation made after the drop.

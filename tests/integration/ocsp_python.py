@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """ocsp_python: python3-cryptography, an independent parser, builds OCSP
 requests (SHA-1/256/384/512 CertIDs, with and without a nonce), POSTs them
 with urllib, and checks every answer in detail: status, revocation time and

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: ISC
 """ocsp_revocation: a status change committed by certctl reaches OCSP answers
 within 1 second, with no restart and no signal.  With the server running and
 every answer pre-signed, `certctl revoke SERIAL --reason keyCompromise` on a

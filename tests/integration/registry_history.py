@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: ISC
 """registry_history.py: a registry whose history goes back or is replaced
 never makes the responder say "good" for a revoked certificate.
 

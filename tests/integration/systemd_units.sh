@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # The systemd units: `systemd-analyze verify` accepts each, `systemd-analyze
 # security` rates certstatusd.service at most 2.0; and certstatusd speaks
 # sd_notify: READY=1 (after its first pre-signing pass), RELOADING=1 then

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: ISC
 # Upgrades: a registry of an older schema is served as it is and upgraded
 # by `certctl init` (certctl refuses other verbs until then, saying so); a
 # registry of a newer schema than the binaries know is refused by both, with
