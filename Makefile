@@ -87,8 +87,8 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the
 # server's module sources where the suite needs them).
-SERVER_LIB_SRCS = server/ocsp.c server/ocsp_http.c server/condget.c server/framing.c server/proxy.c
-UNIT_TESTS   = config clock db pki reason ocsp ocsp_http condget framing proxy router crlgen crlpub certctl rules \
+SERVER_LIB_SRCS = server/ocsp.c server/condget.c server/framing.c server/proxy.c
+UNIT_TESTS   = config clock db pki reason ocsp ocsp_profile condget framing proxy router crlgen crlpub certctl rules \
                cache prepare counter xalloc signer
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))

@@ -31,7 +31,7 @@ struct cache_entry {
 	time_t			 this_update;
 	time_t			 next_update;
 	char			 etag[CONDGET_ETAG_SIZE];	/* condget_etag */
-	uint64_t		 fp;		/* status it states (ocsp_http_fp) */
+	uint64_t		 fp;		/* status it states (ocsp_status_fp) */
 	int			 verified;	/* checked in this generation */
 };
 

@@ -155,3 +155,15 @@ condget_answer(struct evhttp_request *req, const struct condget_rep *rep,
 		evhttp_add_header(out, "ETag", rep->etag);
 	return h.not_modified;
 }
+
+void
+condget_ocsp_rep(time_t this_update, time_t next_update, const char *etag,
+    struct condget_rep *rep)
+{
+	memset(rep, 0, sizeof(*rep));
+	rep->etag = etag;
+	rep->last_modified = this_update;
+	rep->expires = next_update;
+	rep->max_age_cap = -1;		/* RFC 5019 6.2: until nextUpdate */
+	rep->must_revalidate = 1;
+}

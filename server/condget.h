@@ -74,4 +74,13 @@ void	condget_decide(const struct condget_rep *rep, time_t now,
 int	condget_answer(struct evhttp_request *req, const struct condget_rep *rep,
 	    time_t now);
 
+/*
+ * The RFC 5019 view of a response valid from this_update to next_update
+ * with this ETag (quoted; kept by reference): Last-Modified thisUpdate,
+ * Expires nextUpdate, max-age up to nextUpdate, must-revalidate.  The 304
+ * decision and the headers are the functions above.
+ */
+void	condget_ocsp_rep(time_t this_update, time_t next_update, const char *etag,
+	    struct condget_rep *rep);
+
 #endif

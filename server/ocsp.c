@@ -19,6 +19,7 @@
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
 
+#include "db.h"
 #include "log.h"
 #include "ocsp.h"
 #include "reason.h"
@@ -900,4 +901,45 @@ ocsp_job_clear(struct ocsp_job *job)
 		free(job->s);
 	}
 	memset(job, 0, sizeof(*job));
+}
+
+/* The registry's view as a SingleResponse status (ocsp.h). */
+int
+ocsp_single_status(const struct cert_status *cs, int unknown_as_revoked,
+    struct ocsp_single *one)
+{
+	switch (cs->state) {
+	case CERT_GOOD:
+		one->status = OCSP_ST_GOOD;
+		return 0;
+	case CERT_REVOKED:
+	case CERT_HOLD:
+		one->status = OCSP_ST_REVOKED;
+		one->revoked_at = cs->revoked_at;
+		one->reason = cs->state == CERT_HOLD ? REASON_CERTIFICATE_HOLD :
+		    (cs->reason > 0 ? cs->reason : -1);
+		return 0;
+	default:
+		break;
+	}
+	if (unknown_as_revoked) {
+		one->status = OCSP_ST_REVOKED;
+		one->revoked_at = 0;
+		one->reason = REASON_CERTIFICATE_HOLD;
+		return 1;
+	}
+	one->status = OCSP_ST_UNKNOWN;
+	return 0;
+}
+
+uint64_t
+ocsp_status_fp(const struct cert_status *cs)
+{
+	uint64_t	 fp = (uint64_t)(cs->state & 0xf) << 60;
+
+	if (cs->state == CERT_REVOKED || cs->state == CERT_HOLD) {
+		fp |= (uint64_t)((cs->reason + 1) & 0xff) << 48;
+		fp |= (uint64_t)cs->revoked_at & 0xffffffffffffULL;
+	}
+	return fp;
 }

@@ -4,8 +4,9 @@
  *
  * Request decoding (POST body or GET path), issuer matching on the real
  * name/key hashes, response building and signing, the constant error
- * responses, and the message that hands a signing job to a signer process.
- * No networking, no database.  Every function here is safe on hostile input
+ * responses, the message that hands a signing job to a signer process, and
+ * the mapping of a registry status (db.h's struct cert_status) onto a
+ * SingleResponse and its fingerprint.  No networking, no database access.  Every function here is safe on hostile input
  * and leaves OpenSSL's error queue empty.
  */
 #ifndef CERTSTATUS_OCSP_H
@@ -198,5 +199,24 @@ int	ocsp_job_decode(const unsigned char *buf, size_t len,
 
 /* Free what ocsp_job_decode() put in job and empty it; safe to repeat. */
 void	ocsp_job_clear(struct ocsp_job *job);
+
+struct cert_status;		/* db.h */
+
+/*
+ * Fill one SingleResponse's status from the registry's view: good, revoked
+ * with its time and reason (hold: certificateHold), and a serial never
+ * issued as unknown or, when unknown_as_revoked, revoked certificateHold at
+ * 1970-01-01 (RFC 6960 2.2).  Returns 1 when the response then needs the
+ * extended-revoke extension, else 0.
+ */
+int	ocsp_single_status(const struct cert_status *cs, int unknown_as_revoked,
+	    struct ocsp_single *one);
+/*
+ * What an answer states about a certificate, as one number: its state and,
+ * when revoked or held, the time and reason.  Two registry views with the
+ * same fingerprint give the same SingleResponse status, so a stored answer
+ * is right exactly when its fingerprint equals the registry's now.
+ */
+uint64_t ocsp_status_fp(const struct cert_status *cs);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include <openssl/ocsp.h>
 
-#include "ocsp_http.h"
 #include "prepare.h"
 
 void
@@ -49,7 +48,7 @@ static void
 single_status(const struct prepare_env *env, const struct cert_status *cs,
     struct ocsp_single *one, struct ocsp_job *job, struct prepare_job *out)
 {
-	if (ocsp_http_status(cs, env->unknown_as_revoked, one))
+	if (ocsp_single_status(cs, env->unknown_as_revoked, one))
 		job->extended_revoke = 1;
 	out->count[one->status]++;
 }
@@ -112,7 +111,7 @@ prepare_job(const struct prepare_env *env, const struct ocsp_request *r,
 		if (cs.state == CERT_UNKNOWN)
 			out->cacheable = 0;	/* never-issued: not worth storing */
 		if (i == 0)
-			out->fp = ocsp_http_fp(&cs);
+			out->fp = ocsp_status_fp(&cs);
 		single_status(env, &cs, one, &job, out);
 	}
 	if (ocsp_job_encode(&job, buf, size, &out->len) != 0)
@@ -148,7 +147,7 @@ prepare_cert_job(const struct prepare_env *env, const struct cert_status *cs,
 	job.n = 1;
 	single_start(&one, id, out);
 	single_status(env, cs, &one, &job, out);
-	out->fp = ocsp_http_fp(cs);
+	out->fp = ocsp_status_fp(cs);
 	if (ocsp_job_encode(&job, buf, size, &out->len) == 0)
 		rc = 0;
 	OCSP_CERTID_free(id);

@@ -34,7 +34,7 @@ struct prepare_job {
 	size_t		 len;		/* bytes of the job in the caller's buf */
 	time_t		 this_update, next_update;
 	int		 cacheable;	/* the answer may be stored */
-	uint64_t	 fp;		/* first CertID's status (ocsp_http_fp) */
+	uint64_t	 fp;		/* first CertID's status (ocsp_status_fp) */
 	unsigned	 count[3];	/* SingleResponses by enum ocsp_cert_status */
 	int		 registry_failed; /* a registry read failed (db_errmsg) */
 };

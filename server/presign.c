@@ -28,7 +28,6 @@
 #include "cache.h"
 #include "clock.h"
 #include "log.h"
-#include "ocsp_http.h"
 #include "prepare.h"
 #include "server.h"
 #include "signer.h"
@@ -151,7 +150,7 @@ static int
 presign_needed(struct server *s, const struct cert_status *cs, time_t now)
 {
 	time_t		 tu;
-	uint64_t	 fp, want = ocsp_http_fp(cs);
+	uint64_t	 fp, want = ocsp_status_fp(cs);
 	int		 verified;
 
 	if (!cache_stored(s->cache, (int)cs->issuer_id, &cs->serial, &tu, &fp,

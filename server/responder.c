@@ -22,7 +22,7 @@
  *    store left by another registry is a break: history_break() (presign.c)
  *    then starts a new cache generation, which makes every stored answer
  *    unverified.  An unverified answer is compared with the registry
- *    (ocsp_http_fp) before it is served, here in stored_answer_current(),
+ *    (ocsp_status_fp) before it is served, here in stored_answer_current(),
  *    and the walk that starts at once confirms or re-signs each one and at
  *    its end drops what the registry no longer has.  So a revocation
  *    committed after a restore is answered revoked at once, on every path.
@@ -46,7 +46,6 @@
 #include "cache.h"
 #include "clock.h"
 #include "log.h"
-#include "ocsp_http.h"
 #include "prepare.h"
 #include "server.h"
 #include "signer.h"
@@ -73,7 +72,7 @@ reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
 	if (ce != NULL && is_get) {
 		struct condget_rep	 rep;
 
-		ocsp_http_rep(ce->this_update, ce->next_update, ce->etag, &rep);
+		condget_ocsp_rep(ce->this_update, ce->next_update, ce->etag, &rep);
 		if (condget_answer(req, &rep, clock_now())) {
 			s->metrics.not_modified++;
 			http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);
@@ -189,7 +188,7 @@ stored_answer_current(struct server *s, const struct issuer *is,
 
 	if (db_cert_status(s->db, is->id, serial, &cs) != 0)
 		return 0;
-	if (cs.state != CERT_UNKNOWN && ocsp_http_fp(&cs) == fp) {
+	if (cs.state != CERT_UNKNOWN && ocsp_status_fp(&cs) == fp) {
 		cache_confirm(s->cache, (int)is->id, serial, fp);
 		return 1;
 	}

@@ -19,7 +19,6 @@
 
 #include "check_main.h"
 #include "log.h"
-#include "ocsp_http.h"
 #include "prepare.h"
 
 #define REGISTRY	"tests/data/registry"
@@ -191,7 +190,7 @@ START_TEST(test_statuses)
 	ck_assert_uint_eq(pj.count[OCSP_ST_REVOKED], 2);
 	ck_assert_uint_eq(pj.count[OCSP_ST_UNKNOWN], 1);
 	ck_assert_int_eq(pj.cacheable, 0);	/* a never-issued serial */
-	ck_assert(pj.fp == ocsp_http_fp(&good));
+	ck_assert(pj.fp == ocsp_status_fp(&good));
 	ck_assert_int_eq(pj.this_update, T0);
 	ck_assert_int_eq(pj.next_update, T0 + VALIDITY);
 	ck_assert_int_eq(pj.registry_failed, 0);
@@ -217,7 +216,7 @@ START_TEST(test_single)
 	ocsp_job_clear(&job);
 	ck_assert_int_eq(prepare_names(moved, 1, 0, &pj2, &job, &why), 0);
 	ck_assert_int_eq(pj2.cacheable, 1);
-	ck_assert(pj2.fp == ocsp_http_fp(&cs));
+	ck_assert(pj2.fp == ocsp_status_fp(&cs));
 	ck_assert(pj2.fp != pj.fp);
 	ck_assert_int_eq(job.s[0].revoked_at, cs.revoked_at);
 	ocsp_job_clear(&job);
@@ -375,7 +374,7 @@ START_TEST(test_cert_job)
 	ck_assert_int_eq(job.s[0].status, OCSP_ST_REVOKED);
 	ck_assert_int_eq(job.s[0].reason, 3);
 	assert_dates(&job.s[0]);
-	ck_assert(pj.fp == ocsp_http_fp(&cs));
+	ck_assert(pj.fp == ocsp_status_fp(&cs));
 	ck_assert_uint_eq(pj.count[OCSP_ST_REVOKED], 1);
 	ocsp_job_clear(&job);
 
