@@ -11,8 +11,8 @@
  * previous CRL is served until then.
  *
  * Generating: the network process never holds the CA key.  It runs
- * "certstatusd --crl-child CONF" (fork + exec of itself: a fresh process
- * with its own SQLite connection), which loads crl-key, and for every issuer
+ * "certstatusd --crl-child CONF" (proc_spawn(): fork + exec of our image, a
+ * fresh process with its own SQLite connection), which loads crl-key, and for every issuer
  * whose CA certificate matches it and which crlpub_needed() says is due,
  * writes a full and a delta CRL (crlpub_generate) and exits.  Runs are
  * started crl-debounce after the last registry change (at most
@@ -38,6 +38,7 @@
 #include "crlpub.h"
 #include "log.h"
 #include "pki.h"
+#include "proc.h"
 #include "server.h"
 
 #define CRL_MAX_AGE_SEC		60	/* caches revalidate at least this often */
@@ -45,7 +46,6 @@
 #define CHILD_POLL_MS		20	/* how often a running child is checked */
 #define CHILD_MAX_SEC		600	/* a run taking longer is killed */
 #define DEBOUNCE_MAX_FACTOR	10	/* changes never postpone a run beyond this */
-#define CHILD_FLAG		"--crl-child"
 
 struct crl_doc {
 	unsigned char	*der;
@@ -64,7 +64,6 @@ struct crl_entry {
 struct crl_state {
 	struct crl_entry v[ISSUERS_MAX];
 	size_t		 n;
-	char		 self[PATH_MAX];	/* our executable */
 	int		 generate;		/* crl-key configured */
 	struct event	*debounce_ev, *refresh_ev, *child_ev;
 	pid_t		 child;
@@ -224,22 +223,10 @@ child_cb(evutil_socket_t fd, short what, void *arg)
 }
 
 static void
-close_inherited(void)
-{
-	long	 max = sysconf(_SC_OPEN_MAX);
-
-	if (close_range(3, ~0U, 0) == 0)
-		return;
-	for (long fd = 3; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
-		(void)close((int)fd);
-}
-
-static void
 crl_run(struct server *s)
 {
 	struct crl_state	*c = s->crl;
 	struct timeval		 tv = { 0, CHILD_POLL_MS * 1000 };
-	char			*args[4];
 	pid_t			 pid;
 
 	if (c->child > 0) {
@@ -247,21 +234,11 @@ crl_run(struct server *s)
 		return;
 	}
 	c->pending_since = 0;
-	args[0] = "certstatusd";
-	args[1] = CHILD_FLAG;
-	args[2] = s->conf->path;
-	args[3] = NULL;
-	switch ((pid = fork())) {
-	case -1:
-		log_warn("crl: fork");
+	/* fork + exec of our image (proc.c), handed only the config's path */
+	if ((pid = proc_spawn(PROC_CRL, s->conf->path, NULL, 0)) == -1) {
+		log_warn("crl: spawn");
 		arm_refresh(s);
 		return;
-	case 0:
-		close_inherited();
-		execv(c->self, args);
-		fprintf(stderr, "certstatusd: crl: exec %s: %s\n", c->self,
-		    strerror(errno));
-		_exit(127);
 	}
 	c->child = pid;
 	c->child_started = clock_now();
@@ -295,7 +272,6 @@ int
 crl_start(struct server *s, char *err, size_t errlen)
 {
 	struct crl_state	*c;
-	ssize_t			 n;
 	time_t			 at;
 
 	if ((c = calloc(1, sizeof(*c))) == NULL) {
@@ -307,12 +283,11 @@ crl_start(struct server *s, char *err, size_t errlen)
 	crl_reload(s);
 	if (s->conf->crl_key == NULL)
 		return 0;
-	if ((n = readlink("/proc/self/exe", c->self, sizeof(c->self) - 1)) <= 0) {
+	if (proc_self_open(NULL) != 0) {
 		snprintf(err, errlen, "cannot find our own executable to run the "
 		    "CRL generator: %s", strerror(errno));
 		return -1;
 	}
-	c->self[n] = '\0';
 	c->generate = 1;
 	c->debounce_ev = evtimer_new(s->base, debounce_cb, s);
 	c->refresh_ev = evtimer_new(s->base, refresh_cb, s);
@@ -449,7 +424,7 @@ crl_child_main(int argc, char **argv)
 
 	log_init("certstatusd/crl", LOG_LVL_INFO);
 	if (argc != 3) {
-		log_warnx("usage: certstatusd %s CONF", CHILD_FLAG);
+		log_warnx("usage: certstatusd %s CONF", procs[PROC_CRL].flag);
 		return 2;
 	}
 	if ((conf = config_load(argv[2], err, sizeof(err))) == NULL) {

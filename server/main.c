@@ -379,7 +379,7 @@ main(int argc, char *argv[])
 	struct event_config *ecfg;
 	struct timeval	 tv;
 
-	if (argc == 3 && strcmp(argv[1], "--crl-child") == 0)
+	if (argc == 3 && strcmp(argv[1], procs[PROC_CRL].flag) == 0)
 		return crl_child_main(argc, argv);	/* see crl.c */
 	if (argc == 2 && strcmp(argv[1], procs[PROC_SIGNER].flag) == 0)
 		return signer_worker_main();		/* see signer.c */

@@ -121,14 +121,15 @@ proc_self_open(const char *path)
  * fds[] to 3.., our image just above them, close the rest, exec.
  */
 static void
-spawn_child(const char *flag, const int *fds, int nfds)
+spawn_child(const char *flag, const char *arg, const int *fds, int nfds)
 {
-	char	*argv[3];
+	char	*argv[4];
 	int	 moved[PROC_FDS_MAX], hi = 3 + nfds + 1, exe;
 
 	argv[0] = "certstatusd";
 	argv[1] = (char *)flag;
-	argv[2] = NULL;
+	argv[2] = (char *)arg;		/* NULL ends argv here */
+	argv[3] = NULL;
 	/* first out of the way, so that no dup2 overwrites a source */
 	for (int i = 0; i < nfds; i++)
 		if ((moved[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, hi)) == -1)
@@ -148,7 +149,7 @@ spawn_child(const char *flag, const int *fds, int nfds)
 }
 
 pid_t
-proc_spawn(enum proc_id id, const int *fds, int nfds)
+proc_spawn(enum proc_id id, const char *arg, const int *fds, int nfds)
 {
 	pid_t	 pid;
 
@@ -161,7 +162,7 @@ proc_spawn(enum proc_id id, const int *fds, int nfds)
 		return -1;
 	fflush(NULL);
 	if ((pid = fork()) == 0)
-		spawn_child(procs[id].flag, fds, nfds);
+		spawn_child(procs[id].flag, arg, fds, nfds);
 	return pid;
 }
 

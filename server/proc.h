@@ -49,11 +49,11 @@ extern const struct proc procs[PROC_COUNT];
 int	proc_self_open(const char *path);
 
 /*
- * Fork and exec our image as process id ("certstatusd FLAG"): fds[i]
+ * Fork and exec our image as process id ("certstatusd FLAG [ARG]"): fds[i]
  * becomes descriptor 3 + i in the child, which keeps nothing else but
  * stdio.  The pid, or -1 (errno set).  The caller reaps it.
  */
-pid_t	proc_spawn(enum proc_id id, const int *fds, int nfds);
+pid_t	proc_spawn(enum proc_id id, const char *arg, const int *fds, int nfds);
 
 /*
  * Become user (when running as root and user is set): the network process

@@ -648,7 +648,7 @@ worker_fork(struct worker *w, int *fd, char *err, size_t errlen)
 	fds[0] = sv[1];
 	for (size_t i = 0; i < p->nkeys; i++)
 		fds[1 + i] = p->keyfd[i];
-	if ((w->pid = proc_spawn(PROC_SIGNER, fds, 1 + (int)p->nkeys)) == -1) {
+	if ((w->pid = proc_spawn(PROC_SIGNER, NULL, fds, 1 + (int)p->nkeys)) == -1) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		w->pid = 0;
 		close(sv[0]);
