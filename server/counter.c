@@ -713,6 +713,7 @@ json_verdict(struct server *s, struct evhttp_request *req, enum lang l,
 	const char		*kind;
 	const char		*sep = l == LANG_JA ? "" : " ";
 	json_t			*o, *a;
+	int			 bad = 0;
 
 	counter_judge_words(l, c, vi, &t);
 	/* Japanese runs sentences together without spaces */
@@ -738,45 +739,50 @@ json_verdict(struct server *s, struct evhttp_request *req, enum lang l,
 	    "reason_text", t.reason);
 	if (o != NULL) {
 		if (reason_name(vi->reason) != NULL) {
-			json_object_set_new(o, "reason_code",
+			bad |= json_object_set_new(o, "reason_code",
 			    json_integer(vi->reason));
-			json_object_set_new(o, "reason",
+			bad |= json_object_set_new(o, "reason",
 			    json_string(reason_name(vi->reason)));
 		} else {
-			json_object_set_new(o, "reason_code", json_null());
-			json_object_set_new(o, "reason", json_null());
+			bad |= json_object_set_new(o, "reason_code",
+			    json_null());
+			bad |= json_object_set_new(o, "reason", json_null());
 		}
-		json_object_set_new(o, "kind_text", kind == NULL ? json_null() :
-		    json_string(i18n(l, vi->kind == KIND_SIGN ? M_KIND_SIGN :
-		    M_KIND_AUTH)));
-		json_object_set_new(o, "lang", json_string(i18n_code(l)));
-		json_object_set_new(o, "issuer_id", string_or_null(
+		bad |= json_object_set_new(o, "kind_text", kind == NULL ?
+		    json_null() : json_string(i18n(l, vi->kind == KIND_SIGN ?
+		    M_KIND_SIGN : M_KIND_AUTH)));
+		bad |= json_object_set_new(o, "lang", json_string(i18n_code(l)));
+		bad |= json_object_set_new(o, "issuer_id", string_or_null(
 		    vi->issuer_id));
-		json_object_set_new(o, "card_type", vi->card == CARD_JUKI ?
+		bad |= json_object_set_new(o, "card_type", vi->card == CARD_JUKI ?
 		    json_string("juki") : vi->card == CARD_MYNUMBER ?
 		    json_string("mynumber") : json_null());
-		json_object_set_new(o, "card_text", string_or_null(t.card));
-		json_object_set_new(o, "card_rules_title",
+		bad |= json_object_set_new(o, "card_text", string_or_null(t.card));
+		bad |= json_object_set_new(o, "card_rules_title",
 		    string_or_null(t.rules_h));
 		a = json_array();
 		for (int i = 0; i < t.nrules; i++)
-			json_array_append_new(a, json_string(t.rules[i]));
-		json_object_set_new(o, "card_rules", a);
-		json_object_set_new(o, "lost_card_phone", vi->v == V_HOLD ?
+			bad |= json_array_append_new(a, json_string(t.rules[i]));
+		bad |= json_object_set_new(o, "card_rules", a);
+		bad |= json_object_set_new(o, "lost_card_phone", vi->v == V_HOLD ?
 		    string_or_null(c->lost_card_phone) : json_null());
-		json_object_set_new(o, "lost_card_text", string_or_null(t.lost));
-		json_object_set_new(o, "renewal_open", json_boolean(vi->renewal &&
+		bad |= json_object_set_new(o, "lost_card_text", string_or_null(t.lost));
+		bad |= json_object_set_new(o, "renewal_open", json_boolean(vi->renewal &&
 		    vi->card != CARD_JUKI));
-		json_object_set_new(o, "renewal_text", string_or_null(t.renewal));
+		bad |= json_object_set_new(o, "renewal_text", string_or_null(t.renewal));
 		a = json_array();
 		for (int i = 0; vi->renewal && vi->card != CARD_JUKI &&
 		    i < c->noffices; i++) {
 			const char *name = i18n_office(l, c->offices[i]);
 
-			json_array_append_new(a, json_string(name != NULL ?
+			bad |= json_array_append_new(a, json_string(name != NULL ?
 			    name : c->offices[i]));
 		}
-		json_object_set_new(o, "renewal_offices", a);
+		bad |= json_object_set_new(o, "renewal_offices", a);
+	}
+	if (bad) {	/* out of memory: no answer with fields missing */
+		json_decref(o);
+		o = NULL;
 	}
 	json_send(s, req, HTTP_OK, o);
 }
