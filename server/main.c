@@ -94,8 +94,8 @@ registry_open(struct main_state *m, const char *path, char *err,
 		return NULL;
 	}
 	/*
-	 * An older schema is read as it is (certctl init upgrades it, the
-	 * server never writes the registry); a newer one may mean what this
+	 * An older schema is read as it is (certctl init upgrades it; the
+	 * server never migrates it); a newer one may mean what this
 	 * binary does not know.
 	 */
 	if (db_schema_version(db) > db_schema_latest()) {
