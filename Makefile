@@ -73,7 +73,7 @@ COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/crlgen.c common/crlpub.c common/xalloc.c common/reason.c
 SERVER_SRCS  = server/main.c server/http.c server/router.c server/responder.c server/presign.c server/prepare.c server/signer.c \
                server/proc.c \
-               server/cache.c server/issuers.c server/metrics.c server/crl.c \
+               server/cache.c server/issuers.c server/metrics.c server/crl.c server/cacert.c \
                server/counter.c server/counter_judge.c server/counter_i18n.c \
                server/check.c \
                server/service.c

@@ -757,34 +757,54 @@ uri_name(const char *url)
 	return gn;
 }
 
+/* One accessDescription of method nid at url, pushed onto aia. */
 static int
-ext_aia_ocsp(X509 *x, const char *url)
+aia_push(AUTHORITY_INFO_ACCESS *aia, int nid, const char *url)
 {
-	AUTHORITY_INFO_ACCESS	*aia = NULL;
-	ACCESS_DESCRIPTION	*ad = NULL;
+	ACCESS_DESCRIPTION	*ad;
 	GENERAL_NAME		*gn;
-	int			 rc = -1;
 
 	if ((gn = uri_name(url)) == NULL)
 		return -1;
-	if ((aia = sk_ACCESS_DESCRIPTION_new_null()) == NULL ||
-	    (ad = ACCESS_DESCRIPTION_new()) == NULL) {
+	if ((ad = ACCESS_DESCRIPTION_new()) == NULL) {
 		log_ssl("%s", __func__);
 		GENERAL_NAME_free(gn);
-		goto done;
+		return -1;
 	}
 	ASN1_OBJECT_free(ad->method);
-	ad->method = OBJ_nid2obj(NID_ad_OCSP);
+	ad->method = OBJ_nid2obj(nid);
 	GENERAL_NAME_free(ad->location);
 	ad->location = gn;
 	if (!sk_ACCESS_DESCRIPTION_push(aia, ad)) {
 		log_ssl("%s", __func__);
-		goto done;
+		ACCESS_DESCRIPTION_free(ad);
+		return -1;
 	}
-	ad = NULL;
+	return 0;
+}
+
+/*
+ * authorityInfoAccess: id-ad-ocsp at ocsp_url, then id-ad-caIssuers at
+ * ca_url (RFC 5280 4.2.2.1), each when not NULL; none when both are.
+ */
+static int
+ext_aia(X509 *x, const char *ocsp_url, const char *ca_url)
+{
+	AUTHORITY_INFO_ACCESS	*aia;
+	int			 rc = -1;
+
+	if (ocsp_url == NULL && ca_url == NULL)
+		return 0;
+	if ((aia = sk_ACCESS_DESCRIPTION_new_null()) == NULL) {
+		log_ssl("%s", __func__);
+		return -1;
+	}
+	if (ocsp_url != NULL && aia_push(aia, NID_ad_OCSP, ocsp_url) == -1)
+		goto done;
+	if (ca_url != NULL && aia_push(aia, NID_ad_ca_issuers, ca_url) == -1)
+		goto done;
 	rc = ext_add(x, NID_info_access, aia, 0);
  done:
-	ACCESS_DESCRIPTION_free(ad);
 	AUTHORITY_INFO_ACCESS_free(aia);
 	return rc;
 }
@@ -1132,7 +1152,7 @@ pki_cert_issue(X509 *ca, EVP_PKEY *ca_key, EVP_PKEY *subject_key,
 	    ext_cert_policies(x, p->kind == PKI_KIND_SIGN ?
 	    PKI_OID_POLICY_SIGN : PKI_OID_POLICY_AUTH) == -1)
 		goto done;
-	if (p->ocsp_url != NULL && ext_aia_ocsp(x, p->ocsp_url) == -1)
+	if (ext_aia(x, p->ocsp_url, p->ca_issuers_url) == -1)
 		goto done;
 	if (p->crl_url != NULL && ext_crl_dp(x, p->crl_url) == -1)
 		goto done;

@@ -136,6 +136,7 @@ struct pki_profile {
 	time_t		 not_before, not_after;
 	struct serial	 serial;	/* required; see pki_serial_random() */
 	const char	*ocsp_url, *crl_url;	/* AIA OCSP / CDP fullName; may be NULL */
+	const char	*ca_issuers_url;	/* AIA caIssuers; may be NULL */
 };
 
 /*
@@ -143,8 +144,8 @@ struct pki_profile {
  * p: v3, SHA-256 (RSA PKCS#1 v1.5 or ECDSA, by the CA key), basicConstraints
  * CA:FALSE, keyUsage critical (sign: digitalSignature + nonRepudiation,
  * auth: digitalSignature), SKI, AKI (keyid), certificatePolicies with the
- * kind's JPKI policy (PKI_OID_POLICY_SIGN / _AUTH), AIA OCSP and CDP when
- * the URLs are given.  Sign certificates carry the four details as UTF8String
+ * kind's JPKI policy (PKI_OID_POLICY_SIGN / _AUTH), AIA OCSP, AIA caIssuers
+ * and CDP when the URLs are given.  Sign certificates carry the four details as UTF8String
  * otherNames in subjectAltName; auth certificates carry none.  Strings must
  * be valid UTF-8 and URLs printable ASCII.  Caller frees; NULL on failure.
  */

@@ -34,6 +34,7 @@
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 
+#include "cacert.h"
 #include "clock.h"
 #include "framing.h"
 #include "log.h"
@@ -878,6 +879,22 @@ http_serve_crl(struct server *s, struct evhttp_request *req,
 	memcpy(name, hit->rest, hit->rest_len);
 	name[hit->rest_len] = '\0';
 	crl_handle(s, req, name);
+}
+
+/* /ca/NAME.crt: the CA certificate a caIssuers URL names (cacert.c). */
+void
+http_serve_ca(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	char	 name[CACERT_NAME_MAX];
+
+	if (hit->rest_len >= sizeof(name)) {
+		http_reply_error(s, req, HTTP_NOTFOUND, "no such CA certificate");
+		return;
+	}
+	memcpy(name, hit->rest, hit->rest_len);
+	name[hit->rest_len] = '\0';
+	cacert_handle(s, req, name);
 }
 
 void

@@ -21,6 +21,7 @@ const struct route routes[] = {
 	{ ROUTE_READ,	"/healthz",	 ROUTE_EXACT,  EP_HEALTHZ,   http_serve_healthz },
 	{ ROUTE_READ,	"/metrics",	 ROUTE_EXACT,  EP_METRICS,   http_serve_metrics },
 	{ ROUTE_READ,	"/crl/",	 ROUTE_PREFIX, EP_CRL,	     http_serve_crl },
+	{ ROUTE_READ,	"/ca/",		 ROUTE_PREFIX, EP_CA,	     http_serve_ca },
 	{ ROUTE_POST,	"/api/v1/check", ROUTE_EXACT,  EP_API,	     http_serve_api },
 	{ ROUTE_READ,	"/static/",	 ROUTE_PREFIX, EP_PAGE,	     http_serve_static },
 	{ ROUTE_READ,	"/favicon.ico",	 ROUTE_EXACT,  EP_PAGE,	     http_serve_favicon },
@@ -46,7 +47,7 @@ static const char *method_names[] = {
 
 static const char *endpoint_names[EP_COUNT] = {
 	"ocsp_post", "ocsp_get", "crl", "page", "api", "healthz", "metrics",
-	"other",
+	"ca", "other",
 };
 
 /* The path of a request target: an absolute-form's scheme and host skipped. */

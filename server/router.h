@@ -12,7 +12,7 @@
 /* What /metrics counts requests under (certstatus_requests_total). */
 enum endpoint {
 	EP_OCSP_POST, EP_OCSP_GET, EP_CRL, EP_PAGE, EP_API, EP_HEALTHZ,
-	EP_METRICS, EP_OTHER, EP_COUNT
+	EP_METRICS, EP_CA, EP_OTHER, EP_COUNT
 };
 
 /* Methods as bits; the Allow header lists them in this order. */
@@ -76,7 +76,8 @@ extern const size_t		 routes_len;
 /* http.c: the handlers routes[] names. */
 route_handler	http_serve_healthz, http_serve_metrics, http_serve_crl,
 		http_serve_api, http_serve_static, http_serve_favicon,
-		http_serve_page, http_serve_ocsp_post, http_serve_ocsp_get;
+		http_serve_page, http_serve_ocsp_post, http_serve_ocsp_get,
+		http_serve_ca;
 
 /*
  * Route the raw request target (never a decoded or "normalized" one; an

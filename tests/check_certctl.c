@@ -507,8 +507,21 @@ START_TEST(test_profile_parse_back)
 	ck_assert_str_eq((const char *)ASN1_STRING_get0_data(
 	    sk_ACCESS_DESCRIPTION_value(aia, 0)->location->d.
 	    uniformResourceIdentifier), "http://127.0.0.1:8080/ocsp");
-	AUTHORITY_INFO_ACCESS_free(aia);
+	/* caIssuers: the CA certificate's URL, from the same base and name */
+	ck_assert_int_eq(sk_ACCESS_DESCRIPTION_num(aia), 2);
+	ck_assert_int_eq(OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, 1)->method),
+	    NID_ad_ca_issuers);
 	ck_assert_int_eq(iss_ca_load(&r, NULL, &ca), REG_OK);
+	{
+		char	 want[128];
+
+		snprintf(want, sizeof(want), "http://127.0.0.1:8080/ca/%s.crt",
+		    ca.row.name);
+		ck_assert_str_eq((const char *)ASN1_STRING_get0_data(
+		    sk_ACCESS_DESCRIPTION_value(aia, 1)->location->d.
+		    uniformResourceIdentifier), want);
+	}
+	AUTHORITY_INFO_ACCESS_free(aia);
 	ck_assert_int_eq(pki_cert_issued_by(x, ca.cert), 1);
 	iss_ca_free(&ca);
 	X509_free(x);

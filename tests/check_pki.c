@@ -35,6 +35,7 @@
 #define JP_BIRTH	"1980-02-29"
 #define OCSP_URL	"http://ocsp.city.inagi.example/ocsp"
 #define CRL_URL		"http://crl.city.inagi.example/ca.crl"
+#define CA_ISSUERS_URL	"http://crl.city.inagi.example/ca/inagi.crt"
 
 static char	 tmpdir[] = "/tmp/check_pki.XXXXXX";
 static char	 workdir[sizeof(tmpdir)];
@@ -184,6 +185,7 @@ profile_init(struct pki_profile *p, enum pki_kind kind)
 	ck_assert_int_eq(pki_serial_random(&p->serial), 0);
 	p->ocsp_url = OCSP_URL;
 	p->crl_url = CRL_URL;
+	p->ca_issuers_url = CA_ISSUERS_URL;
 }
 
 /* --- keys ---------------------------------------------------------------- */
@@ -512,6 +514,7 @@ check_sign_cert(X509 *ca, EVP_PKEY *subject_key, X509 *cert,
 	GENERAL_NAMES		*gens;
 	GENERAL_NAME		*gn;
 	CRL_DIST_POINTS		*cdp;
+	AUTHORITY_INFO_ACCESS	*aia;
 	DIST_POINT		*dp;
 	STACK_OF(OPENSSL_STRING) *ocsp;
 	ASN1_OBJECT		*oid;
@@ -579,6 +582,17 @@ check_sign_cert(X509 *ca, EVP_PKEY *subject_key, X509 *cert,
 	ck_assert_int_eq(sk_OPENSSL_STRING_num(ocsp), 1);
 	ck_assert_str_eq(sk_OPENSSL_STRING_value(ocsp, 0), p->ocsp_url);
 	X509_email_free(ocsp);
+	/* AIA caIssuers after the OCSP entry */
+	aia = X509_get_ext_d2i(x, NID_info_access, NULL, NULL);
+	ck_assert_ptr_nonnull(aia);
+	ck_assert_int_eq(sk_ACCESS_DESCRIPTION_num(aia), 2);
+	ck_assert_int_eq(OBJ_obj2nid(sk_ACCESS_DESCRIPTION_value(aia, 1)->method),
+	    NID_ad_ca_issuers);
+	gn = sk_ACCESS_DESCRIPTION_value(aia, 1)->location;
+	ck_assert_int_eq(gn->type, GEN_URI);
+	ck_assert_str_eq((const char *)ASN1_STRING_get0_data(
+	    gn->d.uniformResourceIdentifier), p->ca_issuers_url);
+	AUTHORITY_INFO_ACCESS_free(aia);
 	cdp = X509_get_ext_d2i(x, NID_crl_distribution_points, NULL, NULL);
 	ck_assert_ptr_nonnull(cdp);
 	ck_assert_int_eq(sk_DIST_POINT_num(cdp), 1);
@@ -676,7 +690,7 @@ START_TEST(test_issue_auth)
 	X509_free(cert);
 
 	/* No URLs: no AIA, no CDP. */
-	p.ocsp_url = p.crl_url = NULL;
+	p.ocsp_url = p.crl_url = p.ca_issuers_url = NULL;
 	ck_assert_ptr_nonnull(cert = pki_cert_issue(ca, ca_key, key, &p));
 	ck_assert_int_lt(X509_get_ext_by_NID(cert, NID_info_access, -1), 0);
 	ck_assert_int_lt(X509_get_ext_by_NID(cert,

@@ -77,6 +77,13 @@ http_serve_ocsp_get(struct server *s, struct evhttp_request *req,
 	(void)s; (void)req; (void)hit;
 }
 
+void
+http_serve_ca(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	(void)s; (void)req; (void)hit;
+}
+
 static const unsigned all_methods[] = {
 	ROUTE_GET, ROUTE_HEAD, ROUTE_POST, ROUTE_PUT, ROUTE_DELETE,
 	ROUTE_OPTIONS, ROUTE_TRACE, ROUTE_CONNECT, ROUTE_PATCH,
@@ -161,6 +168,13 @@ START_TEST(prefix_paths)
 	expect_rest("counter.css", 11);
 	expect(ROUTE_GET, "/static/counter.js?v=2", http_serve_static, EP_PAGE);
 	expect_rest("counter.js?v=2", 10);
+	expect(ROUTE_GET, "/ca/inagi.crt", http_serve_ca, EP_CA);
+	expect_rest("inagi.crt", 9);
+	expect(ROUTE_HEAD, "/ca/inagi-2031.crt?x", http_serve_ca, EP_CA);
+	expect_rest("inagi-2031.crt?x", 14);
+	/* "/ca" alone and "/cacert" are not the CA prefix */
+	expect(ROUTE_GET, "/ca", http_serve_ocsp_get, EP_OCSP_GET);
+	expect(ROUTE_GET, "/cacert", http_serve_ocsp_get, EP_OCSP_GET);
 	/* a '?' before the prefix ends is the query, not the path */
 	expect(ROUTE_GET, "/crl?/x", http_serve_ocsp_get, EP_OCSP_GET);
 }
@@ -171,6 +185,7 @@ START_TEST(methods)
 	expect_405(ROUTE_POST, "/healthz", "GET, HEAD", EP_HEALTHZ);
 	expect_405(ROUTE_DELETE, "/metrics", "GET, HEAD", EP_METRICS);
 	expect_405(ROUTE_POST, "/crl/inagi.crl", "GET, HEAD", EP_CRL);
+	expect_405(ROUTE_PUT, "/ca/inagi.crt", "GET, HEAD", EP_CA);
 	expect_405(ROUTE_PUT, "/static/counter.css", "GET, HEAD", EP_PAGE);
 	expect_405(ROUTE_GET, "/api/v1/check", "POST", EP_API);
 	expect_405(ROUTE_HEAD, "/api/v1/check", "POST", EP_API);
@@ -337,6 +352,7 @@ START_TEST(endpoint_names)
 	ck_assert_str_eq(route_endpoint_name(EP_API), "api");
 	ck_assert_str_eq(route_endpoint_name(EP_HEALTHZ), "healthz");
 	ck_assert_str_eq(route_endpoint_name(EP_METRICS), "metrics");
+	ck_assert_str_eq(route_endpoint_name(EP_CA), "ca");
 	ck_assert_str_eq(route_endpoint_name(EP_OTHER), "other");
 	ck_assert_str_eq(route_endpoint_name(EP_COUNT), "?");
 }

@@ -62,6 +62,8 @@ static const struct verb_help {
 	{ "ca", "ca create NAME [--key-algorithm rsa2048|p256]\n"
 	    "ca import NAME --ca-cert F --signer-cert F --signer-key F [--ca-key F]\n"
 	    "ca list\n"
+	    "ca export NAME [--der] [--out F]\n"
+	    "  the CA certificate (PEM, or DER as GET /ca/NAME.crt serves it)\n"
 	    "example: certctl ca create inagi\n" },
 	{ "resident",
 	    "resident add UID --name N --address A --birth-date YYYY-MM-DD --sex S\n"

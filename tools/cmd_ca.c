@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cmd_ca.c: issuers (ca create|import|list) and the audit log (audit
- * verify|show).
+ * cmd_ca.c: issuers (ca create|import|list|export) and the audit log
+ * (audit verify|show).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,10 +9,109 @@
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/x509.h>
 
 #include "audit.h"
 #include "certctl.h"
 #include "issuance.h"
+#include "pki.h"
+#include "xalloc.h"
+
+/* Write len bytes to path (or stdout when NULL); 0 / -1. */
+static int
+export_write(const char *path, const void *buf, size_t len)
+{
+	FILE	*f = stdout;
+	int	 rc;
+
+	if (path != NULL && (f = fopen(path, "wb")) == NULL)
+		return -1;
+	rc = fwrite(buf, 1, len, f) == len ? 0 : -1;
+	if (path != NULL) {
+		if (fclose(f) != 0)
+			rc = -1;
+	} else if (fflush(f) != 0)
+		rc = -1;
+	return rc;
+}
+
+/*
+ * ca export NAME [--der] [--out F]: the issuer's CA certificate as the
+ * registry holds it, the same bytes GET /ca/NAME.crt serves, for relying
+ * parties and for the web server that publishes it.  PEM by default.
+ */
+static int
+ca_export(struct ctx *c, int argc, char **argv)
+{
+	static const struct optdef defs[] = {
+		{ "der", 0 }, { "out", 1 }, { NULL, 0 },
+	};
+	struct issuer_row	 row;
+	struct opts		 o;
+	X509			*x = NULL;
+	unsigned char		*der = NULL;
+	char			*pem = NULL;
+	const char		*out;
+	void			*buf;
+	size_t			 len;
+	int			 rc, n, der_wanted;
+
+	if (opts_parse(argc, argv, defs, &o) != 0)
+		return EXIT_USAGE;
+	if (o.npos != 1)
+		return usage("ca export NAME [--der] [--out F]");
+	der_wanted = opt(&o, defs, "der") != NULL;
+	out = opt(&o, defs, "out");
+	if (c->json && der_wanted && out == NULL)
+		return usage("ca export NAME --der --json needs --out F");
+	if ((rc = ctx_open(c, 0)) != EXIT_OK)
+		return rc;
+	if ((rc = reg_issuer_get(&c->reg, o.pos[0], &row)) != REG_OK)
+		return report(c, rc);
+	if ((x = pki_cert_from_pem(row.ca_cert, strlen(row.ca_cert))) == NULL) {
+		rc = report(c, reg_say(&c->reg, REG_ERROR, "issuer %s: stored "
+		    "CA certificate does not parse", row.name));
+		goto done;
+	}
+	if (der_wanted) {
+		if ((n = i2d_X509(x, &der)) <= 0)
+			fatal_oom();
+		buf = der;
+		len = (size_t)n;
+	} else {
+		if ((pem = pki_cert_to_pem(x)) == NULL)
+			fatal_oom();
+		buf = pem;
+		len = strlen(pem);
+	}
+	if ((!c->json || out != NULL) && export_write(out, buf, len) != 0) {
+		fprintf(stderr, "certctl: error: cannot write %s\n",
+		    out != NULL ? out : "the certificate");
+		rc = EXIT_REFUSED;
+		goto done;
+	}
+	if (c->json) {
+		json_t	*j = json_pack("{s:b,s:s,s:s}", "ok", 1, "issuer",
+		    row.name, "format", der_wanted ? "der" : "pem");
+
+		if (j == NULL)
+			fatal_oom();
+		if (out != NULL)
+			json_object_set_new(j, "out", json_string(out));
+		else
+			json_object_set_new(j, "pem", json_string(pem));
+		print_json(j);
+		json_decref(j);
+	} else if (out != NULL)
+		printf("CA certificate of %s written to %s\n", row.name, out);
+	rc = EXIT_OK;
+ done:
+	OPENSSL_free(der);
+	free(pem);
+	X509_free(x);
+	reg_issuer_free(&row);
+	return rc;
+}
 
 int
 cmd_ca(struct ctx *c, int argc, char **argv)
@@ -30,6 +129,8 @@ cmd_ca(struct ctx *c, int argc, char **argv)
 	if (argc < 2)
 		return usage("ca create|import|list ...");
 	sub = argv[1];
+	if (strcmp(sub, "export") == 0)
+		return ca_export(c, argc - 2, argv + 2);
 	if (opts_parse(argc - 2, argv + 2, defs, &o) != 0)
 		return EXIT_USAGE;
 	if (strcmp(sub, "list") == 0) {

@@ -151,7 +151,8 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	struct pki_profile	 p;
 	X509			*x = NULL;
 	unsigned char		*der = NULL;
-	char			*ocsp = NULL, *crl = NULL, cn[ISS_CN_MAX];
+	char			*ocsp = NULL, *crl = NULL, *caiss = NULL;
+	char			 cn[ISS_CN_MAX];
 	int64_t			 seq = 0;
 	const char		*base = r->cfg->base_url;
 	size_t			 blen = strlen(base);
@@ -169,6 +170,8 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	iss_cert_cn(plan.not_before, seq, ISS_MUNICIPALITY_CODE, cn);
 	ocsp = xasprintf("%.*s/ocsp", (int)blen, base);
 	crl = xasprintf("%.*s/crl/%s.crl", (int)blen, base, ca->row.name);
+	/* RFC 5280 4.2.2.1: a relying party with only this certificate finds its CA */
+	caiss = xasprintf("%.*s/ca/%s.crt", (int)blen, base, ca->row.name);
 	memset(&p, 0, sizeof(p));
 	p.kind = strcmp(q->kind, "sign") == 0 ? PKI_KIND_SIGN : PKI_KIND_AUTH;
 	p.prefecture = r->cfg->prefecture;
@@ -182,6 +185,7 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	p.not_after = plan.not_after;
 	p.ocsp_url = ocsp;
 	p.crl_url = crl;
+	p.ca_issuers_url = caiss;
 	if (pki_serial_random(&p.serial) != 0) {
 		rc = reg_say(r, REG_ERROR, "no random serial: %s", log_ssl_drain());
 		goto done;
@@ -202,6 +206,7 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	X509_free(x);
 	free(ocsp);
 	free(crl);
+	free(caiss);
 	reg_plan_free(&plan);
 	return rc;
 }
