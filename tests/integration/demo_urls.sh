@@ -1,7 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: ISC
 # The demo as `make run` serves it (tools/run-demo.sh): every URL named in
-# its certificates (AIA OCSP, CRL distribution point) and in its full CRL
+# its certificates (AIA OCSP and caIssuers, CRL distribution point) and in its full CRL
 # (freshestCRL) answers at once, on the port PORT= chose; a demo made for
 # another port is made again; the commands it prints work as printed.
 . "$(dirname "$0")/lib.sh"
@@ -55,6 +55,12 @@ check_urls() {	# check_urls PORT
 			(cd "$WORK/demo" && openssl ocsp -issuer issuer.pem -cert certs/good-sign.pem \
 			    -url "$u" -CAfile issuer.pem 2>&1) | grep -q "good-sign.pem: good" &&
 			    ok "$u: answers good-sign.pem: good" || fail "$u: no OCSP answer"
+			;;
+		*/ca/*.crt)
+			code=$(curl -s -o "$WORK/ca.der" -w '%{http_code}' "$u")
+			openssl x509 -in "$WORK/demo/issuer.pem" -outform DER -out "$WORK/issuer.der"
+			[ "$code" = 200 ] && cmp -s "$WORK/ca.der" "$WORK/issuer.der" &&
+			    ok "$u: 200, the demo's CA certificate" || fail "$u: $code"
 			;;
 		*) fail "unexpected URL $u" ;;
 		esac
