@@ -7,7 +7,8 @@
 # answers and CRL, each verified against its own CA with openssl; both
 # /ca/ URLs are served, and each certificate's caIssuers URL leads to the
 # CA that verifies it.  A revocation under the new CA shows in its own CRL
-# and OCSP only.
+# and OCSP only; a renewal from the new CA revokes the old certificate
+# (superseded) in the old CA's CRL and OCSP.
 . "$(dirname "$0")/lib.sh"
 
 D="$WORK/demo"
@@ -159,6 +160,32 @@ crl_fetch inagi "$WORK/old2.crl" "$OLD_CA" && ! listed "$WORK/old2.crl" "$S" &&
     ok "inagi's CRL does not" || fail "old CRL after the new revocation"
 [ "$(ocsp_status "$OLD_CA" "$D/certs/good-sign.pem")" = good ] &&
     ok "old good-sign.pem still good" || fail "old good-sign.pem after"
+
+# --- a renewal from the new CA revokes the old certificate under the old CA
+OS=$(awk -F'\t' '$1 == "good-auth.pem" {print $2}' "$D/certs/index.tsv")
+ctl issue --ca inagi-2031 --card MN-0001 --kind auth --keyout "$WORK/ren.key" \
+    --out "$WORK/ren.pem" >"$WORK/ren.out" || fail "renewal from inagi-2031"
+grep -q "superseded): $OS" "$WORK/ren.out" && ok "renewal from inagi-2031 supersedes $OS" ||
+    fail "renewal: $(cat "$WORK/ren.out")"
+ctl crl generate --ca inagi >/dev/null 2>&1 || fail "crl generate --ca inagi"
+i=0
+until s=$(ocsp_status "$OLD_CA" "$D/certs/good-auth.pem") && [ "$s" = revoked ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || break
+	sleep 0.1
+done
+[ "$s" = revoked ] && ok "old good-auth.pem: revoked, answered under inagi" ||
+    fail "old good-auth.pem after renewal: '$s'"
+i=0
+until crl_fetch inagi "$WORK/old3.crl" "$OLD_CA" && listed "$WORK/old3.crl" "$OS"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || break
+	sleep 0.1
+done
+listed "$WORK/old3.crl" "$OS" && ok "inagi's CRL lists the superseded certificate" ||
+    fail "old CRL lacks $OS"
+[ "$(ocsp_status "$NEW_CA" "$WORK/ren.pem")" = good ] &&
+    ok "the renewed certificate is good under inagi-2031" || fail "renewed certificate"
 
 stop_server_clean 5000
 finish
