@@ -122,6 +122,13 @@ grep -q "Response verify OK" "$WORK/cross.out" &&
 
 crl_fetch inagi "$WORK/old.crl" "$OLD_CA" && ok "/crl/inagi.crl served and verifies against inagi" ||
     fail "old CRL"
+# the server picks up stored CRLs when it polls the registry
+i=0
+until crl_fetch inagi-2031 "$WORK/new1.crl" "$NEW_CA"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || break
+	sleep 0.1
+done
 crl_fetch inagi-2031 "$WORK/new1.crl" "$NEW_CA" &&
     ok "/crl/inagi-2031.crl served and verifies against inagi-2031" || fail "new CRL"
 
