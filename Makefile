@@ -91,7 +91,7 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/condget.c server/framing.c server/proxy.c
 UNIT_TESTS   = config clock db pki reason ocsp ocsp_profile condget framing proxy router crlgen crlpub certctl rules \
-               cache prepare counter xalloc signer
+               cache prepare counter xalloc signer p11
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
