@@ -127,14 +127,17 @@ pct_decode(const char *s, size_t n, unsigned char *out, size_t max)
 	return (long)len;
 }
 
-/* A decoded text attribute: NUL-terminated, no NUL inside. */
+/* A decoded text attribute: NUL-terminated, no NUL inside.  0 or -1 + err. */
 static int
-attr_text(const char *v, size_t n, char *out, int *has)
+attr_text(const char *v, size_t n, char *out, int *has, const char *name,
+    const char *uri, char *err, size_t errlen)
 {
 	long	 len = pct_decode(v, n, (unsigned char *)out, P11_ATTR_MAX - 1);
 
-	if (len < 0 || memchr(out, '\0', (size_t)len) != NULL)
+	if (len < 0 || memchr(out, '\0', (size_t)len) != NULL) {
+		errf(err, errlen, "%s: bad %s", uri, name);
 		return -1;
+	}
 	out[len] = '\0';
 	*has = 1;
 	return 0;
@@ -158,14 +161,14 @@ uri_attr(struct p11_uri *u, const char *a, size_t n, const char *uri,
 	vl = n - kl - 1;
 #define IS(k)	(kl == strlen(k) && memcmp(a, k, kl) == 0)
 	if (IS("token"))
-		return attr_text(eq + 1, vl, u->token, &u->has_token) == 0 ? 0 :
-		    (errf(err, errlen, "%s: bad token", uri), -1);
+		return attr_text(eq + 1, vl, u->token, &u->has_token, "token",
+		    uri, err, errlen);
 	if (IS("object"))
-		return attr_text(eq + 1, vl, u->object, &u->has_object) == 0 ?
-		    0 : (errf(err, errlen, "%s: bad object", uri), -1);
+		return attr_text(eq + 1, vl, u->object, &u->has_object,
+		    "object", uri, err, errlen);
 	if (IS("serial"))
-		return attr_text(eq + 1, vl, u->serial, &u->has_serial) == 0 ?
-		    0 : (errf(err, errlen, "%s: bad serial", uri), -1);
+		return attr_text(eq + 1, vl, u->serial, &u->has_serial,
+		    "serial", uri, err, errlen);
 	if (IS("id")) {
 		if ((l = pct_decode(eq + 1, vl, u->id, sizeof(u->id))) <= 0) {
 			errf(err, errlen, "%s: bad id", uri);
@@ -302,7 +305,8 @@ module_load(char *err, size_t errlen)
 	if (ctx != NULL)
 		return 0;
 	if (module_path == NULL) {
-		errf(err, errlen, "token keys need pkcs11-module in the config");
+		errf(err, errlen, "token keys need pkcs11-module in the "
+		    "config");
 		return -1;
 	}
 	if ((ctx = PKCS11_CTX_new()) == NULL) {
@@ -439,7 +443,8 @@ gen_module(void **dl, int *fini, char *err, size_t errlen)
 	CK_RV			 rv;
 
 	if (module_path == NULL) {
-		errf(err, errlen, "token keys need pkcs11-module in the config");
+		errf(err, errlen, "token keys need pkcs11-module in the "
+		    "config");
 		return NULL;
 	}
 	if ((*dl = dlopen(module_path, RTLD_NOW | RTLD_LOCAL)) == NULL) {
@@ -482,7 +487,8 @@ gen_slot(CK_FUNCTION_LIST *f, const struct p11_uri *u, CK_SLOT_ID *slot,
 	CK_SLOT_ID	 ids[64];
 	CK_ULONG	 n = 64;
 	CK_TOKEN_INFO	 ti;
-	char		 label[sizeof(ti.label) + 1], serial[sizeof(ti.serialNumber) + 1];
+	char		 label[sizeof(ti.label) + 1];
+	char		 serial[sizeof(ti.serialNumber) + 1];
 
 	if (f->C_GetSlotList(CK_TRUE, ids, &n) != CKR_OK) {
 		errf(err, errlen, "%s: cannot list the slots", uri);

@@ -82,8 +82,8 @@
 #define USER_MAX	256		/* bytes of a user name */
 #define TOKEN_DOWN	"TKDN"		/* reply: the job's token key is down */
 #define TOKEN_UP	"TKUP"		/* unasked: the token keys are back */
-#define TOKEN_MAGIC_LEN	4		/* a response's DER starts with 0x30 */
-#define TOKEN_POLL_MS	1000		/* a worker whose token is down retries */
+#define TOKEN_MAGIC_LEN	4		/* bytes (DER starts with 0x30) */
+#define TOKEN_POLL_MS	1000		/* log-in retries, token down */
 
 const double signer_bucket_bounds[8] = {
 	0.001, 0.002, 0.005, 0.010, 0.050, 0.100, 1.0, 1e300
@@ -117,7 +117,7 @@ struct worker {
 	int64_t			 since_ms;	/* state entered / last answer */
 	int64_t			 respawn_ms;	/* W_EMPTY: fork again then */
 	int			 backoff_ms;
-	int			 token_down;	/* its last job: token key down */
+	int			 token_down;	/* last job: its token was down */
 };
 
 struct signer_pool {
@@ -291,8 +291,8 @@ worker_token_reload(struct issuer_set *set, EVP_PKEY **keys, int quiet)
 		if ((keys[i] = worker_key(&set->v[i], -1, err,
 		    sizeof(err))) == NULL) {
 			if (!quiet)
-				log_warnx("signer worker: issuer %s: token key not "
-			    "back: %s", set->v[i].name, err);
+				log_warnx("signer worker: issuer %s: token "
+				    "key not back: %s", set->v[i].name, err);
 			rc = -1;
 		}
 	}
@@ -464,7 +464,8 @@ worker_serve(int fd, struct issuer_set *set, EVP_PKEY **keys)
 		if (ocsp_job_decode(buf, len, &job) == 0 && job.issuer < set->n)
 			der = worker_sign(set, keys, &job, &dlen, &down);
 		if (down)
-			wr = signer_frame_write(fd, TOKEN_DOWN, TOKEN_MAGIC_LEN);
+			wr = signer_frame_write(fd, TOKEN_DOWN,
+			    TOKEN_MAGIC_LEN);
 		else
 			wr = signer_frame_write(fd, der, der != NULL ?
 			    (uint32_t)dlen : 0);

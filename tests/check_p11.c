@@ -74,14 +74,16 @@ static const struct {
 	const char	*uri;
 	const char	*want;	/* in err */
 } bad_uris[] = {
-	{ "pkcs11:token=a;object=b;pin-value=1234", "refused: a PIN in a key URI" },
-	{ "pkcs11:token=a;object=b?pin-source=file:/tmp/pin", "refused: a PIN" },
+	{ "pkcs11:token=a;object=b;pin-value=1234",
+	    "refused: a PIN in a key URI" },
+	{ "pkcs11:token=a;object=b?pin-source=file:/tmp/p", "refused: a PIN" },
 	{ "pkcs11:token=a?pin-value=1234&object=b", "refused: a PIN" },
 	{ "pkcs11:token=a", "names no key" },
 	{ "pkcs11:token=a;object=b;type=cert", "type must be private" },
 	{ "pkcs11:token=a;object=b%2", "bad object" },
 	{ "pkcs11:token=a;object=b%00c", "bad object" },
-	{ "pkcs11:token=a;colour=red;object=b", "unknown attribute \"colour\"" },
+	{ "pkcs11:token=a;colour=red;object=b",
+	    "unknown attribute \"colour\"" },
 	{ "pkcs11:token=a;object", "is not name=value" },
 	{ "pkcs11:token=a;id=", "bad id" },
 };

@@ -60,6 +60,43 @@ for l in inagi-ca inagi-signer; do
 	fi
 done
 
+# ca create --pkcs11 and ca import with token keys, in a copy of the demo
+# (the same token; the server below serves the demo alone).
+cp -r "$D" "$WORK/d2"
+C="$WORK/d2/certstatus.conf"
+"$CERTCTL" -c "$C" ca create tok2 --pkcs11 "pkcs11:token=inagi" >"$WORK/c2.txt" 2>&1 &&
+    sqlite3 "$WORK/d2/certstatus.db" "SELECT signer_key FROM issuers WHERE name = 'tok2'" |
+    grep -qx "pkcs11:token=inagi;object=tok2-signer" &&
+    ok "ca create tok2 --pkcs11: keys tok2-ca and tok2-signer on the token" ||
+    fail "ca create --pkcs11: $(cat "$WORK/c2.txt")"
+pkcs11-tool --module "$MOD" --token-label inagi --login --pin 4711 --keypairgen \
+    --key-type EC:prime256v1 --label tok3-ca >/dev/null 2>&1 || fail "pkcs11-tool --keypairgen"
+out=$("$CERTCTL" -c "$C" ca create tok3 --pkcs11 "pkcs11:token=inagi" 2>&1) &&
+    fail "ca create over an existing label passed" ||
+    { echo "$out" | grep -q "already holds a key labelled so" &&
+      ok "ca create over a label the token holds: $out" || fail "label taken: $out"; }
+out=$("$CERTCTL" -c "$C" ca create tok4 --pkcs11 "pkcs11:token=inagi;object=x" 2>&1) &&
+    fail "ca create --pkcs11 with object= passed" ||
+    { echo "$out" | grep -q "without object=" && ok "--pkcs11 with object=: $out" ||
+      fail "--pkcs11 with object=: $out"; }
+sqlite3 "$WORK/d2/certstatus.db" "SELECT ca_cert FROM issuers WHERE name = 'tok2'" >"$WORK/tok2-ca.pem"
+sqlite3 "$WORK/d2/certstatus.db" "SELECT signer_cert FROM issuers WHERE name = 'tok2'" >"$WORK/tok2-signer.pem"
+"$CERTCTL" -c "$C" ca import tok2b --ca-cert "$WORK/tok2-ca.pem" \
+    --signer-cert "$WORK/tok2-signer.pem" \
+    --signer-key "pkcs11:token=inagi;object=tok2-ca" >"$WORK/imp.txt" 2>&1 &&
+    fail "ca import accepted the CA key as the signer's" ||
+    { grep -q "is not the key of" "$WORK/imp.txt" &&
+      ok "ca import: a token key that is not the signer's is refused" ||
+      fail "ca import wrong key: $(cat "$WORK/imp.txt")"; }
+"$CERTCTL" -c "$C" ca import tok2b --ca-cert "$WORK/tok2-ca.pem" \
+    --signer-cert "$WORK/tok2-signer.pem" \
+    --signer-key "pkcs11:token=inagi;object=tok2-signer" \
+    --ca-key "pkcs11:token=inagi;object=tok2-ca" >"$WORK/imp.txt" 2>&1 &&
+    [ "$(sqlite3 "$WORK/d2/certstatus.db" "SELECT ca_key FROM issuers WHERE name = 'tok2b'")" = \
+      "pkcs11:token=inagi;object=tok2-ca" ] &&
+    ok "ca import with token keys records their URIs" ||
+    fail "ca import with token keys: $(cat "$WORK/imp.txt")"
+
 # The server signs CRLs itself with the CA key on the token too.
 cat >>"$D/certstatus.conf" <<CONF
 crl-key pkcs11:token=inagi;object=inagi-ca
