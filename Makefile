@@ -13,10 +13,12 @@
 #   SANITIZE=1      build with ASan+UBSan (objects in build/san, bins in bin/san)
 
 CC      ?= cc
-PKGS     = openssl libevent sqlite3 jansson
+PKGS     = openssl libevent sqlite3 jansson libp11
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
+# p11-kit only for its pkcs11.h (p11.c calls the module's own C_GenerateKeyPair)
+P11KIT_CFLAGS := $(shell pkg-config --cflags p11-kit-1 2>/dev/null)
 # sd_notify for systemd's Type=notify; without libsystemd-dev the server
 # builds without it (service.c then does nothing).
 SYSTEMD_LIBS := $(shell pkg-config --libs libsystemd 2>/dev/null)
@@ -29,7 +31,7 @@ endif
 WARN     = -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wno-format-nonliteral -Wvla
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iserver -Itools $(PKG_CFLAGS) -MMD -MP
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Icommon -Iserver -Itools $(PKG_CFLAGS) $(P11KIT_CFLAGS) -MMD -MP
 LDLIBS   = $(PKG_LIBS) -lm
 
 ifeq ($(FUZZ),1)
@@ -69,7 +71,7 @@ logdir       = $(localstatedir)/log/certstatus
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
                common/db_cert.c common/db_issuer.c common/db_crl.c common/db_backup.c \
-               common/audit.c common/serial.c common/pki.c \
+               common/audit.c common/serial.c common/pki.c common/p11.c \
                common/crlgen.c common/crlpub.c common/xalloc.c common/reason.c
 SERVER_SRCS  = server/main.c server/http.c server/router.c server/responder.c server/presign.c server/prepare.c server/signer.c \
                server/proc.c \
@@ -89,7 +91,7 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/condget.c server/framing.c server/proxy.c
 UNIT_TESTS   = config clock db pki reason ocsp ocsp_profile condget framing proxy router crlgen crlpub certctl rules \
-               cache prepare counter xalloc signer
+               cache prepare counter xalloc signer p11
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))

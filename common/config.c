@@ -17,6 +17,7 @@
 
 #include "clock.h"
 #include "config.h"
+#include "p11.h"
 #include "version.h"
 
 enum conf_type {
@@ -66,6 +67,8 @@ static const struct directive directives[] = {
 	{ "crl-delta-validity",	T_DURATION,	F(crl_delta_validity), 0, 0 },
 	{ "crl-debounce",	T_DURATION,	F(crl_debounce), 0, 0 },
 	{ "crl-key",		T_PATH,		F(crl_key), 0, 0 },
+	{ "pkcs11-module",	T_PATH,		F(pkcs11_module), 0, 0 },
+	{ "pkcs11-pin-file",	T_PATH,		F(pkcs11_pin_file), 0, 0 },
 	{ "crl-expired",	T_CRLEXP,	F(crl_expired), 0, 0 },
 	{ "crl-retention",	T_DURATION,	F(crl_retention), 0, 0 },
 	{ "prefecture",		T_STR,		F(prefecture), 0, 0 },
@@ -187,7 +190,7 @@ config_path(const struct config *c, const char *p)
 {
 	char	*r;
 
-	if (p[0] == '/' || c->dir == NULL)
+	if (p[0] == '/' || c->dir == NULL || p11_is_uri(p))
 		return strdup(p);
 	if (asprintf(&r, "%s/%s", c->dir, p) == -1)
 		return NULL;
@@ -670,6 +673,8 @@ config_load(const char *path, char *err, size_t errlen)
 		    "ocsp-validity", path);
 		goto done;
 	}
+	if (p11_configure(c->pkcs11_module, c->pkcs11_pin_file) != 0)
+		goto nomem;
 	ok = 1;
 	goto done;
  nomem:

@@ -71,6 +71,10 @@ struct config {
 	time_t	 crl_delta_validity;
 	time_t	 crl_debounce;
 	char	*crl_key;		/* when set, the server signs CRLs itself */
+
+	/* keys on a PKCS#11 token (key paths "pkcs11:...", RFC 7512) */
+	char	*pkcs11_module;		/* the module's shared object */
+	char	*pkcs11_pin_file;	/* the user PIN, owner-only file */
 	enum crl_expired_policy crl_expired;
 	time_t	 crl_retention;		/* drop expired entries after this */
 
@@ -106,7 +110,9 @@ struct config {
 };
 
 /*
- * Parse path into a new config (defaults first).  On failure returns NULL and
+ * Parse path into a new config (defaults first).  A whole config also sets
+ * the process's PKCS#11 module and PIN file (p11_configure), so that every
+ * key load after it reads token keys the config names.  On failure returns NULL and
  * writes "file:line: directive: reason" into err (the reason "out of memory"
  * when an allocation failed: never an exit, see README "Out of memory").
  * Free with config_free().
@@ -116,8 +122,8 @@ struct config	*config_load(const char *path, char *err, size_t errlen);
  * NULL when out of memory. */
 struct config	*config_defaults(const char *dir);
 void		 config_free(struct config *c);
-/* Resolve p against the config's folder; returns a new string, or NULL
- * when out of memory. */
+/* Resolve p against the config's folder (a "pkcs11:" URI stays as it is);
+ * returns a new string, or NULL when out of memory. */
 char		*config_path(const struct config *c, const char *p);
 /*
  * "Find the config": -c, then $CERTSTATUS_CONF, then the installed

@@ -31,6 +31,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "p11.h"
 #include "pki.h"
 
 #define PKI_DETAIL_MAX	1024	/* bytes in one basic-details value */
@@ -331,6 +332,8 @@ pki_key_load(const char *path, char *err, size_t errlen)
 	unsigned char	*buf = NULL;
 	size_t		 len = 0;
 
+	if (p11_is_uri(path))
+		return p11_key_load(path, err, errlen);
 	if (file_read(path, 1, &buf, &len, err, errlen) == -1)
 		return NULL;
 	return key_parse(path, buf, len, err, errlen);

@@ -70,7 +70,8 @@ int	 pki_key_write(const char *path, EVP_PKEY *key);
  * Load a private key (PEM or DER; an encrypted key is refused, never
  * prompted for).  Refuses a file that group or others can access, one that
  * is not a regular file, or one that holds no private key, with the reason in
- * err.  The file image is wiped before returning.  Caller frees the key.
+ * err.  The file image is wiped before returning.  A path "pkcs11:..." is a
+ * key on a token (RFC 7512; p11_key_load in p11.h).  Caller frees the key.
  */
 EVP_PKEY *pki_key_load(const char *path, char *err, size_t errlen);
 /*

@@ -45,6 +45,12 @@ health_check(struct server *s, char *why, size_t whylen)
 		    signer_workers(s->signers));
 		return 0;
 	}
+	if (signer_token_down(s->signers) > 0) {
+		snprintf(why, whylen, "signer: token key unavailable in %d of "
+		    "%d signer workers (nonce requests get tryLater)",
+		    signer_token_down(s->signers), alive);
+		return 0;
+	}
 	for (size_t i = 0; i < s->issuers->n; i++)
 		if (s->issuers->v[i].signer_not_after <= now) {
 			snprintf(why, whylen, "issuer %s: signer certificate "

@@ -33,6 +33,11 @@
  * kernel (the log line says "Permission denied"): that needs a restart.
  * Landlock's signal scope is not used: the workers started before
  * confinement are outside the domain and must still be signalled.
+ * Token keys (PKCS#11) need nothing more: a signer worker started inside
+ * the domain loads the module from /usr, and SoftHSM2 only reads its
+ * config and token folder to log in and sign (tests/integration/
+ * pkcs11_softhsm.sh kills a worker so that its replacement logs in from
+ * inside), so no token folder is added to the writable set.
  */
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -82,11 +87,13 @@ const struct proc procs[PROC_COUNT] = {
 		.flag = "--signer-worker",
 		.holds = PROC_HOLDS_SIGNER_KEYS,
 		.started = "by the network process (signer.c), fork + exec, "
-		    "with its socket on fd 3 and the key files on 4...; the "
+		    "with its socket on fd 3 and the key files on 4... (for a "
+		    "key on a PKCS#11 token, the PIN file); the "
 		    "certificates come over the socket",
 		.may = "load its keys, become `user`, confine itself, then "
 		    "only sign the jobs that come over its socket: it opens "
-		    "no file and no other socket",
+		    "no file and no other socket, except its token's module "
+		    "and files when it logs in to a token again",
 	},
 	[PROC_CRL] = {
 		.name = "crl",

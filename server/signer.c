@@ -7,8 +7,9 @@
  * (proc_spawn: "certstatusd --signer-worker", nothing of the network
  * process's memory survives) with its socket on fd 3 and one open key file
  * per issuer on fd 4, 5, ...; the network side first sends the setup
- * (frames: user, then per issuer name, key path, signer certificate DER,
- * then an empty frame), the worker answers a ready word or its error text.
+ * (frames: user, the PKCS#11 module (empty: none), then per issuer name,
+ * key path, signer certificate DER, then an empty frame), the worker
+ * answers a ready word or its error text.
  * Then requests are encoded ocsp_jobs; replies are the response DER, or
  * length 0 for a failed job.  A worker answers in order, so the network
  * side keeps one FIFO of jobs per worker.
@@ -26,6 +27,14 @@
  * spawns workers would close that, at the price of a fourth process that
  * keeps root.
  *
+ * A signer key on a token ("pkcs11:...", see p11.h) has no file: its
+ * descriptor is the PIN file's instead, opened the same way, and the
+ * worker opens its own session after exec (sessions do not survive fork)
+ * and logs in.  It keeps the PIN, so that when the token fails (a lost
+ * session, a device error, a token gone) it opens a new session, logs in
+ * again and retries the job once; until that works its jobs fail
+ * (tryLater) while the network process keeps serving pre-signed answers.
+ *
  * Supervision, as nginx's master supervises its workers, but from the event
  * loop and without ever waiting on it:
  *  - a worker whose socket reaches EOF or error is lost: its queued jobs go
@@ -42,6 +51,7 @@
  *    exit when the loop has ended, waits, and for a bounded time.
  */
 #include <sys/socket.h>
+#include <poll.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -61,6 +71,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "p11.h"
 #include "pki.h"
 #include "proc.h"
 #include "signer.h"
@@ -69,6 +80,10 @@
 #define WORKER_SOCK_FD	3		/* in the worker: its socket */
 #define WORKER_KEY_FD0	4		/* and its issuers' key files */
 #define USER_MAX	256		/* bytes of a user name */
+#define TOKEN_DOWN	"TKDN"		/* reply: the job's token key is down */
+#define TOKEN_UP	"TKUP"		/* unasked: the token keys are back */
+#define TOKEN_MAGIC_LEN	4		/* bytes (DER starts with 0x30) */
+#define TOKEN_POLL_MS	1000		/* log-in retries, token down */
 
 const double signer_bucket_bounds[8] = {
 	0.001, 0.002, 0.005, 0.010, 0.050, 0.100, 1.0, 1e300
@@ -102,6 +117,7 @@ struct worker {
 	int64_t			 since_ms;	/* state entered / last answer */
 	int64_t			 respawn_ms;	/* W_EMPTY: fork again then */
 	int			 backoff_ms;
+	int			 token_down;	/* last job: its token was down */
 };
 
 struct signer_pool {
@@ -215,6 +231,20 @@ signer_frame_take(struct evbuffer *in, size_t max, struct evbuffer *out)
 	return 1;
 }
 
+/*
+ * Load one signer key: a file from its inherited descriptor, or a token key
+ * (its descriptor is then the PIN file's; the session is this process's).
+ */
+static EVP_PKEY *
+worker_key(struct issuer *is, int fd, char *err, size_t errlen)
+{
+	if (!p11_is_uri(is->signer_key))
+		return pki_key_load_fd(fd, is->signer_key, err, errlen);
+	if (fd != -1 && p11_pin_fd(fd, "pkcs11-pin-file", err, errlen) != 0)
+		return NULL;
+	return pki_key_load(is->signer_key, err, errlen);
+}
+
 /* Load and check every signer key; on failure write why into err. */
 static int
 worker_keys(struct issuer_set *set, EVP_PKEY **keys, char *err, size_t errlen)
@@ -222,8 +252,8 @@ worker_keys(struct issuer_set *set, EVP_PKEY **keys, char *err, size_t errlen)
 	for (size_t i = 0; i < set->n; i++) {
 		struct issuer	*is = &set->v[i];
 
-		if ((keys[i] = pki_key_load_fd(WORKER_KEY_FD0 + (int)i,
-		    is->signer_key, err, errlen)) == NULL)
+		if ((keys[i] = worker_key(is, WORKER_KEY_FD0 + (int)i, err,
+		    errlen)) == NULL)
 			return -1;
 		if (X509_check_private_key(is->signer, keys[i]) != 1) {
 			snprintf(err, errlen, "issuer %s: signer key %s does "
@@ -233,6 +263,42 @@ worker_keys(struct issuer_set *set, EVP_PKEY **keys, char *err, size_t errlen)
 		}
 	}
 	return 0;
+}
+
+/*
+ * After a token key failed to sign (a lost session, a device error, a token
+ * gone): drop every token key and the module's sessions, then open a new
+ * session and log in again (the PIN was kept).  Keys that cannot be loaded
+ * stay NULL, and their jobs fail until a later reload works.  0 when every
+ * token key is back, else -1 (logged unless quiet: the retries while it
+ * stays down).
+ */
+static int
+worker_token_reload(struct issuer_set *set, EVP_PKEY **keys, int quiet)
+{
+	char	 err[512];
+	int	 rc = 0;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (p11_is_uri(set->v[i].signer_key)) {
+			EVP_PKEY_free(keys[i]);
+			keys[i] = NULL;
+		}
+	p11_reset();
+	for (size_t i = 0; i < set->n; i++) {
+		if (!p11_is_uri(set->v[i].signer_key))
+			continue;
+		if ((keys[i] = worker_key(&set->v[i], -1, err,
+		    sizeof(err))) == NULL) {
+			if (!quiet)
+				log_warnx("signer worker: issuer %s: token "
+				    "key not back: %s", set->v[i].name, err);
+			rc = -1;
+		}
+	}
+	if (rc == 0)
+		log_info("signer worker: logged in to the token again");
+	return rc;
 }
 
 /* One setup frame as a NUL-terminated string (of at most max - 1 bytes). */
@@ -248,8 +314,9 @@ setup_string(int fd, char *buf, size_t max)
 }
 
 /*
- * The setup the network process sends first: the user to become, then per
- * issuer its name, key path and signer certificate, then an empty frame.
+ * The setup the network process sends first: the user to become, the
+ * PKCS#11 module, then per issuer its name, key path and signer
+ * certificate, then an empty frame.
  */
 static int
 setup_read(int fd, struct issuer_set *set, char *user, size_t userlen,
@@ -260,7 +327,9 @@ setup_read(int fd, struct issuer_set *set, char *user, size_t userlen,
 	int		 rc = -1;
 
 	if ((buf = malloc(SIGNER_SETUP_MAX + 1)) == NULL ||
-	    setup_string(fd, user, userlen) != 0)
+	    setup_string(fd, user, userlen) != 0 ||
+	    setup_string(fd, (char *)buf, SIGNER_SETUP_MAX + 1) != 0 ||
+	    (buf[0] != '\0' && p11_configure((char *)buf, NULL) != 0))
 		goto done;
 	for (;;) {
 		struct issuer	*is = &set->v[set->n];
@@ -297,6 +366,81 @@ setup_clear(struct issuer_set *set, EVP_PKEY **keys)
 		X509_free(set->v[i].signer);
 		EVP_PKEY_free(keys[i]);
 	}
+	p11_shutdown();
+}
+
+static unsigned char *
+sign_one(struct issuer_set *set, EVP_PKEY **keys, const struct ocsp_job *job,
+    size_t *dlen)
+{
+	if (keys[job->issuer] == NULL)
+		return NULL;
+	return ocsp_response_sign(keys[job->issuer], set->v[job->issuer].signer,
+	    job->s, job->n, job->nonce, job->nonce_len, job->extended_revoke,
+	    job->produced_at, dlen);
+}
+
+/*
+ * Sign job; a token key that fails (or was lost before) is loaded again
+ * through a new session and the job tried once more.  The response DER
+ * (OPENSSL_free), or NULL: the job fails, the client is told tryLater.
+ */
+static unsigned char *
+worker_sign(struct issuer_set *set, EVP_PKEY **keys, const struct ocsp_job *job,
+    size_t *dlen, int *down)
+{
+	unsigned char	*der;
+
+	*down = 0;
+	if ((der = sign_one(set, keys, job, dlen)) != NULL ||
+	    !p11_is_uri(set->v[job->issuer].signer_key))
+		return der;
+	(void)log_ssl_drain();
+	if (keys[job->issuer] != NULL)
+		log_warnx("signer worker: issuer %s: the token key failed to "
+		    "sign: opening a new session", set->v[job->issuer].name);
+	if (worker_token_reload(set, keys, 0) != 0 &&
+	    keys[job->issuer] == NULL) {
+		*down = 1;
+		return NULL;
+	}
+	if ((der = sign_one(set, keys, job, dlen)) == NULL)
+		*down = 1;
+	return der;
+}
+
+/* 1 when a token key is not loaded (the token failed), else 0. */
+static int
+token_down(const struct issuer_set *set, EVP_PKEY **keys)
+{
+	for (size_t i = 0; i < set->n; i++)
+		if (keys[i] == NULL)
+			return 1;
+	return 0;
+}
+
+/*
+ * Wait for the next job; while a token key is down, try every
+ * TOKEN_POLL_MS to log in again and say so (TOKEN_UP) when it worked, so
+ * that /healthz recovers without traffic.  0 when a job is there, -1 on
+ * error.
+ */
+static int
+worker_wait(int fd, struct issuer_set *set, EVP_PKEY **keys)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	int		 n;
+
+	while (token_down(set, keys)) {
+		if ((n = poll(&pfd, 1, TOKEN_POLL_MS)) > 0)
+			return 0;
+		if (n == -1 && errno != EINTR)
+			return -1;
+		if (n == 0 && worker_token_reload(set, keys, 1) == 0 &&
+		    signer_frame_write(fd, TOKEN_UP, TOKEN_MAGIC_LEN) != 0)
+			return -1;
+	}
+	return 0;
 }
 
 /* Sign every job that comes until end of file: 0, or -1 on a bad frame. */
@@ -311,18 +455,22 @@ worker_serve(int fd, struct issuer_set *set, EVP_PKEY **keys)
 	if ((buf = malloc(OCSP_JOB_MAX)) == NULL)
 		return -1;
 	memset(&job, 0, sizeof(job));
-	while (signer_frame_read(fd, buf, OCSP_JOB_MAX, &len) == 0 && len > 0) {
+	while (worker_wait(fd, set, keys) == 0 &&
+	    signer_frame_read(fd, buf, OCSP_JOB_MAX, &len) == 0 && len > 0) {
 		unsigned char	*der = NULL;
 		size_t		 dlen = 0;
+		int		 down = 0, wr;
 
 		if (ocsp_job_decode(buf, len, &job) == 0 && job.issuer < set->n)
-			der = ocsp_response_sign(keys[job.issuer],
-			    set->v[job.issuer].signer, job.s, job.n,
-			    job.nonce, job.nonce_len, job.extended_revoke,
-			    job.produced_at, &dlen);
+			der = worker_sign(set, keys, &job, &dlen, &down);
+		if (down)
+			wr = signer_frame_write(fd, TOKEN_DOWN,
+			    TOKEN_MAGIC_LEN);
+		else
+			wr = signer_frame_write(fd, der, der != NULL ?
+			    (uint32_t)dlen : 0);
 		ocsp_job_clear(&job);
-		if (signer_frame_write(fd, der, der != NULL ? (uint32_t)dlen :
-		    0) != 0) {
+		if (wr != 0) {
 			OPENSSL_free(der);
 			goto done;
 		}
@@ -527,10 +675,20 @@ static void
 worker_finish_one(struct worker *w, const unsigned char *der, size_t len)
 {
 	struct job_slot	 slot = queue_pop(w);
+	int		 status = der != NULL ? SIGNER_OK : SIGNER_FAILED;
 
 	w->since_ms = clock_mono_ms();
-	slot_end(w->pool, &slot, der != NULL ? SIGNER_OK : SIGNER_FAILED, der,
-	    len);
+	if (len == TOKEN_MAGIC_LEN && memcmp(der, TOKEN_DOWN, len) == 0) {
+		if (!w->token_down)
+			log_warnx("signer worker %ld: its token key is down: "
+			    "tryLater until it is back", (long)w->pid);
+		w->token_down = 1;
+		status = SIGNER_UNAVAILABLE;
+		der = NULL;
+		len = 0;
+	} else if (der != NULL)
+		w->token_down = 0;
+	slot_end(w->pool, &slot, status, der, len);
 }
 
 /*
@@ -610,6 +768,15 @@ worker_read_cb(struct bufferevent *bev, void *arg)
 	while ((got = signer_frame_take(in, SIGNER_REPLY_MAX, reply)) == 1) {
 		size_t	 len = evbuffer_get_length(reply);
 
+		if (len == TOKEN_MAGIC_LEN && memcmp(evbuffer_pullup(reply, -1),
+		    TOKEN_UP, len) == 0) {
+			evbuffer_drain(reply, len);
+			if (w->token_down)
+				log_info("signer worker %ld: its token key is "
+				    "back", (long)w->pid);
+			w->token_down = 0;
+			continue;
+		}
 		if (w->qlen == 0) {
 			evbuffer_drain(reply, len);
 			worker_lost(w, "sent a reply without a job", SIGKILL);
@@ -809,8 +976,11 @@ setup_issuer(struct evbuffer *b, const struct issuer *is)
  * root) for the workers to inherit, and build the setup they are sent.
  */
 static int
-pool_prepare(struct signer_pool *p, char *err, size_t errlen)
+pool_prepare(struct signer_pool *p, const struct config *conf, char *err,
+    size_t errlen)
 {
+	const char	*mod = conf->pkcs11_module;
+
 	struct evbuffer	*b;
 	int		 rc = -1;
 
@@ -822,13 +992,26 @@ pool_prepare(struct signer_pool *p, char *err, size_t errlen)
 		snprintf(err, errlen, "user %s: name too long", p->user);
 		goto done;
 	}
+	if (signer_frame_put(b, mod, mod != NULL ? strlen(mod) : 0,
+	    SIGNER_SETUP_MAX) != 0) {
+		snprintf(err, errlen, "pkcs11-module %s: path too long", mod);
+		goto done;
+	}
 	for (size_t i = 0; i < p->set->n; i++) {
 		struct issuer	*is = &p->set->v[i];
 
-		if ((p->keyfd[i] = open(is->signer_key, O_RDONLY | O_NONBLOCK |
-		    O_CLOEXEC)) == -1) {
-			snprintf(err, errlen, "%s: %s", is->signer_key,
-			    strerror(errno));
+		const char	*path = is->signer_key;
+
+		if (p11_is_uri(path) && (path = conf->pkcs11_pin_file) ==
+		    NULL) {
+			snprintf(err, errlen, "issuer %s: a token key needs "
+			    "pkcs11-pin-file in the config", is->name);
+			goto done;
+		}
+		if ((p->keyfd[i] = open(path, O_RDONLY | O_NONBLOCK |
+		    O_CLOEXEC | (path != is->signer_key ? O_NOFOLLOW : 0))) ==
+		    -1) {
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
 			goto done;
 		}
 		p->nkeys++;
@@ -875,7 +1058,7 @@ signer_pool_start(struct event_base *base, const struct config *conf,
 	}
 	p->base = base;
 	p->set = set;
-	if (pool_prepare(p, err, errlen) != 0) {
+	if (pool_prepare(p, conf, err, errlen) != 0) {
 		signer_pool_free(p);
 		return NULL;
 	}
@@ -937,6 +1120,16 @@ signer_alive(const struct signer_pool *p)
 
 	for (int i = 0; p != NULL && i < p->n; i++)
 		n += p->w[i].state == W_ALIVE;
+	return n;
+}
+
+int
+signer_token_down(const struct signer_pool *p)
+{
+	int	 n = 0;
+
+	for (int i = 0; p != NULL && i < p->n; i++)
+		n += p->w[i].state == W_ALIVE && p->w[i].token_down;
 	return n;
 }
 

@@ -70,6 +70,11 @@ size_t			 signer_pending(const struct signer_pool *p);
 /* Workers alive, and workers the pool should have. */
 int			 signer_alive(const struct signer_pool *p);
 int			 signer_workers(const struct signer_pool *p);
+/*
+ * Live workers whose last job found their token key down (they answer
+ * tryLater and log in again by themselves; see signer.c).  0 when none.
+ */
+int			 signer_token_down(const struct signer_pool *p);
 
 /*
  * The frames on a worker's socket, both ways: a u32 length in native byte

@@ -307,6 +307,29 @@ START_TEST(durations_and_sizes)
 }
 END_TEST
 
+/* The token directives; a "pkcs11:" key URI is not a path to resolve. */
+START_TEST(pkcs11_directives)
+{
+	struct config	*c = load("pkcs11-module /usr/lib/softhsm/libsofthsm2.so\n"
+	    "pkcs11-pin-file token.pin\n"
+	    "crl-key pkcs11:token=inagi;object=inagi-ca\n");
+	char		 want[160], *p;
+
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(c->pkcs11_module, "/usr/lib/softhsm/libsofthsm2.so");
+	snprintf(want, sizeof(want), "%s/token.pin", c->dir);
+	ck_assert_str_eq(c->pkcs11_pin_file, want);
+	ck_assert_str_eq(c->crl_key, "pkcs11:token=inagi;object=inagi-ca");
+	p = config_path(c, "pkcs11:token=inagi;object=inagi-signer");
+	ck_assert_str_eq(p, "pkcs11:token=inagi;object=inagi-signer");
+	free(p);
+	config_free(c);
+	c = load("pkcs11-pin-file\n");
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_nonnull(strstr(err, "pkcs11-pin-file"));
+}
+END_TEST
+
 int
 main(void)
 {
@@ -322,6 +345,7 @@ main(void)
 	tcase_add_test(tc, net_match);
 	tcase_add_test(tc, missing_file);
 	tcase_add_test(tc, durations_and_sizes);
+	tcase_add_test(tc, pkcs11_directives);
 	suite_add_tcase(s, tc);
 	return check_run(s, CK_FORK_GETENV);
 }

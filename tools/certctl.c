@@ -50,6 +50,7 @@ static const char *usage_text =
 "  crl generate [--ca NAME] [--delta-only]\n"
 "  backup FILE | restore FILE [--head HEX]\n"
 "  demo DIR [--extra N] [--key-algorithm A] [--port N] [--no-crl]\n"
+"       [--pkcs11 URI --pkcs11-module SO --pkcs11-pin-file F]\n"
 "  help [VERB]\n";
 
 /* certctl help VERB: each verb's options and an example. */
@@ -144,6 +145,7 @@ static const struct verb_help {
 	    "  see certctl help backup\n"
 	    "example: certctl restore /var/backups/certstatus-2026-12-01.db\n" },
 	{ "demo", "demo DIR [--extra N] [--key-algorithm A] [--port N] [--no-crl]\n"
+	    "     [--pkcs11 URI --pkcs11-module SO --pkcs11-pin-file F]\n"
 	    "example: certctl demo /tmp/demo\n" },
 };
 

@@ -105,6 +105,8 @@ struct demo_opts {
 	const char	*key_algorithm;	/* NULL: rsa2048 */
 	int		 port;		/* listen and base-url port; 0: 8080 */
 	int		 no_crl;	/* leave the CRLs unpublished */
+	const char	*pkcs11;	/* keys on this token (URI); NULL: files */
+	const char	*pkcs11_module, *pkcs11_pin_file;	/* for the config */
 };
 int	demo_build_opts(const char *dir, const struct demo_opts *o,
 	    const char *operator_name, char *why, size_t whylen);

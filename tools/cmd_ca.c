@@ -118,7 +118,8 @@ cmd_ca(struct ctx *c, int argc, char **argv)
 {
 	static const struct optdef defs[] = {
 		{ "key-algorithm", 1 }, { "ca-cert", 1 }, { "signer-cert", 1 },
-		{ "signer-key", 1 }, { "ca-key", 1 }, { NULL, 0 },
+		{ "signer-key", 1 }, { "ca-key", 1 }, { "pkcs11", 1 },
+		{ NULL, 0 },
 	};
 	struct opts	 o;
 	const char	*sub;
@@ -160,8 +161,12 @@ cmd_ca(struct ctx *c, int argc, char **argv)
 	if (strcmp(sub, "create") == 0) {
 		if ((rc = ctx_open(c, 0)) != EXIT_OK)
 			return rc;
-		rc = iss_ca_create(&c->reg, o.pos[0], opt(&o, defs,
-		    "key-algorithm"), 0);
+		if (opt(&o, defs, "pkcs11") != NULL)
+			rc = iss_ca_create_token(&c->reg, o.pos[0], opt(&o,
+			    defs, "key-algorithm"), opt(&o, defs, "pkcs11"), 0);
+		else
+			rc = iss_ca_create(&c->reg, o.pos[0], opt(&o, defs,
+			    "key-algorithm"), 0);
 	} else if (strcmp(sub, "import") == 0) {
 		if (opt(&o, defs, "ca-cert") == NULL ||
 		    opt(&o, defs, "signer-cert") == NULL ||

@@ -570,9 +570,26 @@ int
 demo_build_alg(const char *dir, int extra, const char *key_algorithm,
     const char *operator_name, char *why, size_t whylen)
 {
-	struct demo_opts o = { extra, key_algorithm, 0, 0 };
+	struct demo_opts o = { .extra = extra, .key_algorithm = key_algorithm };
 
 	return demo_build_opts(dir, &o, operator_name, why, whylen);
+}
+
+/* The token's module and PIN file, appended to the demo's config. */
+static int
+demo_conf_pkcs11(const char *path, const struct demo_opts *o)
+{
+	char	 mod[PATH_MAX], pin[PATH_MAX];
+	FILE	*f;
+	int	 bad;
+
+	if (realpath(o->pkcs11_module, mod) == NULL ||
+	    realpath(o->pkcs11_pin_file, pin) == NULL ||
+	    (f = fopen(path, "a")) == NULL)
+		return -1;
+	bad = fprintf(f, "pkcs11-module %s\npkcs11-pin-file %s\n", mod,
+	    pin) < 0;
+	return fclose(f) != 0 || bad ? -1 : 0;
 }
 
 /* key_algorithm: the CA and OCSP signer keys (NULL: the default, rsa2048);
@@ -626,6 +643,13 @@ demo_build_opts(const char *dir, const struct demo_opts *o,
 		if (fclose(f) != 0 || bad)
 			return demo_fail(&d, REG_ERROR, "%s: write error", path);
 	}
+	if (o->pkcs11 != NULL && demo_conf_pkcs11(path, o) != 0)
+		return demo_fail(&d, REG_ERROR, "%s: write error", path);
+	/* the holders' keys (files) go here; ca create makes it for its own */
+	snprintf(path, sizeof(path), "%s/keys", d.dir);
+	if (o->pkcs11 != NULL && mkdir(path, 0700) != 0 && errno != EEXIST)
+		return demo_fail(&d, REG_ERROR, "%s: %s", path, strerror(errno));
+	snprintf(path, sizeof(path), "%s/certstatus.conf", d.dir);
 	if ((cfg = config_load(path, err, sizeof(err))) == NULL) {
 		rc = demo_fail(&d, REG_ERROR, "%s", err);
 		goto done;
@@ -642,7 +666,9 @@ demo_build_opts(const char *dir, const struct demo_opts *o,
 	    d.card_expires);
 	clock_format_date(clock_add_years(clock_now(), 4), JST_OFFSET_SEC,
 	    d.child_card_expires);
-	if ((rc = step(&d, "ca create", iss_ca_create(&d.r, DEMO_ISSUER, NULL,
+	if ((rc = step(&d, "ca create", o->pkcs11 != NULL ?
+	    iss_ca_create_token(&d.r, DEMO_ISSUER, NULL, o->pkcs11,
+	    jst_date("2010-01-01")) : iss_ca_create(&d.r, DEMO_ISSUER, NULL,
 	    jst_date("2010-01-01")))) != 0)
 		goto done;
 	if ((rc = step(&d, "issuer", reg_issuer_get(&d.r, DEMO_ISSUER, &row))) != 0)
@@ -682,6 +708,7 @@ cmd_demo(struct ctx *c, int argc, char **argv)
 {
 	static const struct optdef defs[] = { { "extra", 1 },
 	    { "key-algorithm", 1 }, { "port", 1 }, { "no-crl", 0 },
+	    { "pkcs11", 1 }, { "pkcs11-module", 1 }, { "pkcs11-pin-file", 1 },
 	    { NULL, 0 } };
 	struct opts	 o;
 	struct demo_opts do_;
@@ -694,7 +721,8 @@ cmd_demo(struct ctx *c, int argc, char **argv)
 		return EXIT_USAGE;
 	if (o.npos != 1)
 		return usage("demo DIR [--extra N] [--key-algorithm rsa2048|p256] "
-		    "[--port N] [--no-crl]");
+		    "[--port N] [--no-crl] [--pkcs11 URI --pkcs11-module SO "
+		    "--pkcs11-pin-file F]");
 	if ((x = opt(&o, defs, "extra")) != NULL) {
 		extra = strtol(x, &end, 10);
 		if (*x == '\0' || *end != '\0' || extra < 0 || extra > 10000000)
@@ -706,7 +734,12 @@ cmd_demo(struct ctx *c, int argc, char **argv)
 			return usage("--port takes a TCP port (1-65535)");
 	}
 	do_ = (struct demo_opts){ (int)extra, opt(&o, defs, "key-algorithm"),
-	    (int)port, opt(&o, defs, "no-crl") != NULL };
+	    (int)port, opt(&o, defs, "no-crl") != NULL, opt(&o, defs, "pkcs11"),
+	    opt(&o, defs, "pkcs11-module"), opt(&o, defs, "pkcs11-pin-file") };
+	if (do_.pkcs11 != NULL && (do_.pkcs11_module == NULL ||
+	    do_.pkcs11_pin_file == NULL))
+		return usage("--pkcs11 needs --pkcs11-module and "
+		    "--pkcs11-pin-file");
 	why[0] = '\0';
 	if ((rc = demo_build_opts(o.pos[0], &do_, c->operator_name, why,
 	    sizeof(why))) != REG_OK) {

@@ -9,7 +9,7 @@ sqlite3 check libjansson-dev libseccomp-dev gdb curl gnutls-bin python3 python3-
 nghttp2-client nginx-light chromium clang libclang-rt-14-dev
 fonts-noto-cjk faketime
 libsystemd-dev systemd man-db debhelper lintian fakeroot dpkg-dev
-prometheus"
+prometheus libp11-dev libp11-kit-dev softhsm2 opensc"
 # The browser test drives chromium with playwright-core from npm; Debian's
 # nodejs and npm provide node where it is not installed some other way.
 command -v node >/dev/null 2>&1 || PKGS="$PKGS nodejs"

@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "issuance.h"
 #include "log.h"
+#include "p11.h"
 #include "pki.h"
 #include "xalloc.h"
 
@@ -521,14 +522,100 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 	return rc;
 }
 
+EVP_PKEY *
+iss_token_key_new(struct reg *r, const char *prefix, const char *label,
+    const char *key_algorithm, char **uri, int *rc)
+{
+	enum pki_keyalg	 alg;
+	EVP_PKEY	*k;
+	char		 err[512];
+
+	*uri = NULL;
+	if (pki_keyalg_parse(key_algorithm != NULL ? key_algorithm :
+	    r->cfg->key_algorithm, &alg) != 0) {
+		*rc = reg_say(r, REG_REFUSED, "key algorithm must be rsa2048 "
+		    "or p256");
+		return NULL;
+	}
+	if (!p11_is_uri(prefix) || strstr(prefix, "object=") != NULL ||
+	    strchr(prefix, '?') != NULL) {
+		*rc = reg_say(r, REG_REFUSED, "--pkcs11 wants a token's URI "
+		    "without object= (pkcs11:token=LABEL), not \"%s\"", prefix);
+		return NULL;
+	}
+	*uri = xasprintf("%s%sobject=%s", prefix,
+	    prefix[strlen(prefix) - 1] == ':' ||
+	    prefix[strlen(prefix) - 1] == ';' ? "" : ";", label);
+	if (p11_key_generate(*uri, alg == PKI_RSA2048 ? P11_GEN_RSA2048 :
+	    P11_GEN_P256, err, sizeof(err)) != 0 ||
+	    (k = pki_key_load(*uri, err, sizeof(err))) == NULL) {
+		*rc = reg_say(r, REG_REFUSED, "%s", err);
+		free(*uri);
+		*uri = NULL;
+		return NULL;
+	}
+	*rc = REG_OK;
+	return k;
+}
+
+int
+iss_ca_create_token(struct reg *r, const char *name, const char *key_algorithm,
+    const char *prefix, time_t not_before)
+{
+	EVP_PKEY	*ca_key = NULL, *signer_key = NULL;
+	X509		*ca = NULL, *signer = NULL;
+	char		*label, *ca_uri = NULL, *signer_uri = NULL, *cn = NULL;
+	int		 rc;
+
+	if ((rc = reg_txn_begin(r)) != REG_OK)
+		return rc;
+	if (not_before == 0)
+		not_before = r->now;
+	if ((rc = issuer_name_ok(r, name)) != REG_OK)
+		goto done;
+	label = xasprintf("%s-ca", name);
+	ca_key = iss_token_key_new(r, prefix, label, key_algorithm, &ca_uri,
+	    &rc);
+	free(label);
+	if (ca_key == NULL)
+		goto done;
+	label = xasprintf("%s-signer", name);
+	signer_key = iss_token_key_new(r, prefix, label, key_algorithm,
+	    &signer_uri, &rc);
+	free(label);
+	if (signer_key == NULL)
+		goto done;
+	cn = xasprintf("%s Resident Card CA (%s)", r->cfg->city, name);
+	if ((ca = pki_ca_create(ca_key, r->cfg->prefecture, r->cfg->city, cn,
+	    not_before, clock_add_years(not_before, CA_VALID_YEARS))) == NULL ||
+	    (signer = pki_signer_create(ca, ca_key, signer_key, NULL, not_before,
+	    clock_add_years(r->now, SIGNER_VALID_YEARS))) == NULL) {
+		rc = reg_say(r, REG_ERROR, "creating the CA on the token "
+		    "failed: %s", log_ssl_drain());
+		goto done;
+	}
+	rc = issuer_insert(r, name, ca, ca_uri, signer, signer_uri,
+	    "ca.create");
+ done:
+	rc = reg_txn_end(r, rc);
+	EVP_PKEY_free(ca_key);
+	EVP_PKEY_free(signer_key);
+	X509_free(ca);
+	X509_free(signer);
+	free(ca_uri);
+	free(signer_uri);
+	free(cn);
+	return rc;
+}
+
 /* Absolute form of a path given on the command line (the config may live
- * elsewhere than the current directory). */
+ * elsewhere than the current directory); a token key's URI as it is. */
 static char *
 abs_path(const char *p)
 {
 	char	 cwd[PATH_MAX];
 
-	if (p[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+	if (p[0] == '/' || p11_is_uri(p) || getcwd(cwd, sizeof(cwd)) == NULL)
 		return xstrdup(p);
 	return xasprintf("%s/%s", cwd, p);
 }

@@ -51,7 +51,24 @@ void	iss_result_free(struct issue_result *res);
  */
 int	iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 	    time_t not_before);
-/* Record an existing CA and its signer (ca_key may be NULL). */
+/*
+ * A new key generated on the token prefix names ("pkcs11:token=..."), as
+ * <prefix>;object=<label>, sensitive and not extractable (p11_key_generate),
+ * then loaded from it.  *uri gets the key's URI (malloc'd, caller frees).
+ * Returns the key (caller frees) or NULL after reg_say (REG_REFUSED in
+ * *rc for a bad prefix, a taken label or a refused PIN).
+ */
+EVP_PKEY *iss_token_key_new(struct reg *r, const char *prefix,
+	    const char *label, const char *key_algorithm, char **uri, int *rc);
+/*
+ * iss_ca_create with both keys generated on the token prefix names
+ * (labels <name>-ca and <name>-signer); the registry gets the
+ * certificates and the keys' URIs only.
+ */
+int	iss_ca_create_token(struct reg *r, const char *name,
+	    const char *key_algorithm, const char *prefix, time_t not_before);
+/* Record an existing CA and its signer (ca_key may be NULL); the keys may
+ * be files or token keys ("pkcs11:..."). */
 int	iss_ca_import(struct reg *r, const char *name, const char *ca_cert,
 	    const char *signer_cert, const char *signer_key, const char *ca_key);
 /* Issue a certificate for a card (see struct issue_req). */

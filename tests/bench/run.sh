@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: ISC
 # run.sh: `make bench`.  Benchmarks, not tests: certstatusd side by side with
 # `openssl ocsp -multi 2` and nginx (1 worker, a static file of the same
-# size) on 127.0.0.1 in one run, a 1,000,000-certificate registry, and CRL
-# generation beside `openssl ca -gencrl`.  Every figure is the median of
+# size) on 127.0.0.1 in one run, a 1,000,000-certificate registry, CRL
+# generation beside `openssl ca -gencrl`, and the signer key on a PKCS#11
+# token (SoftHSM2) beside the same key in a file.  Every figure is the median of
 # RUNS runs (the machine is shared and noisy).  Prints one markdown table
 # and writes it to tests/out/bench.md.
 #
@@ -482,6 +483,13 @@ crl_row "openssl ca -gencrl" openssl ca -gencrl -config "$CRLF/openssl.cnf" \
     -out "$CRLF/openssl.crl"
 CRL_ENTRIES=$(openssl crl -in "$CRLF/openssl.crl" -noout -text | grep -c 'Serial Number:')
 
+# --- 4. signer key on a PKCS#11 token ----------------------------------------
+# the RSA demo's signer key in its file beside the same key on SoftHSM2
+say "signer key on SoftHSM2 beside the file"
+BIN="$BIN" RUNS="$RUNS" SECS="$SECS" CLIENTS="$CLIENTS" \
+    sh "$B/pkcs11_vs_file.sh" "$WORK/rsa" >"$WORK/p11.md" ||
+    echo "| PKCS#11 benchmark failed (see above) |" >"$WORK/p11.md"
+
 # --- table ---------------------------------------------------------------------
 P_POST=$(get_rps "certstatusd POST no nonce")
 P_GET=$(get_rps "certstatusd GET no nonce, distinct certs")
@@ -540,6 +548,10 @@ target "CRL: our peak RSS / openssl's" "$(ratio "$C_M" "$OC_M")" "<=" 0.25
 	awk -F'\t' '{ printf "| %s | %s | %s | %s |\n", $1, $2, $3, $4 }' "$WORK/crlrows"
 	echo
 	echo "CRL measured with $CRL_HOW; /usr/bin/time -v."
+	echo
+	cat "$WORK/p11.md"
+	echo
+	echo "PKCS#11: tests/bench/pkcs11_vs_file.sh; SoftHSM2 is software, so the ratio is the PKCS#11 path's overhead, not a hardware token's speed."
 	echo
 	echo "| target | measured | wanted | |"
 	echo "|---|---:|---|---|"
