@@ -51,6 +51,16 @@ void	iss_result_free(struct issue_result *res);
  */
 int	iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 	    time_t not_before);
+/*
+ * Give issuer name a new delegated OCSP signer: a key (key_algorithm NULL:
+ * the config's) written beside the old one as <name>-ocsp-<n>.key (0600,
+ * the old key's owner) and a certificate valid from now for days (0:
+ * SIGNER_VALID_YEARS), overlapping the old one.  The issuer row names the
+ * new signer; the old one stays in the signers table.  One transaction
+ * with its audit record (ca.rotate-signer); r->result says what was made.
+ */
+int	iss_signer_rotate(struct reg *r, const char *name,
+	    const char *key_algorithm, int days);
 /* Record an existing CA and its signer (ca_key may be NULL). */
 int	iss_ca_import(struct reg *r, const char *name, const char *ca_cert,
 	    const char *signer_cert, const char *signer_key, const char *ca_key);
