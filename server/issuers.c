@@ -131,3 +131,26 @@ issuers_same(const struct issuer_set *a, const struct issuer_set *b)
 			return 0;
 	return 1;
 }
+
+void
+issuers_carry(struct issuer_set *next, const struct issuer_set *prev,
+    time_t now)
+{
+	for (size_t i = 0; i < next->n; i++) {
+		struct issuer		*is = &next->v[i];
+		const struct issuer	*was = NULL;
+
+		for (size_t j = 0; j < prev->n && was == NULL; j++)
+			if (prev->v[j].id == is->id)
+				was = &prev->v[j];
+		if (was == NULL)
+			continue;
+		if (X509_cmp(was->signer, is->signer) == 0) {
+			is->resign_before = was->resign_before;
+			continue;
+		}
+		is->resign_before = now;
+		log_info("issuer %s: new OCSP signer: new answers are signed "
+		    "with it, the stored ones are signed again", is->name);
+	}
+}
