@@ -52,14 +52,14 @@ expiry_warning(struct server *s, time_t now, char *why, size_t whylen)
 			}
 			first = is;
 			which = k == 0 ? "signer" : "CA";
-			left = na[k] - now;
+			left = na[k] - now;	/* > 0: expired fails first */
 		}
 	}
 	if (first == NULL || len >= whylen)
 		return;
 	snprintf(why + len, whylen - len, "; warning: issuer %s: %s "
 	    "certificate expires in %lld day(s)%s%s", first->name, which,
-	    (long long)(left / 86400), more ? " (and others: see /metrics)" :
+	    (long long)((left + 86399) / 86400), more ? " (and others: see /metrics)" :
 	    "", strcmp(which, "signer") == 0 ? ": certctl ca rotate-signer" :
 	    "");
 }
