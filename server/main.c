@@ -259,11 +259,14 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		log_info("registry %s readable again", s->conf->database);
 	s->db_ok = 1;
 	if (v != s->data_version || m->issuers_stale) {
+		int	 committed = v != s->data_version;
+
 		s->data_version = v;
 		/* a reload applies the changes itself (presign_start) */
-		if (!issuers_changed(s))
+		if (!issuers_changed(s) && committed)
 			presign_registry_changed(s);
-		crl_registry_changed(s);
+		if (committed)
+			crl_registry_changed(s);
 	}
 }
 

@@ -126,7 +126,8 @@ struct issuer		*issuers_by_name(struct issuer_set *s, const char *name);
  * After a reload, what next keeps from prev (same issuer id): a signer
  * other than prev's means every answer stored up to now must be signed
  * again (resign_before = now, logged); the same signer keeps prev's
- * resign_before (a re-sign still under way).
+ * resign_before (a re-sign still under way).  issuers_load sets it to the
+ * signer's notBefore, so a restart re-signs what an earlier signer signed.
  */
 void			 issuers_carry(struct issuer_set *next,
 			    const struct issuer_set *prev, time_t now);

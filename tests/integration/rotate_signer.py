@@ -13,7 +13,8 @@ failed; the pre-signed set was re-signed (certstatus_presign_resigned_total
 equals the answers stored before, and every stored answer is the new
 signer's); the old signer's certificate is kept in the registry; the audit
 log holds the record and verifies.  Last, a signer rotated with --days 10
-makes /healthz warn (200) under the default cert-expiry-warning of 30d."""
+makes /healthz warn (200) under the default cert-expiry-warning of 30d,
+and a rotation while the server is stopped is re-signed after its start."""
 import base64
 import os
 import re
@@ -298,5 +299,26 @@ check(r.returncode == 2, "--days 0 is a usage error (exit %d)" % r.returncode)
 r = certctl("ca", "rotate-signer", "nosuch")
 check(r.returncode == 1 and "no issuer" in r.stderr,
       "unknown issuer refused: " + r.stderr.strip())
+check(srv.stop() == 0, "server stopped cleanly")
+
+# rotated while the server is down: the stored answers predate the new
+# signer's notBefore, so the first pass after the start signs them again
+time.sleep(1.1)     # the new notBefore after every stored thisUpdate
+r = certctl("ca", "rotate-signer", "inagi")
+check(r.returncode == 0, "ca rotate-signer inagi with the server stopped")
+db = sqlite3.connect(registry)
+(pem,) = db.execute("SELECT signer_cert FROM issuers WHERE name = 'inagi'"
+                    ).fetchone()
+db.close()
+newest = x509.load_pem_x509_certificate(pem.encode()).serial_number
+srv = Server(demo)
+end = time.time() + 60
+while time.time() < end:
+    serials, n = stored_signers()
+    if set(serials) == {newest}:
+        break
+    time.sleep(0.2)
+check(set(serials) == {newest}, "after a restart: the %d stored answers "
+      "signed again by the newest signer" % n)
 check(srv.stop() == 0, "server stopped cleanly")
 finish()
