@@ -601,7 +601,7 @@ iss_signer_rotate(struct reg *r, const char *name, const char *key_algorithm,
 	char		*rel = NULL, *path = NULL, *old_path = NULL, *pem = NULL;
 	char		 subject[128];
 	json_t		*d = NULL;
-	time_t		 not_after;
+	time_t		 not_after, ca_end;
 	int		 rc, wrote = 0;
 
 	memset(&ca, 0, sizeof(ca));
@@ -619,6 +619,15 @@ iss_signer_rotate(struct reg *r, const char *name, const char *key_algorithm,
 	signer_key_name(r, ca.row.name, ca.row.signer_key, &rel, &path);
 	not_after = days > 0 ? r->now + (time_t)days * 86400 :
 	    clock_add_years(r->now, SIGNER_VALID_YEARS);
+	/* never past the CA that vouches for it */
+	if (pki_time(X509_get0_notAfter(ca.cert), &ca_end) == 0 &&
+	    not_after > ca_end)
+		not_after = ca_end;
+	if (not_after <= r->now) {
+		rc = reg_say(r, REG_REFUSED, "issuer %s: the CA certificate has "
+		    "expired: a new signer needs a new CA", ca.row.name);
+		goto done;
+	}
 	if ((rc = signer_key_make(r, alg, path, stat(old_path, &old_st) == 0 ?
 	    &old_st : NULL, &key)) != REG_OK)
 		goto done;

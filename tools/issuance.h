@@ -56,7 +56,8 @@ int	iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
  * the config's) written beside the old one as <name>-ocsp-<n>.key (0600,
  * the old key's owner) and a certificate valid from now for days (0:
  * SIGNER_VALID_YEARS), overlapping the old one.  The issuer row names the
- * new signer; the old one stays in the signers table.  One transaction
+ * new signer; the old one stays in the signers table.  Never valid past
+ * the CA certificate (refused once that has expired).  One transaction
  * with its audit record (ca.rotate-signer); r->result says what was made.
  */
 int	iss_signer_rotate(struct reg *r, const char *name,

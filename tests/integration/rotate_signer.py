@@ -16,6 +16,7 @@ log holds the record and verifies.  Last, a signer rotated with --days 10
 makes /healthz warn (200) under the default cert-expiry-warning of 30d,
 and a rotation while the server is stopped is re-signed after its start."""
 import base64
+import datetime
 import os
 import re
 import sqlite3
@@ -210,11 +211,15 @@ check(new_signer.serial_number != old_signer.serial_number and
       "the issuer names the new signer (%s)" % new_key)
 st = os.stat(os.path.join(demo, new_key))
 check(st.st_mode & 0o777 == 0o600, "new key file mode %o" % (st.st_mode & 0o777))
-check(new_signer.not_valid_before <= old_signer.not_valid_after and
-      new_signer.not_valid_after > old_signer.not_valid_after,
-      "validity overlaps the old signer's (%s .. %s; old until %s)" %
-      (new_signer.not_valid_before, new_signer.not_valid_after,
-       old_signer.not_valid_after))
+now = datetime.datetime.utcnow()
+check(new_signer.not_valid_before <= now < old_signer.not_valid_after and
+      new_signer.not_valid_after > now + datetime.timedelta(days=365) and
+      new_signer.not_valid_after <= ca.not_valid_after,
+      "validity overlaps the old signer's, within the CA's (%s .. %s; old "
+      "until %s, CA until %s)" % (new_signer.not_valid_before,
+                                  new_signer.not_valid_after,
+                                  old_signer.not_valid_after,
+                                  ca.not_valid_after))
 
 # until every kind of answer is the new signer's and the store re-signed
 ALL = {"post-nonce", "post", "get", "get-nonce"}
