@@ -60,6 +60,9 @@ static const struct directive directives[] = {
 	{ "trusted-proxy",	T_PROXY,	0, 0, 0 },
 	{ "ocsp-validity",	T_DURATION,	F(ocsp_validity), 0, 0 },
 	{ "ocsp-refresh",	T_DURATION,	F(ocsp_refresh), 0, 0 },
+	/* 0: no warning; at most ten years */
+	{ "cert-expiry-warning", T_DURATION,	F(cert_expiry_warning), 0,
+	    3660 * 86400 },
 	{ "unknown-serial",	T_UNKNOWN,	F(unknown_serial), 0, 0 },
 	{ "cache-memory",	T_SIZE,		F(cache_memory), 0, 0 },
 	{ "base-url",		T_STR,		F(base_url), 0, 0 },
@@ -256,6 +259,7 @@ config_defaults(const char *dir)
 	c->poll_ms = 200;
 	c->ocsp_validity = 24 * 3600;
 	c->ocsp_refresh = 12 * 3600;
+	c->cert_expiry_warning = 30 * 86400;
 	c->unknown_serial = UNKNOWN_AS_UNKNOWN;
 	c->cache_memory = 64 * 1024 * 1024;
 	c->crl_validity = 7 * 86400;

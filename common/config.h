@@ -62,6 +62,8 @@ struct config {
 	/* OCSP */
 	time_t	 ocsp_validity;		/* nextUpdate - thisUpdate */
 	time_t	 ocsp_refresh;		/* re-sign responses older than this */
+	time_t	 cert_expiry_warning;	/* /healthz warns this long before a
+					   CA or signer certificate expires */
 	enum unknown_policy unknown_serial;
 	size_t	 cache_memory;		/* bytes of responses kept in memory */
 

@@ -186,11 +186,21 @@ int		 db_issuers_load(struct db *db, struct db_issuer **out,
 void		 db_issuers_free(struct db_issuer *v, size_t n);
 /*
  * Within a write transaction: add an issuer created at now (ca_key NULL
- * when the CA key is kept elsewhere).  Returns its id, or -1 (db_errmsg;
- * a name already taken fails here too).
+ * when the CA key is kept elsewhere), its signer recorded in the signers
+ * table too.  Returns its id, or -1 (db_errmsg; a name already taken fails
+ * here too).
  */
 int64_t		 db_issuer_insert(struct db *db, const char *name,
 		    const char *ca_pem, const char *ca_key,
+		    const char *signer_pem, const char *signer_key, time_t now);
+/*
+ * Within a write transaction: issuer_id's signer becomes signer_pem with
+ * its key at signer_key, from now.  The one it replaces stays in the
+ * signers table (retired_at now), for the record; so does every signer an
+ * issuer was created with (db_issuer_insert).  0, or -1 (db_errmsg; no
+ * such issuer fails too).
+ */
+int		 db_issuer_signer_replace(struct db *db, int64_t issuer_id,
 		    const char *signer_pem, const char *signer_key, time_t now);
 
 /* --- stored CRLs (db_crl.c) -------------------------------------------- */

@@ -86,6 +86,28 @@ db_issuers_free(struct db_issuer *v, size_t n)
 	free(v);
 }
 
+/* Record the signer an issuer starts using at now; 0 / -1 (db_errmsg). */
+static int
+signer_add(struct db *db, int64_t issuer_id, const char *signer_pem,
+    const char *signer_key, time_t now)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO signers (issuer_id, cert, "
+	    "key, created_at) VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	if (sqlite3_bind_int64(st, 1, issuer_id) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 2, signer_pem, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_text(st, 3, signer_key, -1, SQLITE_STATIC) == SQLITE_OK &&
+	    sqlite3_bind_int64(st, 4, (int64_t)now) == SQLITE_OK &&
+	    sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+ done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 int64_t
 db_issuer_insert(struct db *db, const char *name, const char *ca_pem,
     const char *ca_key, const char *signer_pem, const char *signer_key,
@@ -108,7 +130,37 @@ db_issuer_insert(struct db *db, const char *name, const char *ca_pem,
 		goto done;
 	if (sqlite3_step(st) == SQLITE_DONE)
 		id = sqlite3_last_insert_rowid(db->h);
+	if (id >= 0 && signer_add(db, id, signer_pem, signer_key, now) != 0)
+		id = -1;
  done:
 	sqlite3_finalize(st);
 	return id;
+}
+
+int
+db_issuer_signer_replace(struct db *db, int64_t issuer_id,
+    const char *signer_pem, const char *signer_key, time_t now)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "UPDATE signers SET retired_at = ?2 "
+	    "WHERE issuer_id = ?1 AND retired_at IS NULL", -1, &st,
+	    NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, issuer_id) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 2, (int64_t)now) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE)
+		goto done;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db->h, "UPDATE issuers SET signer_cert = ?2, "
+	    "signer_key = ?3 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK ||
+	    sqlite3_bind_int64(st, 1, issuer_id) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 2, signer_pem, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_bind_text(st, 3, signer_key, -1, SQLITE_STATIC) != SQLITE_OK ||
+	    sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db->h) != 1)
+		goto done;
+	rc = signer_add(db, issuer_id, signer_pem, signer_key, now);
+ done:
+	sqlite3_finalize(st);
+	return rc;
 }

@@ -9,6 +9,7 @@
 
 #include <openssl/x509.h>
 
+#include "clock.h"
 #include "log.h"
 #include "pki.h"
 #include "server.h"
@@ -64,6 +65,13 @@ issuers_load(struct db *db, const struct config *conf, char *err, size_t errlen)
 		(void)pki_time(X509_get0_notAfter(is->signer),
 		    &is->signer_not_after);
 		(void)pki_time(X509_get0_notAfter(is->ca), &is->ca_not_after);
+		/*
+		 * A stored answer dated before this signer existed was signed
+		 * by an earlier one (a restart during a re-sign): again.
+		 */
+		if (pki_time(X509_get0_notBefore(is->signer),
+		    &is->resign_before) != 0 || is->resign_before > clock_now())
+			is->resign_before = 0;
 		if (ocsp_issuer_hashes(is->ca, &is->hashes) != 0) {
 			snprintf(err, errlen, "issuer %s: cannot hash the CA",
 			    is->name);
@@ -130,4 +138,28 @@ issuers_same(const struct issuer_set *a, const struct issuer_set *b)
 		    X509_cmp(a->v[i].signer, b->v[i].signer) != 0)
 			return 0;
 	return 1;
+}
+
+void
+issuers_carry(struct issuer_set *next, const struct issuer_set *prev,
+    time_t now)
+{
+	for (size_t i = 0; i < next->n; i++) {
+		struct issuer		*is = &next->v[i];
+		const struct issuer	*was = NULL;
+
+		for (size_t j = 0; j < prev->n && was == NULL; j++)
+			if (prev->v[j].id == is->id)
+				was = &prev->v[j];
+		if (was == NULL)
+			continue;
+		if (X509_cmp(was->signer, is->signer) == 0) {
+			if (was->resign_before > is->resign_before)
+				is->resign_before = was->resign_before;
+			continue;
+		}
+		is->resign_before = now;
+		log_info("issuer %s: new OCSP signer: new answers are signed "
+		    "with it, the stored ones are signed again", is->name);
+	}
 }

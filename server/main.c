@@ -43,6 +43,8 @@ struct main_state {
 	struct stat		 db_seen;	/* the file at the last poll */
 	int			 db_reopen;	/* it changed: reopen until it opens */
 	time_t			 reopen_tried;
+	int			 issuers_stale;	/* other signers: reload failed */
+	time_t			 issuers_tried;
 	int			 stop_ticks;	/* stop_check() turns so far */
 	int			 stop_idle;	/* of them in a row with no job */
 };
@@ -121,6 +123,41 @@ db_fail(struct server *s, const char *fmt, const char *arg)
 		log_warnx(fmt, arg);
 	s->db_ok = 0;
 	snprintf(s->db_error, sizeof(s->db_error), fmt, arg);
+}
+
+/*
+ * After a commit: does the registry name other issuers or signers than the
+ * ones served (certctl ca rotate-signer)?  Then reload as SIGHUP does: new
+ * signer workers with the new keys take the new jobs, the old ones finish
+ * theirs, and the stored answers are signed again (issuers_carry).  A
+ * reload that fails (the new key unreadable) is tried again every 5 s,
+ * serving with the old signer meanwhile.  1 when it reloaded.
+ */
+static int
+issuers_changed(struct server *s)
+{
+	struct main_state	*m = s->main_state;
+	struct issuer_set	*set;
+	char			 err[CONFIG_ERR_MAX];
+	int			 same;
+
+	if (m->issuers_stale && time(NULL) - m->issuers_tried < 5)
+		return 0;
+	if ((set = issuers_load(s->db, s->conf, err, sizeof(err))) == NULL) {
+		log_warnx("registry: cannot read its issuers: %s", err);
+		return 0;
+	}
+	same = issuers_same(set, s->issuers);
+	issuers_free(set);
+	if (same) {
+		m->issuers_stale = 0;
+		return 0;
+	}
+	log_info("registry %s names other issuers or signers: reloading",
+	    s->conf->database);
+	m->issuers_tried = time(NULL);
+	m->issuers_stale = reload(s) != 0;
+	return !m->issuers_stale;
 }
 
 /*
@@ -221,10 +258,15 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 	if (!s->db_ok)
 		log_info("registry %s readable again", s->conf->database);
 	s->db_ok = 1;
-	if (v != s->data_version) {
+	if (v != s->data_version || m->issuers_stale) {
+		int	 committed = v != s->data_version;
+
 		s->data_version = v;
-		presign_registry_changed(s);
-		crl_registry_changed(s);
+		/* a reload applies the changes itself (presign_start) */
+		if (!issuers_changed(s) && committed)
+			presign_registry_changed(s);
+		if (committed)
+			crl_registry_changed(s);
 	}
 }
 
@@ -289,6 +331,7 @@ reload(struct server *s)
 		conf->database = s->conf->database;
 		s->conf->database = db;
 	}
+	issuers_carry(set, s->issuers, clock_now());
 	issuers_free(s->issuers);
 	s->issuers = set;
 	config_free(s->conf);

@@ -23,6 +23,48 @@ static const char *ocsp_status_names[8] = {
 static const char *cert_status_names[3] = { "good", "revoked", "unknown" };
 
 /*
+ * A warning for the CA or signer certificate of an issuer that expires
+ * within cert-expiry-warning, appended to why (what fits): the first one
+ * found, and how many others.  Not a failure: the answers still verify.
+ */
+static void
+expiry_warning(struct server *s, time_t now, char *why, size_t whylen)
+{
+	const struct issuer	*first = NULL;
+	const char		*which = NULL;
+	time_t			 left = 0;
+	size_t			 len = strlen(why);
+	int			 more = 0;
+
+	if (s->conf->cert_expiry_warning == 0)
+		return;
+	for (size_t i = 0; i < s->issuers->n; i++) {
+		const struct issuer	*is = &s->issuers->v[i];
+		const time_t		 na[2] = { is->signer_not_after,
+					    is->ca_not_after };
+
+		for (int k = 0; k < 2; k++) {
+			if (na[k] - now >= s->conf->cert_expiry_warning)
+				continue;
+			if (first != NULL) {
+				more++;
+				continue;
+			}
+			first = is;
+			which = k == 0 ? "signer" : "CA";
+			left = na[k] - now;	/* > 0: expired fails first */
+		}
+	}
+	if (first == NULL || len >= whylen)
+		return;
+	snprintf(why + len, whylen - len, "; warning: issuer %s: %s "
+	    "certificate expires in %lld day(s)%s%s", first->name, which,
+	    (long long)((left + 86399) / 86400), more ? " (and others: see /metrics)" :
+	    "", strcmp(which, "signer") == 0 ? ": certctl ca rotate-signer" :
+	    "");
+}
+
+/*
  * Only what is really wrong fails the check.  Stored answers past their
  * nextUpdate or dated in the future (after a clock step) are never served
  * (cache_get), so they are a problem only when pre-signing is not fixing
@@ -52,9 +94,12 @@ health_check(struct server *s, char *why, size_t whylen)
 		return 0;
 	}
 	for (size_t i = 0; i < s->issuers->n; i++)
-		if (s->issuers->v[i].signer_not_after <= now) {
-			snprintf(why, whylen, "issuer %s: signer certificate "
-			    "expired", s->issuers->v[i].name);
+		if (s->issuers->v[i].signer_not_after <= now ||
+		    s->issuers->v[i].ca_not_after <= now) {
+			snprintf(why, whylen, "issuer %s: %s certificate "
+			    "expired", s->issuers->v[i].name,
+			    s->issuers->v[i].signer_not_after <= now ?
+			    "signer" : "CA");
 			return 0;
 		}
 	fixing = presign_running(s, &started) && now - started <=
@@ -71,6 +116,7 @@ health_check(struct server *s, char *why, size_t whylen)
 	}
 	snprintf(why, whylen, "ok: %d of %d signer workers alive", alive,
 	    signer_workers(s->signers));
+	expiry_warning(s, now, why, whylen);
 	return 1;
 }
 
@@ -221,6 +267,11 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	    "signed ahead of requests.\n# TYPE certstatus_presigned_total "
 	    "counter\ncertstatus_presigned_total %llu\n",
 	    (unsigned long long)m->presigned);
+	evbuffer_add_printf(b, "# HELP certstatus_presign_resigned_total stored "
+	    "answers signed again for an issuer's new signer.\n# TYPE "
+	    "certstatus_presign_resigned_total counter\n"
+	    "certstatus_presign_resigned_total %llu\n",
+	    (unsigned long long)m->resigned);
 	oldest = cache_oldest(s->cache);
 	evbuffer_add_printf(b, "# HELP certstatus_presigned_oldest_age_seconds "
 	    "age of the oldest pre-signed response.\n# TYPE "

@@ -60,6 +60,7 @@ struct presign_job {
 	struct cache_key	 key;
 	time_t			 this_update, next_update;
 	uint64_t		 fp;
+	int			 resign;	/* replaces a previous signer's */
 };
 
 static void	presign_schedule(struct presign *ps, int msec);
@@ -73,9 +74,12 @@ presign_done(void *arg, int status, const unsigned char *der, size_t len)
 
 	ps->inflight--;
 	if (status == SIGNER_OK) {
-		if (j->epoch == s->epoch)
+		if (j->epoch == s->epoch) {
 			(void)cache_put(s->cache, &j->key, der, len,
 			    j->this_update, j->next_update, j->fp, 0);
+			if (j->resign)
+				s->metrics.resigned++;
+		}
 		s->metrics.presigned++;
 		if (ps->walking && ps->inflight < PRESIGN_INFLIGHT / 2)
 			presign_schedule(ps, 0);
@@ -83,10 +87,11 @@ presign_done(void *arg, int status, const unsigned char *der, size_t len)
 	free(j);
 }
 
-/* Queue the signing of one registry row's answer.  0 (also when there is
- * nothing to sign), or -1 when no signer took it. */
+/* Queue the signing of one registry row's answer (resign: in place of a
+ * previous signer's).  0 (also when there is nothing to sign), or -1 when
+ * no signer took it. */
 static int
-presign_one(struct presign *ps, const struct cert_status *cs)
+presign_one(struct presign *ps, const struct cert_status *cs, int resign)
 {
 	static unsigned char	 buf[OCSP_JOB_MAX];
 	struct server		*s = ps->s;
@@ -106,6 +111,7 @@ presign_one(struct presign *ps, const struct cert_status *cs)
 	j->ps = ps;
 	j->epoch = s->epoch;
 	j->fp = job.fp;
+	j->resign = resign;
 	cache_key_set(&j->key, (int)cs->issuer_id, OCSP_HASH_SHA1, &cs->serial);
 	j->this_update = job.this_update;
 	j->next_update = job.next_update;
@@ -143,12 +149,15 @@ presign_pause_ms(const struct config *c)
 /*
  * Does the stored answer for this registry row need signing anew?  When it
  * is missing, older than ocsp-refresh, dated in the future (the clock went
- * back), or states another status than the row.  An answer that is right
- * but unverified in this generation is confirmed here.
+ * back), or states another status than the row: 1.  When its issuer has a
+ * new signer since the answer was signed: 2 (until then the old answer is
+ * served: the old signer's certificate is still valid).  An answer that is
+ * right but unverified in this generation is confirmed here.
  */
 static int
 presign_needed(struct server *s, const struct cert_status *cs, time_t now)
 {
+	struct issuer	*is = issuers_by_id(s->issuers, cs->issuer_id);
 	time_t		 tu;
 	uint64_t	 fp, want = ocsp_status_fp(cs);
 	int		 verified;
@@ -163,6 +172,9 @@ presign_needed(struct server *s, const struct cert_status *cs, time_t now)
 	}
 	if (tu > now || tu <= now - s->conf->ocsp_refresh)
 		return 1;
+	/* <=: one signed in the swap's second may be the old signer's */
+	if (is != NULL && tu <= is->resign_before)
+		return 2;
 	if (!verified)
 		cache_confirm(s->cache, (int)cs->issuer_id, &cs->serial, fp);
 	return 0;
@@ -173,10 +185,11 @@ static int
 presign_row(const struct cert_status *cs, void *arg)
 {
 	struct presign	*ps = arg;
+	int		 need;
 
 	if (ps->inflight >= PRESIGN_INFLIGHT ||
-	    (presign_needed(ps->s, cs, clock_now()) &&
-	    presign_one(ps, cs) != 0)) {
+	    ((need = presign_needed(ps->s, cs, clock_now())) != 0 &&
+	    presign_one(ps, cs, need == 2) != 0)) {
 		ps->stalled = 1; /* signers busy or none: this row again later */
 		return 1;
 	}
@@ -323,7 +336,7 @@ change_cb(const struct cert_status *cs, void *arg)
 	cache_drop(s->cache, (int)cs->issuer_id, &cs->serial);
 	if (cs->change_seq > s->change_seq)
 		s->change_seq = cs->change_seq;
-	(void)presign_one(ps, cs);	/* re-sign now, before anyone asks */
+	(void)presign_one(ps, cs, 0);	/* re-sign now, before anyone asks */
 }
 
 /*

@@ -35,6 +35,7 @@ struct metrics {
 	uint64_t	ocsp_cert[3];		/* good, revoked, unknown */
 	uint64_t	not_modified;
 	uint64_t	presigned;		/* responses signed ahead */
+	uint64_t	resigned;		/* of them, for a new signer */
 	uint64_t	presign_passes;
 	time_t		presign_done_at;	/* end of the last full pass */
 	uint64_t	history_breaks;		/* registry restored/replaced */
@@ -55,6 +56,8 @@ struct issuer {
 	char			*signer_key;	/* path: only signer workers open it */
 	time_t			 signer_not_after;
 	time_t			 ca_not_after;
+	time_t			 resign_before;	/* stored answers this old came
+						   from a previous signer */
 	struct ocsp_issuer_hashes hashes;
 };
 
@@ -119,11 +122,24 @@ struct issuer		*issuers_by_id(struct issuer_set *s, int64_t id);
 int			 issuers_same(const struct issuer_set *a,
 			    const struct issuer_set *b);
 struct issuer		*issuers_by_name(struct issuer_set *s, const char *name);
+/*
+ * After a reload, what next keeps from prev (same issuer id): a signer
+ * other than prev's means every answer stored up to now must be signed
+ * again (resign_before = now, logged); the same signer keeps prev's
+ * resign_before (a re-sign still under way).  issuers_load sets it to the
+ * signer's notBefore, so a restart re-signs what an earlier signer signed.
+ */
+void			 issuers_carry(struct issuer_set *next,
+			    const struct issuer_set *prev, time_t now);
 
 /* metrics.c: /metrics and /healthz. */
 void	metrics_handle(struct server *s, struct evhttp_request *req);
 void	healthz_handle(struct server *s, struct evhttp_request *req);
-/* 1 when healthy; why gets the first problem. */
+/*
+ * 1 when healthy; why gets the first problem (an expired CA or signer
+ * certificate is one), or "ok: ..." with a warning when one expires within
+ * cert-expiry-warning.
+ */
 int	health_check(struct server *s, char *why, size_t whylen);
 
 /*

@@ -715,6 +715,78 @@ START_TEST(test_audit_tamper)
 }
 END_TEST
 
+/* --- signer rotation ------------------------------------------------------ */
+
+/* The test issuer's signer now: its key file (relative) and certificate. */
+static X509 *
+current_signer(char *key, size_t keylen, EVP_PKEY **k)
+{
+	struct iss_ca	 ca;
+	X509		*x;
+	char		*path, why[256];
+
+	ck_assert_int_eq(iss_ca_load(&r, "test", &ca), REG_OK);
+	snprintf(key, keylen, "%s", ca.row.signer_key);
+	ck_assert_ptr_nonnull(x = pki_cert_from_pem(ca.row.signer_cert,
+	    strlen(ca.row.signer_cert)));
+	ck_assert(pki_cert_issued_by(x, ca.cert));
+	ck_assert_ptr_nonnull(path = config_path(cfg, ca.row.signer_key));
+	ck_assert_msg((*k = pki_key_load(path, why, sizeof(why))) != NULL, "%s",
+	    why);
+	free(path);
+	iss_ca_free(&ca);
+	return x;
+}
+
+START_TEST(test_signer_rotate)
+{
+	X509		*old, *x;
+	EVP_PKEY	*k;
+	char		 key[256], why[256];
+	time_t		 na;
+	int64_t		 n;
+
+	old = current_signer(key, sizeof(key), &k);
+	EVP_PKEY_free(k);
+	ck_assert_str_eq(key, "keys/test-ocsp.key");
+	ck_assert_int_eq(iss_signer_rotate(&r, "test", NULL, NULL, 10), REG_OK);
+	x = current_signer(key, sizeof(key), &k);
+	ck_assert_str_eq(key, "keys/test-ocsp-2.key");
+	ck_assert(pki_cert_matches_key(x, k));
+	ck_assert((X509_get_extended_key_usage(x) & XKU_OCSP_SIGN) != 0);
+	ck_assert_int_ne(X509_cmp(x, old), 0);
+	ck_assert_int_eq(pki_time(X509_get0_notAfter(x), &na), 0);
+	ck_assert_int_eq((long)(na - r.now), 10 * 86400L);
+	EVP_PKEY_free(k);
+	X509_free(x);
+	/* the old signer kept for the record, retired */
+	ck_assert_int_eq(fixture_sql_int(db_path(db), "SELECT count(*) FROM "
+	    "signers WHERE retired_at IS NOT NULL"), 1);
+	ck_assert_int_eq(fixture_sql_int(db_path(db), "SELECT count(*) FROM "
+	    "audit WHERE action = 'ca.rotate-signer'"), 1);
+
+	/* again, with the default validity: the next free name */
+	ck_assert_int_eq(iss_signer_rotate(&r, "test", NULL, NULL, 0), REG_OK);
+	x = current_signer(key, sizeof(key), &k);
+	ck_assert_str_eq(key, "keys/test-ocsp-3.key");
+	ck_assert_int_eq(pki_time(X509_get0_notAfter(x), &na), 0);
+	ck_assert_int_eq((long)na, (long)clock_add_years(r.now,
+	    SIGNER_VALID_YEARS));
+	EVP_PKEY_free(k);
+	X509_free(x);
+	ck_assert_int_eq(fixture_sql_int(db_path(db), "SELECT count(*) FROM "
+	    "signers"), 3);
+
+	/* refusals change nothing */
+	ck_assert_int_eq(iss_signer_rotate(&r, "nosuch", NULL, NULL, 0), REG_REFUSED);
+	ck_assert_int_eq(iss_signer_rotate(&r, "test", "dsa", NULL, 0), REG_REFUSED);
+	ck_assert_int_eq(fixture_sql_int(db_path(db), "SELECT count(*) FROM "
+	    "signers"), 3);
+	ck_assert_int_eq(audit_verify(db, &n, why, sizeof(why)), 0);
+	X509_free(old);
+}
+END_TEST
+
 /* --- demo ----------------------------------------------------------------- */
 
 #define DEMO_CERTS_MAX	64	/* lines in the demo's index.tsv, at most */
@@ -842,6 +914,7 @@ certctl_suite(void)
 	tcase_add_test(tc, test_cert_cn_unique_and_policies);
 	tcase_add_test(tc, test_import_details_must_match);
 	tcase_add_loop_test(tc, test_audit_tamper, 0, 4);
+	tcase_add_test(tc, test_signer_rotate);
 	tcase_add_test(tc, test_demo_matches_registry);
 	suite_add_tcase(s, tc);
 	return s;

@@ -63,6 +63,7 @@ START_TEST(defaults)
 	ck_assert_int_eq((long)c->juki_issuance_end, 1450742400L);
 	ck_assert_str_eq(c->lost_card_phone, "0120-95-0178");
 	ck_assert_int_eq((long)c->renewal_window, 90 * 86400L);
+	ck_assert_int_eq((long)c->cert_expiry_warning, 30 * 86400L);
 	config_free(c);
 }
 END_TEST
@@ -84,6 +85,7 @@ START_TEST(values)
 	    "phone \"042-378-2111\"\n"
 	    "lost-card-phone \"0120-00-0000 (24 h)\"\n"
 	    "renewal-window 8w\n"
+	    "cert-expiry-warning 10d\n"
 	    "crl-key /etc/certstatus/ca.key\n");
 	char		 want[160];
 
@@ -104,6 +106,7 @@ START_TEST(values)
 	ck_assert_str_eq(c->crl_key, "/etc/certstatus/ca.key");
 	ck_assert_str_eq(c->lost_card_phone, "0120-00-0000 (24 h)");
 	ck_assert_int_eq((long)c->renewal_window, 56 * 86400L);
+	ck_assert_int_eq((long)c->cert_expiry_warning, 10 * 86400L);
 	config_free(c);
 }
 END_TEST
@@ -141,6 +144,8 @@ static const struct {
 	{ "trusted-proxy 2001:db8::1/32\n", ":1: trusted-proxy: address has bits set past the prefix length" },
 	{ "trusted-proxy\n", ":1: trusted-proxy: missing value" },
 	{ "renewal-window 3mo\n", ":1: renewal-window: bad duration" },
+	{ "cert-expiry-warning 3661d\n", ":1: cert-expiry-warning: out of range" },
+	{ "cert-expiry-warning soon\n", ":1: cert-expiry-warning: bad duration" },
 	{ "renewal-window 3m\n", ":1: renewal-window: out of range \"3m\"" },
 	{ "renewal-window 2y\n", ":1: renewal-window: out of range" },
 	{ "lost-card-phone \"\"\n", ":1: lost-card-phone: empty value" },

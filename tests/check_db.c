@@ -179,6 +179,58 @@ START_TEST(issuers_rows)
 }
 END_TEST
 
+/* Count signers rows of issuer id matching where (SQL). */
+static int
+signer_rows(int64_t id, const char *where)
+{
+	sqlite3_stmt	*st;
+	char		 sql[256];
+	int		 n = -1;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM signers WHERE "
+	    "issuer_id = %lld AND %s", (long long)id, where);
+	ck_assert_int_eq(sqlite3_prepare_v2(db->h, sql, -1, &st, NULL),
+	    SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+START_TEST(signer_history)
+{
+	struct db_issuer	*v;
+	size_t			 n;
+
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_issuer_insert(db, "a", "CA A", "keys/a-ca.key",
+	    "SIGNER 1", "keys/a-ocsp.key", 8), 1);
+	ck_assert_int_eq(db_commit(db), 0);
+	ck_assert_int_eq(signer_rows(1, "cert = 'SIGNER 1' AND key = "
+	    "'keys/a-ocsp.key' AND created_at = 8 AND retired_at IS NULL"), 1);
+
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_issuer_signer_replace(db, 1, "SIGNER 2",
+	    "keys/a-ocsp-2.key", 20), 0);
+	/* no such issuer: nothing recorded for it */
+	ck_assert_int_eq(db_issuer_signer_replace(db, 9, "X", "x", 20), -1);
+	ck_assert_int_eq(db_commit(db), 0);
+
+	ck_assert_int_eq(db_issuers_load(db, &v, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_str_eq(v[0].signer_pem, "SIGNER 2");
+	ck_assert_str_eq(v[0].signer_key, "keys/a-ocsp-2.key");
+	ck_assert_str_eq(v[0].ca_key, "keys/a-ca.key");
+	db_issuers_free(v, n);
+	/* the old one kept, retired when the new one came */
+	ck_assert_int_eq(signer_rows(1, "cert = 'SIGNER 1' AND retired_at = 20"),
+	    1);
+	ck_assert_int_eq(signer_rows(1, "cert = 'SIGNER 2' AND created_at = 20 "
+	    "AND retired_at IS NULL"), 1);
+	ck_assert_int_eq(signer_rows(9, "1"), 0);
+}
+END_TEST
+
 static void
 add_crl(int64_t issuer, int64_t number, const char *base, const char *der)
 {
@@ -556,6 +608,7 @@ main(void)
 	tcase_add_test(tc, status_lookup);
 	tcase_add_test(tc, change_feed);
 	tcase_add_test(tc, issuers_rows);
+	tcase_add_test(tc, signer_history);
 	tcase_add_test(tc, crl_newest);
 	tcase_add_test(tc, cert_holder_and_next_id);
 	tcase_add_test(tc, copy_and_back);

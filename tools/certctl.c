@@ -62,6 +62,7 @@ static const struct verb_help {
 	    "example: certctl -c certstatus.conf init\n" },
 	{ "ca", "ca create NAME [--key-algorithm rsa2048|p256]\n"
 	    "ca import NAME --ca-cert F --signer-cert F --signer-key F [--ca-key F]\n"
+	    "ca rotate-signer NAME [--days N] [--key-algorithm rsa2048|p256]\n"
 	    "ca list\n"
 	    "ca export NAME [--der] [--out F]\n"
 	    "  the CA certificate (PEM, or DER as GET /ca/NAME.crt serves it)\n"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * cmd_ca.c: issuers (ca create|import|list|export) and the audit log
- * (audit verify|show).
+ * cmd_ca.c: issuers (ca create|import|rotate-signer|list|export) and the
+ * audit log (audit verify|show).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,22 +113,41 @@ ca_export(struct ctx *c, int argc, char **argv)
 	return rc;
 }
 
+/* --days N of rotate-signer: 1 to 3660, or absent (0: the default). */
+static int
+rotate_days(const char *arg, int *days)
+{
+	char	*end;
+	long	 n;
+
+	*days = 0;
+	if (arg == NULL)
+		return EXIT_OK;
+	n = strtol(arg, &end, 10);
+	if (*arg == '\0' || *end != '\0' || n < 1 || n > 3660)
+		return usage("ca rotate-signer NAME [--days 1-3660] "
+		    "[--key-algorithm rsa2048|p256] [--pkcs11 pkcs11:token=L]");
+	*days = (int)n;
+	return EXIT_OK;
+}
+
 int
 cmd_ca(struct ctx *c, int argc, char **argv)
 {
 	static const struct optdef defs[] = {
 		{ "key-algorithm", 1 }, { "ca-cert", 1 }, { "signer-cert", 1 },
 		{ "signer-key", 1 }, { "ca-key", 1 }, { "pkcs11", 1 },
+		{ "days", 1 },
 		{ NULL, 0 },
 	};
 	struct opts	 o;
 	const char	*sub;
 	json_t		*a, *v;
 	size_t		 i;
-	int		 rc;
+	int		 rc, days = 0;
 
 	if (argc < 2)
-		return usage("ca create|import|list ...");
+		return usage("ca create|import|rotate-signer|list ...");
 	sub = argv[1];
 	if (strcmp(sub, "export") == 0)
 		return ca_export(c, argc - 2, argv + 2);
@@ -178,8 +197,17 @@ cmd_ca(struct ctx *c, int argc, char **argv)
 		rc = iss_ca_import(&c->reg, o.pos[0], opt(&o, defs, "ca-cert"),
 		    opt(&o, defs, "signer-cert"), opt(&o, defs, "signer-key"),
 		    opt(&o, defs, "ca-key"));
+	} else if (strcmp(sub, "rotate-signer") == 0) {
+		if ((rc = rotate_days(opt(&o, defs, "days"), &days)) != EXIT_OK)
+			return rc;
+		if ((rc = ctx_open(c, 0)) != EXIT_OK)
+			return rc;
+		rc = iss_signer_rotate(&c->reg, o.pos[0], opt(&o, defs,
+		    "key-algorithm"), opt(&o, defs, "pkcs11"), days);
+		if (rc == REG_OK && !c->json && c->reg.result != NULL)
+			json_object_del(c->reg.result, "signer_cert");
 	} else
-		return usage("ca create|import|list ...");
+		return usage("ca create|import|rotate-signer|list ...");
 	if (rc != REG_OK)
 		return report(c, rc);
 	if (!c->json && c->reg.result != NULL)

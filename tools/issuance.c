@@ -608,6 +608,170 @@ iss_ca_create_token(struct reg *r, const char *name, const char *key_algorithm,
 	return rc;
 }
 
+/* --- signer rotation ------------------------------------------------------ */
+
+/*
+ * The new signer's key, for rotation: generated and written to path (0600,
+ * refusing an existing file), given the owner of the key it replaces (like:
+ * the service reads it).  The one place a signer key is made for
+ * rotation, so that a token key can take its place.  REG_OK with *out.
+ */
+static int
+signer_key_make(struct reg *r, enum pki_keyalg alg, const char *path,
+    const struct stat *like, EVP_PKEY **out)
+{
+	EVP_PKEY	*k;
+
+	*out = NULL;
+	if ((k = pki_key_generate(alg)) == NULL)
+		return reg_say(r, REG_ERROR, "key generation failed: %s",
+		    log_ssl_drain());
+	if (pki_key_write(path, k) != 0) {
+		EVP_PKEY_free(k);
+		return reg_say(r, REG_ERROR, "cannot write %s", path);
+	}
+	if (like != NULL && (like->st_uid != geteuid() ||
+	    like->st_gid != getegid()) &&
+	    chown(path, like->st_uid, like->st_gid) != 0) {
+		(void)unlink(path);
+		EVP_PKEY_free(k);
+		return reg_say(r, REG_ERROR, "%s: cannot give it the old key's "
+		    "owner: %s", path, strerror(errno));
+	}
+	*out = k;
+	return REG_OK;
+}
+
+/*
+ * A free name beside the old key: <dir>/<issuer>-ocsp-<n>.key, relative as
+ * the old one is recorded.  *rel and *abs malloc'd.
+ */
+static void
+signer_key_name(struct reg *r, const char *issuer, const char *old,
+    char **rel, char **abs)
+{
+	const char	*slash = strrchr(old, '/');
+	int		 dirlen = slash != NULL ? (int)(slash - old + 1) : 0;
+
+	for (int n = 2;; n++) {
+		*rel = xasprintf("%.*s%s-ocsp-%d.key", dirlen, old, issuer, n);
+		*abs = key_path(r, *rel);
+		if (access(*abs, F_OK) != 0)
+			return;
+		free(*rel);
+		free(*abs);
+	}
+}
+
+/* The audit detail (and result) of a rotation. */
+static json_t *
+rotate_detail(const char *name, const char *old_key, const char *new_key,
+    X509 *signer)
+{
+	json_t	*d = json_object();
+	time_t	 nb = 0, na = 0;
+
+	(void)pki_time(X509_get0_notBefore(signer), &nb);
+	(void)pki_time(X509_get0_notAfter(signer), &na);
+	json_object_set_new(d, "name", json_string(name));
+	json_object_set_new(d, "old_signer_key", json_string(old_key));
+	json_object_set_new(d, "signer_key", json_string(new_key));
+	json_object_set_new(d, "not_before", json_integer((json_int_t)nb));
+	json_object_set_new(d, "not_after", json_integer((json_int_t)na));
+	return d;
+}
+
+int
+iss_signer_rotate(struct reg *r, const char *name, const char *key_algorithm,
+    const char *pkcs11, int days)
+{
+	struct iss_ca	 ca;
+	struct stat	 old_st;
+	enum pki_keyalg	 alg;
+	EVP_PKEY	*key = NULL;
+	X509		*signer = NULL;
+	char		*rel = NULL, *path = NULL, *old_path = NULL, *pem = NULL;
+	char		 subject[128];
+	json_t		*d = NULL;
+	time_t		 not_after, ca_end;
+	int		 rc, wrote = 0;
+
+	memset(&ca, 0, sizeof(ca));
+	if (pki_keyalg_parse(key_algorithm != NULL ? key_algorithm :
+	    r->cfg->key_algorithm, &alg) != 0)
+		return reg_say(r, REG_REFUSED, "key algorithm must be rsa2048 or "
+		    "p256");
+	if (days < 0 || days > 3660)
+		return reg_say(r, REG_REFUSED, "--days must be 1 to 3660");
+	if ((rc = reg_txn_begin(r)) != REG_OK)
+		return rc;
+	if ((rc = iss_ca_load(r, name, &ca)) != REG_OK)
+		goto done;
+	old_path = key_path(r, ca.row.signer_key);
+	if (pkcs11 == NULL)
+		signer_key_name(r, ca.row.name, ca.row.signer_key, &rel, &path);
+	not_after = days > 0 ? r->now + (time_t)days * 86400 :
+	    clock_add_years(r->now, SIGNER_VALID_YEARS);
+	/* never past the CA that vouches for it */
+	if (pki_time(X509_get0_notAfter(ca.cert), &ca_end) == 0 &&
+	    not_after > ca_end)
+		not_after = ca_end;
+	if (not_after <= r->now) {
+		rc = reg_say(r, REG_REFUSED, "issuer %s: the CA certificate has "
+		    "expired: a new signer needs a new CA", ca.row.name);
+		goto done;
+	}
+	if (pkcs11 != NULL) {		/* on the token: rel is its URI */
+		char	*label = xasprintf("%s-signer-%lld", ca.row.name,
+		    (long long)r->now);
+
+		key = iss_token_key_new(r, pkcs11, label, key_algorithm, &rel,
+		    &rc);
+		free(label);
+		if (key == NULL)
+			goto done;
+	} else {
+		if ((rc = signer_key_make(r, alg, path, stat(old_path,
+		    &old_st) == 0 ? &old_st : NULL, &key)) != REG_OK)
+			goto done;
+		wrote = 1;
+	}
+	/* the old signer stays valid: the two overlap until it expires */
+	if ((signer = pki_signer_create(ca.cert, ca.key, key, NULL, r->now,
+	    not_after)) == NULL || (pem = pki_cert_to_pem(signer)) == NULL) {
+		rc = reg_say(r, REG_ERROR, "creating the signer failed: %s",
+		    log_ssl_drain());
+		goto done;
+	}
+	if (db_issuer_signer_replace(r->db, ca.row.id, pem, rel, r->now) != 0) {
+		rc = reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
+		goto done;
+	}
+	d = rotate_detail(ca.row.name, ca.row.signer_key, rel, signer);
+	snprintf(subject, sizeof(subject), "issuer %s", ca.row.name);
+	if ((rc = reg_audit(r, "ca.rotate-signer", subject, d)) == REG_OK) {
+		json_object_set_new(d, "action", json_string("ca.rotate-signer"));
+		json_object_set_new(d, "subject", json_string(subject));
+		json_object_set_new(d, "signer_cert", json_string(pem));
+		json_decref(r->result);
+		r->result = d;
+		d = NULL;
+	}
+ done:
+	rc = reg_txn_end(r, rc);
+	if (rc != REG_OK && wrote)
+		(void)unlink(path);
+	json_decref(d);
+	iss_ca_free(&ca);
+	EVP_PKEY_free(key);
+	X509_free(signer);
+	free(rel);
+	free(path);
+	free(old_path);
+	free(pem);
+	return rc;
+}
+
 /* Absolute form of a path given on the command line (the config may live
  * elsewhere than the current directory); a token key's URI as it is. */
 static char *

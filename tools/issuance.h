@@ -67,6 +67,18 @@ EVP_PKEY *iss_token_key_new(struct reg *r, const char *prefix,
  */
 int	iss_ca_create_token(struct reg *r, const char *name,
 	    const char *key_algorithm, const char *prefix, time_t not_before);
+/*
+ * Give issuer name a new delegated OCSP signer: a key (key_algorithm NULL:
+ * the config's) written beside the old one as <name>-ocsp-<n>.key (0600,
+ * the old key's owner), or generated on the token pkcs11 names
+ * (non-NULL: "pkcs11:token=...", label <name>-signer-<n>), and a certificate valid from now for days (0:
+ * SIGNER_VALID_YEARS), overlapping the old one.  The issuer row names the
+ * new signer; the old one stays in the signers table.  Never valid past
+ * the CA certificate (refused once that has expired).  One transaction
+ * with its audit record (ca.rotate-signer); r->result says what was made.
+ */
+int	iss_signer_rotate(struct reg *r, const char *name,
+	    const char *key_algorithm, const char *pkcs11, int days);
 /* Record an existing CA and its signer (ca_key may be NULL); the keys may
  * be files or token keys ("pkcs11:..."). */
 int	iss_ca_import(struct reg *r, const char *name, const char *ca_cert,

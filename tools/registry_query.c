@@ -149,6 +149,8 @@ issuer_row_json(struct reg *r, sqlite3_stmt *st)
 	json_object_set_new(o, "created_at", reg_time_json(st, 3));
 	json_object_set_new(o, "certificates",
 	    json_integer(sqlite3_column_int64(st, 4)));
+	json_object_set_new(o, "signers",
+	    json_integer(sqlite3_column_int64(st, 5)));
 	return o;
 }
 
@@ -159,7 +161,8 @@ reg_issuer_list(struct reg *r)
 
 	if ((st = reg_prep(r, "SELECT i.name, i.ca_key IS NOT NULL, i.signer_key, "
 	    "i.created_at, (SELECT count(*) FROM certificates c WHERE "
-	    "c.issuer_id = i.id) FROM issuers i ORDER BY i.id")) == NULL)
+	    "c.issuer_id = i.id), (SELECT count(*) FROM signers g WHERE "
+	    "g.issuer_id = i.id) FROM issuers i ORDER BY i.id")) == NULL)
 		return NULL;
 	return reg_rows_json(r, st, issuer_row_json);
 }
