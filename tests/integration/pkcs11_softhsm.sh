@@ -97,6 +97,31 @@ sqlite3 "$WORK/d2/certstatus.db" "SELECT signer_cert FROM issuers WHERE name = '
     ok "ca import with token keys records their URIs" ||
     fail "ca import with token keys: $(cat "$WORK/imp.txt")"
 
+# ca rotate-signer --pkcs11: the new signer's key is generated on the token,
+# the issuer names its URI, its certificate verifies under tok2's CA, and
+# pkcs11-tool shows the key as never extractable.
+"$CERTCTL" -c "$C" ca rotate-signer tok2 --pkcs11 "pkcs11:token=inagi" \
+    >"$WORK/rot.txt" 2>&1 || fail "rotate-signer --pkcs11: $(cat "$WORK/rot.txt")"
+rkey=$(sqlite3 "$WORK/d2/certstatus.db" "SELECT signer_key FROM issuers WHERE name = 'tok2'")
+case "$rkey" in
+"pkcs11:token=inagi;object=tok2-signer-"*) ok "rotate-signer --pkcs11: the issuer names $rkey" ;;
+*) fail "rotate-signer --pkcs11: signer_key is $rkey" ;;
+esac
+sqlite3 "$WORK/d2/certstatus.db" "SELECT signer_cert FROM issuers WHERE name = 'tok2'" >"$WORK/tok2-signer2.pem"
+cmp -s "$WORK/tok2-signer.pem" "$WORK/tok2-signer2.pem" && fail "rotate-signer --pkcs11: same certificate"
+openssl verify -CAfile "$WORK/tok2-ca.pem" "$WORK/tok2-signer2.pem" 2>&1 |
+    grep -q ": OK" && ok "the rotated signer's certificate verifies under tok2's CA" ||
+    fail "rotated signer: $(openssl verify -CAfile "$WORK/tok2-ca.pem" "$WORK/tok2-signer2.pem" 2>&1)"
+rlabel=${rkey##*object=}
+pkcs11-tool --module "$MOD" --token-label inagi --login --pin 4711 \
+    --list-objects --type privkey 2>/dev/null | awk -v l="$rlabel" '
+	/^Private Key Object/ { inkey = 1; lab = "" }
+	inkey && /label:/ { sub(/.*label: */, ""); lab = $0 }
+	inkey && /Access:/ && lab == l { print; exit }' >"$WORK/racc.txt"
+grep -q "never extractable" "$WORK/racc.txt" && grep -q "sensitive" "$WORK/racc.txt" &&
+    ok "pkcs11-tool: $rlabel is sensitive and never extractable" ||
+    fail "pkcs11-tool: $rlabel access: $(cat "$WORK/racc.txt")"
+
 # The server signs CRLs itself with the CA key on the token too.
 cat >>"$D/certstatus.conf" <<CONF
 crl-key pkcs11:token=inagi;object=inagi-ca
