@@ -446,6 +446,27 @@ issuer_insert(struct reg *r, const char *name, X509 *ca, const char *ca_key,
 	return rc;
 }
 
+/*
+ * The CA certificate (CA_VALID_YEARS from not_before) and its delegated
+ * signer's (SIGNER_VALID_YEARS from now) for a new issuer name, from its
+ * two keys, wherever those live.  0, or -1 with OpenSSL's errors queued.
+ */
+static int
+ca_certs_make(struct reg *r, const char *name, EVP_PKEY *ca_key,
+    EVP_PKEY *signer_key, time_t not_before, X509 **ca, X509 **signer)
+{
+	char	*cn = xasprintf("%s Resident Card CA (%s)", r->cfg->city, name);
+
+	*signer = NULL;
+	*ca = pki_ca_create(ca_key, r->cfg->prefecture, r->cfg->city, cn,
+	    not_before, clock_add_years(not_before, CA_VALID_YEARS));
+	free(cn);
+	if (*ca != NULL)
+		*signer = pki_signer_create(*ca, ca_key, signer_key, NULL,
+		    not_before, clock_add_years(r->now, SIGNER_VALID_YEARS));
+	return *ca != NULL && *signer != NULL ? 0 : -1;
+}
+
 int
 iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
     time_t not_before)
@@ -454,7 +475,7 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 	EVP_PKEY	*ca_key = NULL, *signer_key = NULL;
 	X509		*ca = NULL, *signer = NULL;
 	char		*keydir = NULL, *ca_rel = NULL, *signer_rel = NULL;
-	char		*ca_path = NULL, *signer_path = NULL, *cn = NULL;
+	char		*ca_path = NULL, *signer_path = NULL;
 	int		 rc, wrote = 0;
 
 	if (pki_keyalg_parse(key_algorithm != NULL ? key_algorithm :
@@ -469,7 +490,6 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 		goto done;
 	ca_rel = xasprintf("keys/%s-ca.key", name);
 	signer_rel = xasprintf("keys/%s-ocsp.key", name);
-	cn = xasprintf("%s Resident Card CA (%s)", r->cfg->city, name);
 	keydir = key_path(r, "keys");
 	ca_path = key_path(r, ca_rel);
 	signer_path = key_path(r, signer_rel);
@@ -484,10 +504,8 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 	}
 	if ((ca_key = pki_key_generate(alg)) == NULL ||
 	    (signer_key = pki_key_generate(alg)) == NULL ||
-	    (ca = pki_ca_create(ca_key, r->cfg->prefecture, r->cfg->city, cn,
-	    not_before, clock_add_years(not_before, CA_VALID_YEARS))) == NULL ||
-	    (signer = pki_signer_create(ca, ca_key, signer_key, NULL, not_before,
-	    clock_add_years(r->now, SIGNER_VALID_YEARS))) == NULL) {
+	    ca_certs_make(r, name, ca_key, signer_key, not_before, &ca,
+	    &signer) != 0) {
 		rc = reg_say(r, REG_ERROR, "creating the CA failed: %s",
 		    log_ssl_drain());
 		goto done;
@@ -518,7 +536,6 @@ iss_ca_create(struct reg *r, const char *name, const char *key_algorithm,
 	free(signer_rel);
 	free(ca_path);
 	free(signer_path);
-	free(cn);
 	return rc;
 }
 
@@ -564,7 +581,7 @@ iss_ca_create_token(struct reg *r, const char *name, const char *key_algorithm,
 {
 	EVP_PKEY	*ca_key = NULL, *signer_key = NULL;
 	X509		*ca = NULL, *signer = NULL;
-	char		*label, *ca_uri = NULL, *signer_uri = NULL, *cn = NULL;
+	char		*label, *ca_uri = NULL, *signer_uri = NULL;
 	int		 rc;
 
 	if ((rc = reg_txn_begin(r)) != REG_OK)
@@ -585,11 +602,8 @@ iss_ca_create_token(struct reg *r, const char *name, const char *key_algorithm,
 	free(label);
 	if (signer_key == NULL)
 		goto done;
-	cn = xasprintf("%s Resident Card CA (%s)", r->cfg->city, name);
-	if ((ca = pki_ca_create(ca_key, r->cfg->prefecture, r->cfg->city, cn,
-	    not_before, clock_add_years(not_before, CA_VALID_YEARS))) == NULL ||
-	    (signer = pki_signer_create(ca, ca_key, signer_key, NULL, not_before,
-	    clock_add_years(r->now, SIGNER_VALID_YEARS))) == NULL) {
+	if (ca_certs_make(r, name, ca_key, signer_key, not_before, &ca,
+	    &signer) != 0) {
 		rc = reg_say(r, REG_ERROR, "creating the CA on the token "
 		    "failed: %s", log_ssl_drain());
 		goto done;
@@ -604,7 +618,6 @@ iss_ca_create_token(struct reg *r, const char *name, const char *key_algorithm,
 	X509_free(signer);
 	free(ca_uri);
 	free(signer_uri);
-	free(cn);
 	return rc;
 }
 
