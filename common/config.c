@@ -34,6 +34,7 @@ enum conf_type {
 	T_LIST,		/* repeatable text, appends to a struct config_list */
 	T_PROXY,	/* ADDR[/PREFIX], repeatable, appends */
 	T_BOOL,		/* on | off */
+	T_ACCESS,	/* open | registered */
 };
 
 struct directive {
@@ -58,6 +59,11 @@ static const struct directive directives[] = {
 	{ "timeout",		T_DURATION,	F(timeout_sec), 0, 0 },
 	{ "poll-interval-ms",	T_INT,		F(poll_ms), 10, 60000 },
 	{ "trusted-proxy",	T_PROXY,	0, 0, 0 },
+	{ "tls-listen",		T_LISTEN,	F(tls_listen_addr), 0, 0 },
+	{ "tls-cert",		T_PATH,		F(tls_cert), 0, 0 },
+	{ "tls-key",		T_PATH,		F(tls_key), 0, 0 },
+	{ "tls-client-ca",	T_PATH,		F(tls_client_ca), 0, 0 },
+	{ "ocsp-access",	T_ACCESS,	F(ocsp_access), 0, 0 },
 	{ "ocsp-validity",	T_DURATION,	F(ocsp_validity), 0, 0 },
 	{ "ocsp-refresh",	T_DURATION,	F(ocsp_refresh), 0, 0 },
 	/* 0: no warning; at most ten years */
@@ -311,6 +317,7 @@ config_free(struct config *c)
 	for (int i = 0; i < c->operators.n; i++)
 		free(c->operators.v[i]);
 	free(c->listen_addr);
+	free(c->tls_listen_addr);
 	free(c->path);
 	free(c->dir);
 	free(c);
@@ -463,9 +470,23 @@ config_apply(struct config *c, const struct directive *d, const char *v,
 			return "bad port";
 		if ((p = strndup(v, colon - v)) == NULL)
 			return nomem;
-		free(c->listen_addr);
-		c->listen_addr = p;
-		c->listen_port = (int)n;
+		if (d->off == offsetof(struct config, tls_listen_addr)) {
+			free(c->tls_listen_addr);
+			c->tls_listen_addr = p;
+			c->tls_listen_port = (int)n;
+		} else {
+			free(c->listen_addr);
+			c->listen_addr = p;
+			c->listen_port = (int)n;
+		}
+		break;
+	case T_ACCESS:
+		if (strcmp(v, "open") == 0)
+			*(enum ocsp_access *)field = OCSP_ACCESS_OPEN;
+		else if (strcmp(v, "registered") == 0)
+			*(enum ocsp_access *)field = OCSP_ACCESS_REGISTERED;
+		else
+			return "expected open or registered";
 		break;
 	case T_UNKNOWN:
 		if (strcmp(v, "unknown") == 0)
@@ -675,6 +696,18 @@ config_load(const char *path, char *err, size_t errlen)
 	if (c->ocsp_refresh >= c->ocsp_validity) {
 		snprintf(err, errlen, "%s: ocsp-refresh must be shorter than "
 		    "ocsp-validity", path);
+		goto done;
+	}
+	if (c->tls_listen_addr != NULL &&
+	    (c->tls_cert == NULL || c->tls_key == NULL)) {
+		snprintf(err, errlen, "%s: tls-listen needs tls-cert and tls-key",
+		    path);
+		goto done;
+	}
+	if (c->tls_listen_addr == NULL && (c->tls_cert != NULL ||
+	    c->tls_key != NULL || c->tls_client_ca != NULL)) {
+		snprintf(err, errlen, "%s: tls-cert, tls-key and tls-client-ca "
+		    "need tls-listen", path);
 		goto done;
 	}
 	if (p11_configure(c->pkcs11_module, c->pkcs11_pin_file) != 0)

@@ -27,6 +27,8 @@ struct config_list {
 
 enum unknown_policy { UNKNOWN_AS_UNKNOWN, UNKNOWN_AS_REVOKED };
 enum crl_expired_policy { CRL_EXPIRED_DROP, CRL_EXPIRED_KEEP };
+/* Who gets OCSP answers and CRLs (README "Who may ask"). */
+enum ocsp_access { OCSP_ACCESS_OPEN, OCSP_ACCESS_REGISTERED };
 
 /* An address prefix: ADDR/PREFIX, host bits zero. */
 struct config_net {
@@ -55,6 +57,14 @@ struct config {
 	int	 max_connections;
 	int	 timeout_sec;		/* read/write, per connection */
 	int	 poll_ms;		/* how often the registry is polled */
+
+	/* HTTPS (tls-listen unset: none) */
+	char	*tls_listen_addr;
+	int	 tls_listen_port;
+	char	*tls_cert;		/* PEM: the certificate, then its chain */
+	char	*tls_key;		/* PEM private key */
+	char	*tls_client_ca;		/* PEM CAs: ask for client certificates */
+	enum ocsp_access ocsp_access;	/* open, or registered parties only */
 	/* peers whose X-Forwarded-For names the client (none by default) */
 	struct config_net proxies[CONFIG_PROXIES_MAX];
 	int	 nproxies;

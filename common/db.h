@@ -226,6 +226,26 @@ struct db_crl {
 int		 db_crl_newest(struct db *db, int64_t issuer_id,
 		    enum db_crl_kind kind, int64_t have, struct db_crl *out);
 
+/* --- relying parties (db_party.c, schema 006, certctl party) ---------- */
+
+/* A registered relying party (signature verifier); strings malloc'd. */
+struct db_party {
+	int64_t		 id;
+	char		*name;
+	unsigned char	*cert;		/* its certificate, DER */
+	size_t		 cert_len;
+	int		 rate;		/* requests per second; 0: no limit */
+};
+
+/*
+ * Every party registered now (not removed), in id order: *out a malloc'd
+ * array of *n rows (NULL and 0 when none); free with db_parties_free.  0,
+ * or -1 on a database error (db_errmsg) or out of memory, *out NULL.
+ */
+int		 db_parties_load(struct db *db, struct db_party **out,
+		    size_t *n);
+void		 db_parties_free(struct db_party *v, size_t n);
+
 /* --- the registry as a whole (db_backup.c) ----------------------------- */
 
 #define DB_COPY_STEP_PAGES	1024	/* pages per step of a copy */

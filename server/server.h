@@ -170,6 +170,13 @@ void	http_reply_error(struct server *s, struct evhttp_request *req,
 enum { HTTP_BODY_EMPTY = 1, HTTP_BODY_TOO_LARGE, HTTP_BODY_NOMEM };
 unsigned char *http_body(struct evhttp_request *req, size_t max, size_t *len,
 	    int *fail);
+/*
+ * 1 when req came over the HTTPS listener (tls-listen), else 0.  Its
+ * client certificate, verified against tls-client-ca during the handshake,
+ * or NULL (none, or plain HTTP); borrowed: valid while req is.
+ */
+int	http_is_tls(struct server *s, struct evhttp_request *req);
+X509	*http_client_cert(struct server *s, struct evhttp_request *req);
 /* The TCP peer's address as text (libevent's; "-" without a connection). */
 const char *http_peer(struct evhttp_request *req);
 /*
