@@ -77,7 +77,7 @@ SERVER_SRCS  = server/main.c server/http.c server/router.c server/responder.c se
                server/proc.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c server/cacert.c \
                server/counter.c server/counter_judge.c server/counter_i18n.c \
-               server/check.c \
+               server/check.c server/access.c \
                server/service.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/rules.c tools/registry_txn.c \
@@ -91,7 +91,7 @@ CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 # server's module sources where the suite needs them).
 SERVER_LIB_SRCS = server/ocsp.c server/condget.c server/framing.c server/proxy.c
 UNIT_TESTS   = config clock db pki reason ocsp ocsp_profile condget framing proxy router crlgen crlpub certctl rules \
-               cache prepare counter xalloc signer p11
+               cache prepare counter xalloc signer p11 access
 
 SCHEMA_SQL   = $(sort $(wildcard schema/[0-9]*.sql))
 STATIC_FILES = $(sort $(wildcard server/static/*))
@@ -193,6 +193,12 @@ $(BUILD)/tests/check_crlpub: $(BUILD)/tests/check_crlpub.o $(CERTCTL_LIB_OBJS) $
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 
 $(BUILD)/tests/check_cache: $(BUILD)/tests/check_cache.o $(BUILD)/server/cache.o $(BUILD)/server/condget.o $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
+
+# access.c decides on rows and parsed requests: no server, no registry.
+$(BUILD)/tests/check_access: $(BUILD)/tests/check_access.o $(BUILD)/server/access.o \
+               $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

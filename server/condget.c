@@ -129,7 +129,8 @@ condget_decide(const struct condget_rep *rep, time_t now,
 	    sizeof(out->last_modified));
 	(void)condget_date(rep->expires, out->expires, sizeof(out->expires));
 	snprintf(out->cache_control, sizeof(out->cache_control),
-	    "max-age=%ld, public, no-transform%s", out->max_age,
+	    "max-age=%ld, %s, no-transform%s", out->max_age,
+	    rep->private_only ? "private" : "public",
 	    rep->must_revalidate ? ", must-revalidate" : "");
 	if (if_none_match != NULL)
 		out->not_modified = condget_etag_match(if_none_match, rep->etag);

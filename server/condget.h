@@ -25,6 +25,8 @@ struct condget_rep {
 	time_t		 expires;	/* nextUpdate, notAfter, ... */
 	long		 max_age_cap;	/* seconds; < 0: none but expires */
 	int		 must_revalidate;
+	int		 private_only;	/* "private": no shared cache may keep it
+					   (answers only registered parties get) */
 };
 
 /* The headers to send, and whether to answer 304. */
@@ -59,7 +61,8 @@ int	condget_etag_match(const char *if_none_match, const char *etag);
  * when present (RFC 9110 13.2.2): If-Modified-Since is then ignored;
  * otherwise a valid date at or after rep->last_modified is a 304.  max-age
  * is expires - now, capped at max_age_cap, at least 0; Cache-Control reads
- * "max-age=N, public, no-transform[, must-revalidate]".
+ * "max-age=N, public, no-transform[, must-revalidate]" ("private" for
+ * public when rep->private_only).
  */
 void	condget_decide(const struct condget_rep *rep, time_t now,
 	    const char *if_none_match, const char *if_modified_since,

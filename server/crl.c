@@ -33,6 +33,7 @@
 
 #include <openssl/evp.h>
 
+#include "access.h"
 #include "clock.h"
 #include "condget.h"
 #include "crlpub.h"
@@ -360,7 +361,24 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 {
 	struct crl_doc		*d;
 	struct condget_rep	 rep;
+	struct access_who	 who;
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	int			 registered = s->conf->ocsp_access ==
+				    OCSP_ACCESS_REGISTERED;
 
+	/* in registered mode, only to a party's client certificate (access.c) */
+	switch (access_crl(s->access, registered ? http_client_cert(s, req) :
+	    NULL, registered, clock_now(), clock_mono_us(), &who)) {
+	case ACCESS_OK:
+		break;
+	case ACCESS_RATE_LIMITED:
+		evhttp_add_header(out, "Retry-After", "1");
+		http_reply_error(s, req, 429, who.why);
+		return;
+	default:
+		http_reply_error(s, req, 403, who.why);
+		return;
+	}
 	if (s->crl == NULL || (d = crl_find(s->crl, name)) == NULL ||
 	    d->der == NULL) {
 		http_reply_error(s, req, HTTP_NOTFOUND, "no such CRL");
@@ -371,6 +389,7 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 	rep.last_modified = d->this_update;
 	rep.expires = d->next_update;
 	rep.max_age_cap = CRL_MAX_AGE_SEC;
+	rep.private_only = registered;
 	if (condget_answer(req, &rep, clock_now())) {
 		s->metrics.not_modified++;
 		http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);

@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "access.h"
 #include "cache.h"
 #include "clock.h"
 #include "log.h"
@@ -45,6 +46,7 @@ struct main_state {
 	time_t			 reopen_tried;
 	int			 issuers_stale;	/* other signers: reload failed */
 	time_t			 issuers_tried;
+	int			 parties_stale;	/* their reload failed: again */
 	int			 stop_ticks;	/* stop_check() turns so far */
 	int			 stop_idle;	/* of them in a row with no job */
 };
@@ -165,6 +167,24 @@ issuers_changed(struct server *s)
  * and has anyone committed?  A replaced or corrupted file is reported (OCSP
  * answers internalError, /healthz fails) until a good one is back.
  */
+/*
+ * The relying parties again, after any commit: a party removed is refused
+ * from the next request on.  When they cannot be read the registry is
+ * failing (OCSP answers internalError until it is back), so the old set
+ * is never used for long.
+ */
+static int
+parties_reload(struct server *s)
+{
+	char	 err[256];
+
+	s->main_state->parties_stale = access_load(s->access, s->db, err,
+	    sizeof(err)) != 0;
+	if (s->main_state->parties_stale)
+		db_fail(s, "%s", err);
+	return s->main_state->parties_stale ? -1 : 0;
+}
+
 static void
 poll_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -255,6 +275,8 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		db_fail(s, "registry read failed: %s", db_errmsg(s->db));
 		return;
 	}
+	if (m->parties_stale && parties_reload(s) != 0)
+		return;		/* answering for old parties would be wrong */
 	if (!s->db_ok)
 		log_info("registry %s readable again", s->conf->database);
 	s->db_ok = 1;
@@ -265,8 +287,10 @@ poll_cb(evutil_socket_t fd, short what, void *arg)
 		/* a reload applies the changes itself (presign_start) */
 		if (!issuers_changed(s) && committed)
 			presign_registry_changed(s);
-		if (committed)
+		if (committed) {
 			crl_registry_changed(s);
+			(void)parties_reload(s);
+		}
 	}
 }
 
@@ -490,6 +514,12 @@ main(int argc, char *argv[])
 		fprintf(stderr, "%s: %s\n", conf_path, err);
 		return 1;
 	}
+	if ((s->access = access_new()) == NULL ||
+	    access_load(s->access, s->db, err, sizeof(err)) != 0) {
+		fprintf(stderr, "%s: %s\n", conf_path, s->access == NULL ?
+		    "out of memory" : err);
+		return 1;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	s->started = clock_now();
@@ -565,6 +595,7 @@ main(int argc, char *argv[])
 	event_free(sig_usr1);
 	event_base_free(s->base);
 	issuers_free(s->issuers);
+	access_free(s->access);
 	db_close(s->db);
 	config_free(s->conf);
 	return 0;

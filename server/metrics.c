@@ -10,6 +10,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "access.h"
 #include "cache.h"
 #include "clock.h"
 #include "server.h"
@@ -325,6 +326,7 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	    "certstatus_accept_errors_total counter\n"
 	    "certstatus_accept_errors_total %llu\n",
 	    (unsigned long long)m->accept_errors);
+	access_metrics(s->access, b);
 	evbuffer_add_printf(b, "# HELP certstatus_healthy 1 when /healthz is "
 	    "ok.\n# TYPE certstatus_healthy gauge\ncertstatus_healthy %d\n",
 	    health_check(s, why, sizeof(why)));

@@ -43,6 +43,7 @@
 #include <event2/keyvalq_struct.h>
 #include <openssl/ocsp.h>
 
+#include "access.h"
 #include "cache.h"
 #include "clock.h"
 #include "log.h"
@@ -50,11 +51,22 @@
 #include "server.h"
 #include "signer.h"
 
+/*
+ * Who may keep an answer (README "Who may ask").  In ocsp-access open an
+ * answer to an unsigned GET is for everyone: RFC 5019 caching.  In
+ * registered mode it went to one registered party, so no shared cache may
+ * keep it for others ("private").  A signed request is outside RFC 5019
+ * (its 2.1.2: lightweight clients do not sign) and its answer is for its
+ * signer alone: "no-store".
+ */
+enum scope { SCOPE_PUBLIC, SCOPE_PRIVATE, SCOPE_NOSTORE };
+
 /* A request waiting for its signing job. */
 struct pending {
 	struct server		*s;
 	struct evhttp_request	*req;
 	int			 is_get;
+	enum scope		 scope;
 	int			 cacheable;
 	uint64_t		 epoch;
 	struct cache_key	 key;
@@ -65,14 +77,16 @@ struct pending {
 /* Send an OCSPResponse, with RFC 5019 cache headers when it can be cached. */
 static void
 reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
-    const unsigned char *der, size_t len, const struct cache_entry *ce)
+    enum scope scope, const unsigned char *der, size_t len,
+    const struct cache_entry *ce)
 {
 	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
 
-	if (ce != NULL && is_get) {
+	if (ce != NULL && is_get && scope != SCOPE_NOSTORE) {
 		struct condget_rep	 rep;
 
 		condget_ocsp_rep(ce->this_update, ce->next_update, ce->etag, &rep);
+		rep.private_only = scope == SCOPE_PRIVATE;
 		if (condget_answer(req, &rep, clock_now())) {
 			s->metrics.not_modified++;
 			http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);
@@ -90,7 +104,7 @@ reply_ocsp_error(struct server *s, struct evhttp_request *req, int status)
 	const unsigned char	*der = ocsp_response_error(status, &len);
 
 	s->metrics.ocsp_response[status & 7]++;
-	reply_ocsp(s, req, 0, der, len, NULL);
+	reply_ocsp(s, req, 0, SCOPE_NOSTORE, der, len, NULL);
 }
 
 static void
@@ -114,9 +128,9 @@ sign_done(void *arg, int status, const unsigned char *der, size_t len)
 	memset(&ce, 0, sizeof(ce));
 	if (p->cacheable && cache_get(s->cache, &p->key, clock_now(),
 	    &ce) == 0 && ce.len == len && memcmp(ce.der, der, len) == 0)
-		reply_ocsp(s, p->req, p->is_get, der, len, &ce);
+		reply_ocsp(s, p->req, p->is_get, p->scope, der, len, &ce);
 	else
-		reply_ocsp(s, p->req, p->is_get, der, len, NULL);
+		reply_ocsp(s, p->req, p->is_get, p->scope, der, len, NULL);
 	free(p);
 }
 
@@ -137,7 +151,7 @@ registry_failed(struct server *s)
  */
 static int
 submit_job(struct server *s, struct evhttp_request *req, int is_get,
-    const struct prepare_env *env, const struct ocsp_request *r,
+    enum scope scope, const struct prepare_env *env, const struct ocsp_request *r,
     const struct issuer *is, int cacheable, const struct cache_key *key)
 {
 	static unsigned char	 buf[OCSP_JOB_MAX];
@@ -157,6 +171,7 @@ submit_job(struct server *s, struct evhttp_request *req, int is_get,
 	p->s = s;
 	p->req = req;
 	p->is_get = is_get;
+	p->scope = scope;
 	p->cacheable = cacheable && job.cacheable;
 	p->epoch = s->epoch;
 	p->fp = job.fp;
@@ -195,6 +210,39 @@ stored_answer_current(struct server *s, const struct issuer *is,
 	s->metrics.store_corrected++;
 	cache_drop(s->cache, (int)is->id, serial);
 	return 0;
+}
+
+/*
+ * ocsp-access (access.c): 0 when the request may be answered, with *scope
+ * who may keep the answer; else the OCSP status that refuses it, with why.
+ */
+static int
+request_allowed(struct server *s, struct evhttp_request *req,
+    const unsigned char *der, size_t len, const struct ocsp_request *r,
+    enum scope *scope, const char **why)
+{
+	struct access_who	 who;
+	int			 registered = s->conf->ocsp_access ==
+				    OCSP_ACCESS_REGISTERED;
+
+	switch (access_ocsp(s->access, r->req, der, len, registered ?
+	    http_client_cert(s, req) : NULL, registered, clock_now(),
+	    clock_mono_us(), &who)) {
+	case ACCESS_OK:
+		*scope = who.signed_req ? SCOPE_NOSTORE : registered ?
+		    SCOPE_PRIVATE : SCOPE_PUBLIC;
+		return 0;
+	case ACCESS_SIG_REQUIRED:
+		*why = who.why;
+		return OCSP_RESPONSE_STATUS_SIGREQUIRED;
+	case ACCESS_RATE_LIMITED:
+		*why = who.why;
+		return OCSP_RESPONSE_STATUS_TRYLATER;
+	case ACCESS_UNAUTHORIZED:
+		break;
+	}
+	*why = who.why;
+	return OCSP_RESPONSE_STATUS_UNAUTHORIZED;
 }
 
 /* The request's DER: the GET path decoded or the POST body.  0, or the
@@ -245,6 +293,7 @@ responder_handle(struct server *s, struct evhttp_request *req,
 	const char		*why = NULL;
 	int			 status, is_get = get_path != NULL;
 	int			 single;
+	enum scope		 scope = SCOPE_PUBLIC;
 
 	memset(&r, 0, sizeof(r));
 	prepare_env_set(&env, s->conf, s->issuers, s->db);
@@ -253,6 +302,9 @@ responder_handle(struct server *s, struct evhttp_request *req,
 	if (status != 0)
 		goto error;
 	if ((status = prepare_parse(&env, der, len, &r, &is, &why)) != 0)
+		goto error;
+	if ((status = request_allowed(s, req, der, len, &r, &scope,
+	    &why)) != 0)
 		goto error;
 	if (!s->db_ok) {
 		why = s->db_error;
@@ -268,7 +320,7 @@ responder_handle(struct server *s, struct evhttp_request *req,
 			    &r.ids[0].serial, ce.fp))
 				break;	/* the registry says otherwise: sign */
 			s->metrics.ocsp_response[0]++;
-			reply_ocsp(s, req, is_get, ce.der, ce.len, &ce);
+			reply_ocsp(s, req, is_get, scope, ce.der, ce.len, &ce);
 			goto done;
 		case 1:
 			break;
@@ -276,7 +328,7 @@ responder_handle(struct server *s, struct evhttp_request *req,
 			break;	/* a store read error: sign afresh */
 		}
 	}
-	if ((status = submit_job(s, req, is_get, &env, &r, is, single,
+	if ((status = submit_job(s, req, is_get, scope, &env, &r, is, single,
 	    single ? &key : NULL)) == 0)
 		goto done;
 	why = status == OCSP_RESPONSE_STATUS_TRYLATER ? "signers busy" :

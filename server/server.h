@@ -71,6 +71,7 @@ struct signer_pool;
 struct crl_state;
 struct counter;
 struct presign;
+struct access;
 struct http_state;
 struct main_state;
 
@@ -87,6 +88,7 @@ struct server {
 	struct crl_state	*crl;
 	struct counter		*counter;
 	struct presign		*presign;	/* presign.c */
+	struct access		*access;	/* access.c: relying parties */
 
 	int64_t			 data_version;	/* registry's PRAGMA data_version */
 	int64_t			 change_seq;	/* last change applied */

@@ -191,6 +191,11 @@ START_TEST(test_decide_headers)
 	ck_assert_int_eq(h.max_age, 86300);
 	ck_assert_str_eq(h.cache_control,
 	    "max-age=86300, public, no-transform, must-revalidate");
+	/* an answer for a registered relying party: no shared cache */
+	rep.private_only = 1;
+	condget_decide(&rep, T0 + 100, NULL, NULL, &h);
+	ck_assert_str_eq(h.cache_control,
+	    "max-age=86300, private, no-transform, must-revalidate");
 	rep = rep_make(ETAG, 0, 0);
 	condget_decide(&rep, T0 + 100, NULL, NULL, &h);
 	ck_assert_int_eq(h.max_age, 0);
