@@ -320,7 +320,37 @@ wait_presign "$PORT" 300 || die "pre-signing of the EC demo did not finish"
 check_ocsp "http://127.0.0.1:$PORT/" "$WORK/ec/post.der" "$WORK/ec/signer.pem"
 row "$S1" "certstatusd POST nonce, ECDSA P-256" $H -d "$WORK/ec/nonce.der" -H "$CT" \
     "http://127.0.0.1:$PORT/"
+row "$S1" "certstatusd POST no nonce, ECDSA P-256, unsigned (open)" $H \
+    -d "$WORK/ec/post.der" -H "$CT" "http://127.0.0.1:$PORT/"
 stop "$SRV"
+
+# Signed requests (ocsp-access registered): every request's signature is
+# verified with the registered party's key on the event loop, beside the
+# same demo's unsigned answers above.  The party's key is ECDSA P-256.
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$WORK/ec/party.key" -out "$WORK/ec/party.pem" -days 30 \
+    -subj /CN=bench-party -config /dev/null >/dev/null 2>&1 ||
+    die "party certificate"
+"$BIN/certctl" -c "$WORK/ec/certstatus.conf" party add bench \
+    --cert "$WORK/ec/party.pem" >/dev/null || die "certctl party add"
+s=$(awk -F'\t' '$1 == "extra/X0000001.pem" { print $2 }' "$WORK/ec/certs/index.tsv")
+for n in -no_nonce ""; do
+	# shellcheck disable=SC2086
+	openssl ocsp -issuer "$WORK/ec/issuer.pem" -serial "0x$s" $n \
+	    -signer "$WORK/ec/party.pem" -signkey "$WORK/ec/party.key" \
+	    -reqout "$WORK/ec/signed${n:+-nn}.der" >/dev/null 2>&1 ||
+	    die "openssl ocsp -reqout (signed)"
+done
+echo "ocsp-access registered" >>"$WORK/ec/certstatus.conf"
+start_certstatusd "$WORK/ec"
+wait_presign "$PORT" 300 || die "pre-signing of the EC demo did not finish"
+check_ocsp "http://127.0.0.1:$PORT/" "$WORK/ec/signed-nn.der" "$WORK/ec/signer.pem"
+row "$S1" "certstatusd POST no nonce, ECDSA P-256, signed by a registered party" $H \
+    -d "$WORK/ec/signed-nn.der" -H "$CT" "http://127.0.0.1:$PORT/"
+row "$S1" "certstatusd POST nonce, ECDSA P-256, signed by a registered party" $H \
+    -d "$WORK/ec/signed.der" -H "$CT" "http://127.0.0.1:$PORT/"
+stop "$SRV"
+sed -i '$d' "$WORK/ec/certstatus.conf"	# open again for what follows
 
 # openssl ocsp serves one connection at a time per process and keeps it
 # open: two clients for its two processes (more would wait forever), and a
@@ -513,6 +543,11 @@ target "POST no nonce vs nginx static" "$(ratio "$P_POST" "$NGX")" ">=" 0.6
 target "GET no nonce vs nginx static" "$(ratio "$P_GET" "$NGX")" ">=" 0.6
 target "POST nonce RSA-2048 vs openssl ocsp" "$(ratio "$P_RSA" "$O_RSA")" ">=" 1.0
 target "POST nonce ECDSA P-256 vs openssl ocsp (reported)" "$(ratio "$P_EC" "$O_EC")" ">=" 1.0
+P_UNS=$(get_rps "certstatusd POST no nonce, ECDSA P-256, unsigned (open)")
+P_SIG=$(get_rps "certstatusd POST no nonce, ECDSA P-256, signed by a registered party")
+P_SIGN=$(get_rps "certstatusd POST nonce, ECDSA P-256, signed by a registered party")
+target "signed no nonce vs unsigned no nonce, P-256 (reported)" "$(ratio "$P_SIG" "$P_UNS")" ">=" 0.25
+target "signed nonce vs unsigned nonce, P-256 (reported)" "$(ratio "$P_SIGN" "$P_EC")" ">=" 0.5
 target "$BIG_N: RSS after pre-signing, main + workers (MB)" \
     "$(awk -v a="$BIG_RSS" -v b="$BIG_KIDS" 'BEGIN { printf "%.1f", a + b }')" "<=" 256
 target "$BIG_N: uniform random vs hot set" "$(ratio "$RND" "$HOT")" ">=" 0.5
