@@ -70,7 +70,7 @@ logdir       = $(localstatedir)/log/certstatus
 
 # --- sources -----------------------------------------------------------------
 COMMON_SRCS  = common/log.c common/config.c common/clock.c common/db.c \
-               common/db_cert.c common/db_issuer.c common/db_crl.c common/db_backup.c \
+               common/db_cert.c common/db_issuer.c common/db_party.c common/db_crl.c common/db_backup.c \
                common/audit.c common/serial.c common/pki.c common/p11.c \
                common/crlgen.c common/crlpub.c common/xalloc.c common/reason.c
 SERVER_SRCS  = server/main.c server/http.c server/router.c server/responder.c server/presign.c server/prepare.c server/signer.c \
@@ -84,7 +84,7 @@ CERTCTL_LIB_SRCS = tools/cli.c tools/rules.c tools/registry_txn.c \
                tools/registry_resident.c tools/registry_card.c \
                tools/registry_cert.c tools/registry_query.c tools/issuance.c \
                tools/cmd_registry.c tools/cmd_cert.c tools/cmd_ca.c tools/demo.c \
-               tools/cmd_crl.c tools/cmd_backup.c
+               tools/cmd_crl.c tools/cmd_backup.c tools/cmd_party.c
 CERTCTL_SRCS = tools/certctl.c $(CERTCTL_LIB_SRCS)
 
 # Unit suites: tests/check_<name>.c linked with the common sources (and the

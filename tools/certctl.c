@@ -48,6 +48,8 @@ static const char *usage_text =
 "  list [--resident UID] [--card N] [--status good|revoked|hold|expired]\n"
 "  audit verify [--head HEX] | audit show [--limit N] [--refused]\n"
 "  crl generate [--ca NAME] [--delta-only]\n"
+"  party add NAME --cert FILE [--note TEXT] [--rate N] | party list [--all]\n"
+"  party remove NAME\n"
 "  backup FILE | restore FILE [--head HEX]\n"
 "  demo DIR [--extra N] [--key-algorithm A] [--port N] [--no-crl]\n"
 "       [--pkcs11 URI --pkcs11-module SO --pkcs11-pin-file F]\n"
@@ -136,6 +138,17 @@ static const struct verb_help {
 	    "example: certctl audit show --refused --limit 20\n" },
 	{ "crl", "crl generate [--ca NAME] [--delta-only]\n"
 	    "example: certctl crl generate\n" },
+	{ "party", "party add NAME --cert FILE [--note TEXT] [--rate N]\n"
+	    "  register a relying party (signature verifier) by the certificate\n"
+	    "  it sent: one end-entity certificate, PEM or DER, valid now.\n"
+	    "  NAME: 1-64 of A-Z a-z 0-9 . _ -; --rate: requests per second\n"
+	    "  the server allows it, 0 (no limit, the default) to 100000\n"
+	    "party list [--all]\n"
+	    "  the parties registered now (--all: the removed ones too)\n"
+	    "party remove NAME\n"
+	    "  the server refuses it from its next registry poll; the record\n"
+	    "  stays (party list --all) and the name may be registered again\n"
+	    "example: certctl party add bank-a --cert bank-a.pem --note \"Bank A, contract 12\"\n" },
 	{ "backup", "backup FILE\n"
 	    "  a consistent copy of the live registry (SQLite online backup),\n"
 	    "  checked (integrity and audit chain); prints the audit head\n"
@@ -182,6 +195,7 @@ static const struct verb {
 	{ "list",	cmd_list },
 	{ "audit",	cmd_audit },
 	{ "crl",	cmd_crl },
+	{ "party",	cmd_party },
 	{ "backup",	cmd_backup },
 	{ "restore",	cmd_restore },
 	{ "demo",	cmd_demo },
@@ -254,7 +268,7 @@ main(int argc, char **argv)
 	if (*c.operator_name == '\0')
 		return usage("--operator must not be empty");
 	/* What a refusal record names: "card unlock", its first argument. */
-	if (n >= 2 && strstr(" ca resident card password audit crl ",
+	if (n >= 2 && strstr(" ca resident card password audit crl party ",
 	    rest[0]) != NULL && strncmp(rest[1], "--", 2) != 0) {
 		snprintf(verb, sizeof(verb), "%.20s %.20s", rest[0], rest[1]);
 		if (n >= 3 && strncmp(rest[2], "--", 2) != 0)

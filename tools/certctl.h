@@ -86,6 +86,18 @@ int	cmd_crl(struct ctx *c, int argc, char **argv);
 int	cmd_demo(struct ctx *c, int argc, char **argv);
 int	cmd_backup(struct ctx *c, int argc, char **argv);
 int	cmd_restore(struct ctx *c, int argc, char **argv);
+int	cmd_party(struct ctx *c, int argc, char **argv);
+
+/*
+ * Relying parties (cmd_party.c), for party add|remove and the tests: each
+ * one write with its audit record ("party.add", "party.remove"), or a
+ * refusal (REG_REFUSED, r->why) that writes only its "refused" record.
+ * cert_file: the party's certificate, PEM or DER, exactly one; note may be
+ * NULL; rate: requests per second, 0 (no limit) to 100000.
+ */
+int	party_add(struct reg *r, const char *name, const char *cert_file,
+	    const char *note, int rate);
+int	party_remove(struct reg *r, const char *name);
 
 /* An audit head as 64 hex digits (out: 65 bytes), and back (0 / -1). */
 void	hash_to_hex(const unsigned char *h, char *out);
