@@ -9,8 +9,8 @@
 # and counted; SIGHUP with a new certificate in the same files serves it
 # (its serial) while a connection opened before keeps working; a bad key on
 # SIGHUP keeps the old certificate (and counts); tls-client-ca asks for a
-# client certificate without requiring one; certstatusd -n names a missing
-# tls-key.
+# client certificate without requiring one; both listeners share
+# max-connections; certstatusd -n names a missing tls-key.
 . "$(dirname "$0")/lib.sh"
 
 D="$WORK/demo"
@@ -376,6 +376,42 @@ code=$(tc --cert "$T/party.pem" --key "$T/party.key" -o /dev/null -w '%{http_cod
 	fail "with a client certificate: $code"
 [ "$(pc -o /dev/null -w '%{http_code}' "$P/healthz")" = 200 ] &&
 	ok "plain HTTP still answers" || fail "plain HTTP down"
+
+echo "== one max-connections for both listeners"
+# at the cap both listeners stop accepting: plain connections hold the
+# HTTPS port's handshake off until one of them closes
+echo "max-connections 3" >>"$C"
+n0=$(grep -c '^.*reloaded:' "$WORK/server.log")
+kill -HUP "$SERVER_PID"
+i=0
+while [ "$(grep -c '^.*reloaded:' "$WORK/server.log")" -le "$n0" ] && [ $i -lt 50 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+$PY - "$PORT" "$TPORT" "$T/tlsca.pem" >"$WORK/cap.txt" 2>&1 <<'PY' || true
+import socket, ssl, sys, time
+port, tport, ca = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+ctx = ssl.create_default_context(cafile=ca)
+def handshake():
+    s = socket.create_connection(("127.0.0.1", tport))
+    s.settimeout(1)
+    try:
+        t = ctx.wrap_socket(s, server_hostname="localhost")
+        t.close()
+        return "done"
+    except (socket.timeout, ssl.SSLError, OSError):
+        s.close()
+        return "none"
+plain = [socket.create_connection(("127.0.0.1", port)) for i in range(3)]
+time.sleep(0.2)		# the server's idle timeout is 2 s: be quick
+print("at-cap", handshake(), flush=True)
+plain.pop().close()
+time.sleep(0.2)
+print("below", handshake(), flush=True)
+PY
+cat "$WORK/cap.txt"
+grep -q '^at-cap none' "$WORK/cap.txt" && grep -q '^below done' "$WORK/cap.txt" &&
+	ok "3 plain connections at max-connections 3 hold HTTPS off; one fewer lets it in" ||
+	fail "max-connections across both listeners: $(cat "$WORK/cap.txt")"
 
 stop_server_clean 5000
 finish
