@@ -10,7 +10,8 @@
 # (its serial) while a connection opened before keeps working; a bad key on
 # SIGHUP keeps the old certificate (and counts); tls-client-ca asks for a
 # client certificate without requiring one; both listeners share
-# max-connections; certstatusd -n names a missing tls-key.
+# max-connections; with `user`, a reload reads the key as that user;
+# certstatusd -n names a missing tls-key.
 . "$(dirname "$0")/lib.sh"
 
 D="$WORK/demo"
@@ -413,5 +414,45 @@ grep -q '^at-cap none' "$WORK/cap.txt" && grep -q '^below done' "$WORK/cap.txt" 
 	ok "3 plain connections at max-connections 3 hold HTTPS off; one fewer lets it in" ||
 	fail "max-connections across both listeners: $(cat "$WORK/cap.txt")"
 
+stop_server_clean 5000
+
+echo "== with user: SIGHUP reads the TLS key as that user"
+if [ "$(id -u)" -ne 0 ]; then
+	echo "skipped: needs root to drop privileges"
+	finish
+	exit 0
+fi
+# as README's Deploy says: the service user reaches the folders and owns
+# its signer key (a reload reads it too); the TLS key stays root's for now
+chmod 755 "$WORK"
+chmod 711 "$D/keys"
+chown nobody "$D"/keys/*ocsp*.key
+sed -i '/^max-connections 3$/d' "$C"
+echo "user nobody" >>"$C"
+start_server "$C"
+P="http://127.0.0.1:$PORT"
+s4=$(serial_served)
+[ "$s4" = "serial=2002" ] && ok "started as root with a root-only TLS key: $s4" ||
+	fail "start with user nobody: served '$s4'"
+reload_wait() {	# reload_wait PATTERN: SIGHUP, wait for one more PATTERN line
+	n0=$(grep -c "$1" "$WORK/server.log" || true)
+	kill -HUP "$SERVER_PID"
+	i=0
+	while [ "$(grep -c "$1" "$WORK/server.log" || true)" -le "$n0" ] && [ $i -lt 50 ]; do
+		sleep 0.1; i=$((i + 1))
+	done
+}
+reload_wait 'reloaded:'
+grep -q "keeping the running TLS certificate: tls-key: .*key.pem: Permission denied" "$WORK/server.log" &&
+	ok "SIGHUP as nobody with a root-only key: $(grep 'keeping the running TLS' "$WORK/server.log" | tail -n 1 | sed 's/.*certstatusd: //')" ||
+	fail "root-only TLS key on SIGHUP as nobody: $(tail -n 4 "$WORK/server.log")"
+[ "$(metric certstatus_tls_reload_failures_total)" = 1 ] &&
+	ok "counted in certstatus_tls_reload_failures_total" || fail "not counted"
+chown nobody "$T/key.pem"
+reload_wait 'TLS certificate and key loaded'
+grep -q 'TLS certificate and key loaded' "$WORK/server.log" &&
+	[ "$(tc -o /dev/null -w '%{http_code}' "$H/healthz")" = 200 ] &&
+	ok "with the key owned by nobody (mode 600) the reload takes" ||
+	fail "reload with the key owned by nobody: $(tail -n 4 "$WORK/server.log")"
 stop_server_clean 5000
 finish
