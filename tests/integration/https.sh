@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: ISC
 # https: certstatusd with tls-listen, checked with openssl s_client, curl,
 # openssl ocsp and Python's ssl.  TLS 1.3 and 1.2 handshakes, TLS 1.1 and
-# 1.0 refused by the server; over HTTPS the page (HSTS), the API, OCSP and
+# 1.0, a cipher without ECDHE and AEAD and renegotiation refused by the
+# server; over HTTPS the page (HSTS), the API, OCSP and
 # CRLs; on plain HTTP the page redirects (301/308 to the HTTPS port), the
 # API answers 403 JSON, OCSP still 200; a client that never finishes its
 # handshake is closed within the deadline while an honest client is served,
@@ -119,9 +120,16 @@ for v in tls1_1 tls1; do
 	fi
 done
 echo | timeout 10 openssl s_client -connect "127.0.0.1:$TPORT" -tls1_2 \
-    -cipher 'AES128-SHA256' >"$WORK/s.txt" 2>&1 &&
-	fail "a TLS 1.2 cipher without ECDHE/AEAD was accepted" ||
-	ok "TLS 1.2 with AES128-SHA256 (no ECDHE, no AEAD) refused"
+    -cipher 'AES128-SHA256' >"$WORK/s.txt" 2>&1 || true
+grep -q "alert handshake failure" "$WORK/s.txt" &&
+	ok "TLS 1.2 with AES128-SHA256 (no ECDHE, no AEAD): the server refused" ||
+	fail "AES128-SHA256 not refused by the server: $(tail -n 4 "$WORK/s.txt" | tr '\n' ' ')"
+# s_client's R command asks for a TLS 1.2 renegotiation: refused
+(sleep 0.5; echo R; sleep 1) | timeout 10 openssl s_client -connect "127.0.0.1:$TPORT" \
+    -tls1_2 -CAfile "$T/tlsca.pem" >"$WORK/s.txt" 2>&1 || true
+grep -q RENEGOTIATING "$WORK/s.txt" && grep -q ":no renegotiation:" "$WORK/s.txt" &&
+	ok "TLS 1.2 renegotiation refused (no_renegotiation alert)" ||
+	fail "renegotiation: $(tail -n 4 "$WORK/s.txt" | tr '\n' ' ')"
 f1=$(metric certstatus_tls_handshake_failures_total)
 [ "$f1" -ge $((f0 + 3)) ] &&
 	ok "certstatus_tls_handshake_failures_total $f0 -> $f1" ||
