@@ -13,7 +13,7 @@
 #   SANITIZE=1      build with ASan+UBSan (objects in build/san, bins in bin/san)
 
 CC      ?= cc
-PKGS     = openssl libevent sqlite3 jansson libp11
+PKGS     = openssl libevent libevent_openssl sqlite3 jansson libp11
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CHECK_LIBS := $(shell pkg-config --libs check 2>/dev/null)
@@ -77,7 +77,7 @@ SERVER_SRCS  = server/main.c server/http.c server/router.c server/responder.c se
                server/proc.c \
                server/cache.c server/issuers.c server/metrics.c server/crl.c server/cacert.c \
                server/counter.c server/counter_judge.c server/counter_i18n.c \
-               server/check.c server/access.c \
+               server/check.c server/access.c server/tls.c \
                server/service.c
 # certctl: main() in certctl.c; everything else also links into its tests.
 CERTCTL_LIB_SRCS = tools/cli.c tools/rules.c tools/registry_txn.c \

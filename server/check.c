@@ -3,8 +3,9 @@
  * check.c: certstatusd -n: everything start-up would refuse, found without
  * binding or forking: the config, the registry and its issuers, every key
  * the server would load (owner-only mode, loadable, matching its
- * certificate), the user to run as, the listen address, and the paths the
- * server writes.  Each problem is one line on stderr.
+ * certificate), the user to run as, the listen addresses, the TLS files
+ * (tls.c: the chain, its key and that they match, tls-client-ca), and the
+ * paths the server writes.  Each problem is one line on stderr.
  */
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "pki.h"
 #include "server.h"
+#include "tls.h"
 
 static int	problems;
 
@@ -91,7 +93,7 @@ check_writable(const char *what, const char *path)
 }
 
 static void
-check_listen(const struct config *conf)
+check_listen(const char *what, const char *addr, int portnum)
 {
 	struct addrinfo	 hints, *res = NULL;
 	char		 port[16];
@@ -101,11 +103,17 @@ check_listen(const struct config *conf)
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_ADDRCONFIG;
-	snprintf(port, sizeof(port), "%d", conf->listen_port);
-	if ((rc = getaddrinfo(conf->listen_addr, port, &hints, &res)) != 0)
-		problem("listen %s:%d: %s", conf->listen_addr,
-		    conf->listen_port, gai_strerror(rc));
+	snprintf(port, sizeof(port), "%d", portnum);
+	if ((rc = getaddrinfo(addr, port, &hints, &res)) != 0)
+		problem("%s %s:%d: %s", what, addr, portnum, gai_strerror(rc));
 	freeaddrinfo(res);
+}
+
+static void
+tls_problem(void *arg, const char *msg)
+{
+	(void)arg;
+	problem("%s", msg);
 }
 
 int
@@ -137,7 +145,12 @@ config_check(struct server *s, const char *conf_path)
 
 	if (conf->user != NULL && getpwnam(conf->user) == NULL)
 		problem("user %s: no such user", conf->user);
-	check_listen(conf);
+	check_listen("listen", conf->listen_addr, conf->listen_port);
+	if (conf->tls_listen_addr != NULL) {
+		check_listen("tls-listen", conf->tls_listen_addr,
+		    conf->tls_listen_port);
+		(void)tls_check(conf, tls_problem, NULL);
+	}
 	check_writable("response-cache", conf->response_cache);
 	if (conf->access_log != NULL && strcmp(conf->access_log, "-") != 0) {
 		char	*p = config_path(conf, conf->access_log);

@@ -13,6 +13,14 @@
  * When accept() fails for want of file descriptors the listener pauses
  * instead of spinning.
  *
+ * With tls-listen there is a second evhttp on its own listener whose
+ * connections are bufferevent_openssl ones (conn_new_tls, SSL_CTX from
+ * tls.c); everything else is shared: the route table, the limits, the
+ * connection table and its cap (both listeners pause together), the
+ * sweep, the framing check (on the decrypted input) and the lingering
+ * close.  When it is there, the counter is served only over HTTPS
+ * (https_only).
+ *
  * All of it is struct http_state, made by http_start() and freed by
  * http_stop(), reached as s->http; each connection knows its server.
  */
@@ -30,9 +38,14 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+
+#include <jansson.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "cacert.h"
 #include "clock.h"
@@ -40,18 +53,27 @@
 #include "log.h"
 #include "proxy.h"
 #include "server.h"
+#include "tls.h"
 #include "version.h"
 
 #define ACCEPT_PAUSE_MS	100	/* after EMFILE/ENFILE */
 #define CONN_BUCKETS	4096	/* a power of two */
 #define SERVER_TOKEN_MAX 64	/* bytes of the Server header */
 #define CRL_NAME_MAX	128	/* bytes of a /crl/ name, NUL included */
+#define HOST_MAX	256	/* bytes of a redirect's host, NUL included */
+#define LOCATION_MAX	2048	/* bytes of a redirect's Location */
+#define HSTS_VALUE	"max-age=31536000"	/* a year, as is usual */
 
 struct conn;
 
 struct http_state {
 	struct evhttp		*evhttp;
 	struct evconnlistener	*listener;	/* evhttp's; NULL once freed */
+	struct evhttp		*tls_evhttp;	/* tls-listen; NULL: none */
+	struct evconnlistener	*tls_listener;	/* tls_evhttp's */
+	SSL_CTX			*tls_ctx;	/* new connections' (reload swaps) */
+	char			*tls_addr;	/* as bound: a change needs a restart */
+	int			 tls_port;
 	int			 listener_paused;
 	struct event		*resume_ev;	/* ends an accept-error pause */
 	time_t			 accept_logged;	/* last accept error reported */
@@ -70,6 +92,8 @@ listener_pause(struct server *s)
 
 	if (!h->listener_paused && h->listener != NULL) {
 		evconnlistener_disable(h->listener);
+		if (h->tls_listener != NULL)
+			evconnlistener_disable(h->tls_listener);
 		h->listener_paused = 1;
 	}
 }
@@ -83,6 +107,8 @@ listener_resume(struct server *s)
 	if (h->listener_paused && !s->stopping && h->listener != NULL &&
 	    s->connections < (unsigned)s->conf->max_connections) {
 		evconnlistener_enable(h->listener);
+		if (h->tls_listener != NULL)
+			evconnlistener_enable(h->tls_listener);
 		h->listener_paused = 0;
 	}
 }
@@ -185,6 +211,8 @@ struct conn {
 	struct bufferevent	*bev;		/* NULL once released */
 	struct evhttp_connection *evcon;	/* NULL until adopted, after close */
 	int			 adopted;
+	int			 tls;		/* from the HTTPS listener */
+	int			 handshake_counted; /* its end is in the metrics */
 	struct event		*adopt_ev;
 	time_t			 waiting_since;	/* no request in hand since; 0: busy */
 	struct framing		 head;		/* the request head being read */
@@ -298,6 +326,50 @@ conn_of(struct http_state *h, struct evhttp_request *req)
 	return c != NULL && c->evcon != NULL ? c : NULL;
 }
 
+/* A TLS connection whose handshake has not finished (else 0). */
+static int
+conn_handshaking(const struct conn *c)
+{
+	SSL	*ssl;
+
+	if (!c->tls || c->bev == NULL ||
+	    (ssl = bufferevent_openssl_get_ssl(c->bev)) == NULL)
+		return 0;
+	return !SSL_is_init_finished(ssl);
+}
+
+/*
+ * A TLS connection that ends before its handshake finished is counted
+ * once: as a timeout when it ran out of time (the sweep, or evhttp's
+ * timeout: no OpenSSL error, and the timeout has passed since it
+ * connected, which is waiting_since until a request is in hand), else as
+ * a failed handshake (a protocol the server refuses, a bad record, a
+ * client that gave up).
+ */
+static void
+conn_handshake_end(struct conn *c, int timed_out)
+{
+	unsigned long	 e, first = 0;
+	const char	*why;
+
+	if (c->handshake_counted || c->s->stopping || !conn_handshaking(c))
+		return;
+	c->handshake_counted = 1;
+	while ((e = bufferevent_get_openssl_error(c->bev)) != 0)
+		if (first == 0 || ERR_GET_LIB(first) == 0)
+			first = e;	/* prefer one with a reason */
+	if (timed_out || (first == 0 && clock_mono() - c->waiting_since >=
+	    (time_t)c->s->conf->timeout_sec)) {
+		c->s->metrics.tls_handshake_timeouts++;
+		log_debug("%s: handshake not finished in time", __func__);
+		return;
+	}
+	c->s->metrics.tls_handshake_failures++;
+	why = ERR_GET_LIB(first) != 0 ? ERR_reason_error_string(first) : NULL;
+	log_debug("%s: handshake failed: %s", __func__,
+	    why != NULL ? why : "connection closed");
+}
+
 static void
 sweep_cb(evutil_socket_t fd, short what, void *arg)
 {
@@ -316,7 +388,10 @@ sweep_cb(evutil_socket_t fd, short what, void *arg)
 		if (c->evcon == NULL || c->waiting_since == 0 ||
 		    now - c->waiting_since <= deadline)
 			continue;
-		s->metrics.connections_timed_out++;
+		if (conn_handshaking(c))
+			conn_handshake_end(c, 1);
+		else
+			s->metrics.connections_timed_out++;
 		log_debug("%s: no whole request in %lld s: closing",
 		    __func__, (long long)(now - c->waiting_since));
 		evhttp_connection_free(c->evcon);	/* runs conn_closed */
@@ -424,6 +499,22 @@ linger_start(struct conn *c, int fd)
 	return 0;
 }
 
+/*
+ * Say goodbye in TLS (close_notify) before the socket closes, so that a
+ * client can tell our close from a cut connection.  One non-blocking try:
+ * the answer was written already, and a client gone is no matter.
+ */
+static void
+tls_close_notify(struct bufferevent *bev)
+{
+	SSL	*ssl = bufferevent_openssl_get_ssl(bev);
+
+	if (ssl != NULL && SSL_is_init_finished(ssl) &&
+	    !(SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN))
+		(void)SSL_shutdown(ssl);
+	ERR_clear_error();
+}
+
 static void
 conn_release(evutil_socket_t fd, short what, void *arg)
 {
@@ -439,6 +530,8 @@ conn_release(evutil_socket_t fd, short what, void *arg)
 		event_free(c->reject_ev);
 	c->reject_ev = NULL;
 	lfd = linger_fd(c->bev);
+	if (c->tls)
+		tls_close_notify(c->bev);
 	bufferevent_decref(c->bev);	/* the last reference: closes its fd */
 	c->bev = NULL;
 	if (lfd != -1 && linger_start(c, lfd) == 0)
@@ -454,6 +547,7 @@ conn_closed(struct evhttp_connection *evcon, void *arg)
 
 	(void)evcon;
 	c->evcon = NULL;
+	conn_handshake_end(c, 0);
 	/* evhttp frees the bufferevent after this returns: release later */
 	if (event_base_once(c->s->base, -1, EV_TIMEOUT, conn_release, c,
 	    &now) != 0)
@@ -571,8 +665,11 @@ conn_take(struct conn *c)
 	    "HTTP/1.1 %d %s\r\nDate: %s\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+	    "%s%s%s"
 	    "Connection: close\r\n\r\n%s\n",
-	    h->code, status_reason(h->code), date, len, h->why);
+	    h->code, status_reason(h->code), date, len,
+	    c->tls ? "Strict-Transport-Security: " : "",
+	    c->tls ? HSTS_VALUE : "", c->tls ? "\r\n" : "", h->why);
 	bufferevent_disable(c->bev, EV_READ);
 	bufferevent_enable(c->bev, EV_WRITE);
 	s->metrics.requests[EP_OTHER]++;
@@ -658,23 +755,26 @@ head_rearm(struct evhttp_request *req, void *arg)
 		log_warnx("%s: cannot schedule the refusal", __func__);
 }
 
+/* One connection's accounting around bev (which it frees on failure). */
 static struct bufferevent *
-conn_new(struct event_base *base, void *arg)
+conn_account(struct server *s, struct event_base *base,
+    struct bufferevent *bev, int tls)
 {
-	struct server	*s = arg;
 	struct conn	*c;
 
-	if ((c = calloc(1, sizeof(*c))) == NULL)
+	if (bev == NULL)
 		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		bufferevent_free(bev);
+		return NULL;
+	}
 	c->s = s;
+	c->bev = bev;
+	c->tls = tls;
 	c->linger_fd = -1;
 	c->waiting_since = clock_mono();
 	framing_reset(&c->head);
 	c->head_armed = 1;
-	if ((c->bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE)) == NULL) {
-		free(c);
-		return NULL;
-	}
 	if ((c->adopt_ev = evtimer_new(base, conn_adopt, c)) == NULL ||
 	    evbuffer_add_cb(bufferevent_get_input(c->bev), input_cb, c) == NULL) {
 		if (c->adopt_ev != NULL)
@@ -691,6 +791,41 @@ conn_new(struct event_base *base, void *arg)
 		listener_pause(s);
 	}
 	return c->bev;
+}
+
+static struct bufferevent *
+conn_new(struct event_base *base, void *arg)
+{
+	return conn_account(arg, base, bufferevent_socket_new(base, -1,
+	    BEV_OPT_CLOSE_ON_FREE), 0);
+}
+
+/*
+ * The HTTPS listener's connections: evhttp sets the socket, and the
+ * bufferevent then does the server side of the handshake before evhttp
+ * sees any byte.  The SSL holds its own reference to the context, so a
+ * reload that swaps s->http->tls_ctx leaves this connection on its own.
+ * When this fails evhttp makes a plain bufferevent of its own, which
+ * route_tls() refuses.
+ */
+static struct bufferevent *
+conn_new_tls(struct event_base *base, void *arg)
+{
+	struct server		*s = arg;
+	struct bufferevent	*bev;
+	SSL			*ssl;
+
+	if ((ssl = SSL_new(s->http->tls_ctx)) == NULL) {
+		log_ssl("%s: SSL_new", __func__);
+		return NULL;
+	}
+	/* frees ssl when it fails (BEV_OPT_CLOSE_ON_FREE) */
+	if ((bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE)) == NULL)
+		return NULL;
+	/* a client that closes without close_notify ends, it does not fail */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return conn_account(s, base, bev, 1);
 }
 
 const char *
@@ -786,6 +921,50 @@ access_log_line(struct server *s, struct evhttp_request *req, int code,
 	    evhttp_request_get_uri(req), code, len);
 }
 
+/* The SSL of the connection req came on, or NULL (plain HTTP, or gone). */
+static SSL *
+req_ssl(struct evhttp_request *req)
+{
+	struct evhttp_connection	*evcon = evhttp_request_get_connection(req);
+	struct bufferevent		*bev;
+
+	if (evcon == NULL ||
+	    (bev = evhttp_connection_get_bufferevent(evcon)) == NULL)
+		return NULL;
+	return bufferevent_openssl_get_ssl(bev);
+}
+
+int
+http_is_tls(struct server *s, struct evhttp_request *req)
+{
+	(void)s;
+	return req_ssl(req) != NULL;
+}
+
+X509 *
+http_client_cert(struct server *s, struct evhttp_request *req)
+{
+	SSL	*ssl = req_ssl(req);
+
+	(void)s;
+	/* verify_cb lets a failed verification through: trust only a pass */
+	if (ssl == NULL || SSL_get_verify_result(ssl) != X509_V_OK)
+		return NULL;
+	return SSL_get0_peer_certificate(ssl);
+}
+
+/* Reason phrases evhttp 2.1 does not know. */
+static const char *
+reply_reason(int code)
+{
+	switch (code) {
+	case HTTP_OK: return "OK";
+	case HTTP_NOTMODIFIED: return "Not Modified";
+	case 308: return "Permanent Redirect";
+	}
+	return NULL;	/* evhttp's own */
+}
+
 void
 http_reply(struct server *s, struct evhttp_request *req, int code,
     const char *type, const void *body, size_t len)
@@ -800,11 +979,13 @@ http_reply(struct server *s, struct evhttp_request *req, int code,
 		evhttp_add_header(out, "Content-Type", type);
 	if (s->conf->server_tokens)		/* off by default: say less */
 		evhttp_add_header(out, "Server", s->http->token);
+	/* over HTTPS, browsers are to come back only over HTTPS */
+	if (req_ssl(req) != NULL)
+		evhttp_add_header(out, "Strict-Transport-Security", HSTS_VALUE);
 	if (body != NULL && len > 0)
 		evbuffer_add(evhttp_request_get_output_buffer(req), body, len);
 	access_log_line(s, req, code, len);
-	evhttp_send_reply(req, code, code == HTTP_OK ? "OK" :
-	    code == HTTP_NOTMODIFIED ? "Not Modified" : NULL, NULL);
+	evhttp_send_reply(req, code, reply_reason(code), NULL);
 }
 
 void
@@ -945,6 +1126,116 @@ http_serve_ocsp_get(struct server *s, struct evhttp_request *req,
 	responder_handle(s, req, hit->rest);
 }
 
+/*
+ * The host part of a Host header value (RFC 9110 7.2: a name or an
+ * address literal, then maybe ":port") into out, as a URL's host; -1 when
+ * it holds anything else: it goes into a Location header, so it is never
+ * reflected as sent.
+ */
+static int
+host_part(const char *v, char *out, size_t len)
+{
+	size_t		 n;
+	const char	*end;
+
+	if (v[0] == '[') {
+		n = strspn(v + 1, "0123456789abcdefABCDEF:.");
+		if (v[1 + n] != ']')
+			return -1;
+		n += 2;		/* with the brackets */
+	} else
+		n = strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-");
+	end = v + n;
+	if (n == 0 || n >= len || (*end != '\0' && (*end != ':' ||
+	    end[1 + strspn(end + 1, "0123456789")] != '\0')))
+		return -1;
+	memcpy(out, v, n);
+	out[n] = '\0';
+	return 0;
+}
+
+/*
+ * The same target on the HTTPS listener, into buf; -1 for a Host header
+ * that is not one (without any, the tls-listen address).  The path and
+ * query go as they came, unless a byte in them could not: then "/".
+ */
+static int
+https_location(struct http_state *h, struct evhttp_request *req,
+    const struct route_hit *hit, char *buf, size_t len)
+{
+	const char	*v = evhttp_find_header(evhttp_request_get_input_headers(req),
+			    "Host");
+	const char	*path = hit->path, *p;
+	char		 host[HOST_MAX], port[16] = "";
+	int		 n;
+
+	if (v != NULL) {
+		if (host_part(v, host, sizeof(host)) != 0)
+			return -1;
+	} else
+		snprintf(host, sizeof(host), strchr(h->tls_addr, ':') != NULL ?
+		    "[%s]" : "%s", h->tls_addr);
+	if (h->tls_port != 443)
+		snprintf(port, sizeof(port), ":%d", h->tls_port);
+	for (p = path; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || (unsigned char)*p >= 0x7f)
+			break;
+	if (*p != '\0' || path[0] != '/')
+		path = "/";
+	n = snprintf(buf, len, "https://%s%s%s", host, port, path);
+	if (n < 0 || (size_t)n >= len)
+		n = snprintf(buf, len, "https://%s%s/", host, port);
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+/*
+ * With tls-listen, the counter (its page and API carry residents'
+ * certificates, with name, address and birth date) is served only over
+ * HTTPS: on plain HTTP the page answers with a permanent redirect (308
+ * for a POST, which must be sent again as it was, 301 else) and the API,
+ * whose clients do not follow redirects with a body, with 403 and a JSON
+ * error like its others.  1 when it answered req.
+ */
+static int
+https_only(struct server *s, struct evhttp_request *req,
+    const struct route_hit *hit)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	char			 loc[LOCATION_MAX], *text;
+	json_t			*o;
+	int			 post;
+
+	if (s->http->tls_evhttp == NULL || req_ssl(req) != NULL ||
+	    (hit->endpoint != EP_PAGE && hit->endpoint != EP_API))
+		return 0;
+	if (https_location(s->http, req, hit, loc, sizeof(loc)) != 0) {
+		http_reply_error(s, req, HTTP_BADREQUEST, "bad Host header");
+		return 1;
+	}
+	evhttp_add_header(out, "Cache-Control", "no-store");
+	if (hit->endpoint == EP_PAGE) {
+		post = evhttp_request_get_command(req) == EVHTTP_REQ_POST;
+		evhttp_add_header(out, "Location", loc);
+		http_reply(s, req, post ? 308 : HTTP_MOVEPERM,
+		    "text/plain; charset=utf-8", "https required\n", 15);
+		return 1;
+	}
+	o = json_pack("{s:s, s:s, s:s}", "error", "https required",
+	    "message", "The online counter's API answers only over HTTPS.",
+	    "url", loc);
+	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL) {
+		json_decref(o);
+		http_reply_error(s, req, HTTP_INTERNAL, "out of memory");
+		return 1;
+	}
+	http_reply(s, req, 403, "application/json; charset=utf-8", text,
+	    strlen(text));
+	free(text);
+	json_decref(o);
+	return 1;
+}
+
 /* Route by the raw request target: never a decoded or "normalized" one. */
 static void
 route(struct evhttp_request *req, void *arg)
@@ -971,7 +1262,8 @@ route(struct evhttp_request *req, void *arg)
 	s->metrics.requests[hit.endpoint]++;
 	switch (res) {
 	case ROUTE_FOUND:
-		hit.route->handler(s, req, &hit);
+		if (!https_only(s, req, &hit))
+			hit.route->handler(s, req, &hit);
 		break;
 	case ROUTE_NO_METHOD:
 		evhttp_add_header(out, "Allow", route_allow_text(hit.allow,
@@ -984,15 +1276,39 @@ route(struct evhttp_request *req, void *arg)
 	}
 }
 
+/*
+ * The HTTPS listener's requests.  Only a connection that failed to become
+ * TLS (conn_new_tls) reaches here without it: never serve plain HTTP on
+ * the HTTPS port.
+ */
+static void
+route_tls(struct evhttp_request *req, void *arg)
+{
+	struct server	*s = arg;
+
+	if (req_ssl(req) == NULL) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_reply_error(s, req, HTTP_SERVUNAVAIL, "out of memory");
+		return;
+	}
+	route(req, arg);
+}
+
 /* Apply the limits from the configuration (at start and on reload). */
 static void
 http_limits(struct server *s)
 {
-	struct evhttp	*http = s->http->evhttp;
+	struct evhttp	*v[2] = { s->http->evhttp, s->http->tls_evhttp };
 
-	evhttp_set_max_body_size(http, (ev_ssize_t)s->conf->max_body);
-	evhttp_set_max_headers_size(http, (ev_ssize_t)s->conf->max_headers);
-	evhttp_set_timeout(http, s->conf->timeout_sec);
+	for (size_t i = 0; i < 2; i++) {
+		if (v[i] == NULL)
+			continue;
+		evhttp_set_max_body_size(v[i], (ev_ssize_t)s->conf->max_body);
+		evhttp_set_max_headers_size(v[i],
+		    (ev_ssize_t)s->conf->max_headers);
+		evhttp_set_timeout(v[i], s->conf->timeout_sec);
+	}
 }
 
 /* The listener and the sweep on s->http: 0, or -1 and why in err. */
@@ -1022,6 +1338,64 @@ http_listen(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* An evhttp as both listeners have it, with its own connections. */
+static struct evhttp *
+http_evhttp_new(struct server *s,
+    struct bufferevent *(*bevcb)(struct event_base *, void *),
+    void (*gencb)(struct evhttp_request *, void *))
+{
+	struct evhttp	*v;
+
+	if ((v = evhttp_new(s->base)) == NULL)
+		return NULL;
+	evhttp_set_allowed_methods(v, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_PATCH);
+	evhttp_set_bevcb(v, bevcb, s);
+	evhttp_set_gencb(v, gencb, s);
+	evhttp_set_default_content_type(v, "text/plain; charset=utf-8");
+	return v;
+}
+
+/*
+ * tls-listen: the context from the files (read now, as root, before the
+ * privileges go), then the second listener.  0, or -1 and why in err.
+ */
+static int
+http_listen_tls(struct server *s, char *err, size_t errlen)
+{
+	struct http_state		*h = s->http;
+	struct evhttp_bound_socket	*bound;
+	char				 why[CONFIG_ERR_MAX];
+
+	if ((h->tls_ctx = tls_ctx_new(s->conf, why, sizeof(why))) == NULL) {
+		snprintf(err, errlen, "%s", why);
+		return -1;
+	}
+	if ((h->tls_evhttp = http_evhttp_new(s, conn_new_tls,
+	    route_tls)) == NULL) {
+		snprintf(err, errlen, "evhttp_new failed");
+		return -1;
+	}
+	bound = evhttp_bind_socket_with_handle(h->tls_evhttp,
+	    s->conf->tls_listen_addr, (ev_uint16_t)s->conf->tls_listen_port);
+	if (bound == NULL) {
+		snprintf(err, errlen, "cannot listen on %s:%d (tls-listen): %s",
+		    s->conf->tls_listen_addr, s->conf->tls_listen_port,
+		    strerror(errno));
+		return -1;
+	}
+	h->tls_listener = evhttp_bound_socket_get_listener(bound);
+	evconnlistener_set_error_cb(h->tls_listener, accept_error_cb);
+	if ((h->tls_addr = strdup(s->conf->tls_listen_addr)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	h->tls_port = s->conf->tls_listen_port;
+	log_info("listening for HTTPS on %s:%d", h->tls_addr, h->tls_port);
+	return 0;
+}
+
 int
 http_start(struct server *s, char *err, size_t errlen)
 {
@@ -1034,19 +1408,16 @@ http_start(struct server *s, char *err, size_t errlen)
 	s->http = h;
 	snprintf(h->token, sizeof(h->token), "certstatusd/%s",
 	    certstatus_version);
-	if ((h->evhttp = evhttp_new(s->base)) == NULL) {
+	if ((h->evhttp = http_evhttp_new(s, conn_new, route)) == NULL) {
 		snprintf(err, errlen, "evhttp_new failed");
 		return -1;
 	}
-	http_limits(s);
-	evhttp_set_allowed_methods(h->evhttp, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
-	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_PATCH);
-	evhttp_set_bevcb(h->evhttp, conn_new, s);
-	evhttp_set_gencb(h->evhttp, route, s);
-	evhttp_set_default_content_type(h->evhttp, "text/plain; charset=utf-8");
 	if (http_listen(s, err, errlen) != 0)
 		return -1;
+	if (s->conf->tls_listen_addr != NULL &&
+	    http_listen_tls(s, err, errlen) != 0)
+		return -1;
+	http_limits(s);
 	return http_log_reopen(s, err, errlen);
 }
 
@@ -1086,10 +1457,49 @@ http_log_reopen(struct server *s, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * SIGHUP and tls-cert / tls-key / tls-client-ca: a new context for new
+ * connections when the files make one; connections open keep theirs (each
+ * SSL holds a reference).  A failure keeps the old one, loudly: the log
+ * and certstatus_tls_reload_failures_total.  The files are read as `user`
+ * now.  The listener's address is the one bound at start.
+ */
+static void
+http_reload_tls(struct server *s)
+{
+	struct http_state	*h = s->http;
+	const struct config	*c = s->conf;
+	SSL_CTX			*ctx;
+	char			 err[CONFIG_ERR_MAX];
+
+	if (h->tls_evhttp == NULL) {
+		if (c->tls_listen_addr != NULL)
+			log_warnx("reload: tls-listen needs a restart");
+		return;
+	}
+	if (c->tls_listen_addr == NULL || strcmp(c->tls_listen_addr,
+	    h->tls_addr) != 0 || c->tls_listen_port != h->tls_port) {
+		log_warnx("reload: tls-listen changes need a restart (still "
+		    "on %s:%d)", h->tls_addr, h->tls_port);
+		if (c->tls_listen_addr == NULL)
+			return;		/* no files named: keep the context */
+	}
+	if ((ctx = tls_ctx_new(c, err, sizeof(err))) == NULL) {
+		s->metrics.tls_reload_failures++;
+		log_warnx("reload: keeping the running TLS certificate: %s", err);
+		return;
+	}
+	SSL_CTX_free(h->tls_ctx);	/* connections open hold their own */
+	h->tls_ctx = ctx;
+	log_info("reload: TLS certificate and key loaded from %s and %s",
+	    c->tls_cert, c->tls_key);
+}
+
 void
 http_reload(struct server *s)
 {
 	http_limits(s);
+	http_reload_tls(s);
 	listener_resume(s);
 }
 
@@ -1101,6 +1511,8 @@ http_stop_listening(struct server *s)
 
 	if (h->listener != NULL)
 		evconnlistener_disable(h->listener);
+	if (h->tls_listener != NULL)
+		evconnlistener_disable(h->tls_listener);
 	h->listener_paused = 1;
 }
 
@@ -1114,8 +1526,10 @@ http_stop(struct server *s)
 		return;
 	if (h->evhttp != NULL)
 		evhttp_free(h->evhttp);	/* and its listener */
-	h->evhttp = NULL;
-	h->listener = NULL;
+	if (h->tls_evhttp != NULL)
+		evhttp_free(h->tls_evhttp);
+	h->evhttp = h->tls_evhttp = NULL;
+	h->listener = h->tls_listener = NULL;
 	for (c = h->conn_list; c != NULL; c = next) {
 		next = c->next;
 		conn_drop(c);
@@ -1126,6 +1540,8 @@ http_stop(struct server *s)
 		event_free(h->sweep_ev);
 	if (h->access_log != NULL && h->access_log != stderr)
 		fclose(h->access_log);
+	SSL_CTX_free(h->tls_ctx);	/* after the connections' SSLs */
+	free(h->tls_addr);
 	free(h);
 	s->http = NULL;
 }

@@ -327,6 +327,21 @@ metrics_handle(struct server *s, struct evhttp_request *req)
 	    "certstatus_accept_errors_total %llu\n",
 	    (unsigned long long)m->accept_errors);
 	access_metrics(s->access, b);
+	evbuffer_add_printf(b, "# HELP certstatus_tls_handshake_failures_total "
+	    "HTTPS connections that ended in a failed TLS handshake.\n"
+	    "# TYPE certstatus_tls_handshake_failures_total counter\n"
+	    "certstatus_tls_handshake_failures_total %llu\n",
+	    (unsigned long long)m->tls_handshake_failures);
+	evbuffer_add_printf(b, "# HELP certstatus_tls_handshake_timeouts_total "
+	    "HTTPS connections closed before their TLS handshake finished in "
+	    "time.\n# TYPE certstatus_tls_handshake_timeouts_total counter\n"
+	    "certstatus_tls_handshake_timeouts_total %llu\n",
+	    (unsigned long long)m->tls_handshake_timeouts);
+	evbuffer_add_printf(b, "# HELP certstatus_tls_reload_failures_total "
+	    "reloads that kept the running TLS certificate (the new files did "
+	    "not load).\n# TYPE certstatus_tls_reload_failures_total counter\n"
+	    "certstatus_tls_reload_failures_total %llu\n",
+	    (unsigned long long)m->tls_reload_failures);
 	evbuffer_add_printf(b, "# HELP certstatus_healthy 1 when /healthz is "
 	    "ok.\n# TYPE certstatus_healthy gauge\ncertstatus_healthy %d\n",
 	    health_check(s, why, sizeof(why)));

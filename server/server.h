@@ -44,6 +44,9 @@ struct metrics {
 	uint64_t	connections_refused;
 	uint64_t	connections_timed_out;	/* no whole request in time */
 	uint64_t	accept_errors;
+	uint64_t	tls_handshake_failures;	/* refused or broken handshakes */
+	uint64_t	tls_handshake_timeouts;	/* not finished in time */
+	uint64_t	tls_reload_failures;	/* SIGHUP kept the old certificate */
 };
 
 /* One CA we answer for, with its delegated signer (public parts only). */
