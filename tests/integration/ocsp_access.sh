@@ -302,6 +302,9 @@ expect "signed by a party whose certificate expired" "$WORK/brief.der" unauthori
 
 # --- /metrics per party -------------------------------------------------------
 curl -s "$U/metrics" >"$WORK/metrics" || true
+promtool check metrics <"$WORK/metrics" >"$WORK/lint.out" 2>&1 &&
+    ok "promtool check metrics: no problems with parties" ||
+    fail "promtool check metrics: $(head -5 "$WORK/lint.out")"
 n=$(sed -n 's/^certstatus_party_requests_total{party="rp1"} \([0-9]*\)$/\1/p' "$WORK/metrics")
 if [ -n "$n" ] && [ "$n" -ge 6 ]; then
 	ok "metrics: rp1 answered $n times"
