@@ -1156,15 +1156,20 @@ START_TEST(test_party_refusals_change_nothing)
 	audits = count("SELECT count(*) FROM audit");
 	ck_assert_int_eq(party_remove(&r, "bank-zz"), REG_REFUSED);
 	ck_assert_ptr_nonnull(strstr(r.why, "no party named \"bank-zz\""));
+	ck_assert_int_eq(party_remove(&r, "bank\xff"), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "a party name is 1-64"));
+	/* a name that is no name is not copied into the record's subject */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE id = (SELECT "
+	    "max(id) FROM audit) AND subject = 'party ?'"), 1);
 	ck_assert_msg(party_remove(&r, "bank-a") == REG_OK, "%s", r.why);
 	digest = parties_digest();
 	ck_assert_int_eq(party_remove(&r, "bank-a"), REG_REFUSED);
 	ck_assert_ptr_nonnull(strstr(r.why, "already removed on 2024-06-01"));
 	ck_assert_int_eq(parties_digest(), digest);
-	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits + 3);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits + 4);
 	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
 	    "'refused' AND json_extract(detail, '$.attempt') = "
-	    "'party.remove'"), 2);
+	    "'party.remove'"), 3);
 	ck_assert_int_eq(audit_verify(db, &nrec, why, sizeof(why)), 0);
 	for (int i = 0; i < 8; i++)
 		X509_free(x[i]);

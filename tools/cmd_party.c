@@ -85,6 +85,17 @@ party_name_valid(const char *name)
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+/*
+ * The audit subject for name: "party NAME", or "party ?" for a name that
+ * is not one (it may not even be text; the refusal's request keeps it
+ * when it is).
+ */
+static void
+party_subject_of(const char *name, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "party %s", party_name_valid(name) ? name : "?");
+}
+
 /* A note fits one line of party list: no control characters, UTF-8. */
 static int
 party_note_ok(struct reg *r, const char *note)
@@ -367,7 +378,7 @@ party_add(struct reg *r, const char *name, const char *cert_file,
 	int			 rc;
 
 	memset(&pc, 0, sizeof(pc));
-	snprintf(subject, sizeof(subject), "party %.64s", name);
+	party_subject_of(name, subject, sizeof(subject));
 	req = json_pack("{s:s?,s:s?,s:s?,s:i}", "name", name, "cert",
 	    cert_file, "note", note, "rate", rate);
 	r->now = clock_now();
@@ -438,7 +449,7 @@ party_remove(struct reg *r, const char *name)
 	json_t			*d;
 	int			 rc;
 
-	snprintf(subject, sizeof(subject), "party %.64s", name);
+	party_subject_of(name, subject, sizeof(subject));
 	if ((rc = reg_txn_begin(r)) != REG_OK)
 		return rc;
 	r->attempt = "party.remove";
@@ -461,8 +472,14 @@ party_remove(struct reg *r, const char *name)
 		    "%s", name, date);
 		goto end;
 	}
+	if (cur == NULL && !party_name_valid(name)) {
+		rc = reg_say(r, REG_REFUSED, "no party is named so: a party "
+		    "name is 1-%d letters, digits, '.', '_' or '-'",
+		    DB_PARTY_NAME_MAX);
+		goto end;
+	}
 	if (cur == NULL) {
-		rc = reg_say(r, REG_REFUSED, "no party named \"%.64s\" is "
+		rc = reg_say(r, REG_REFUSED, "no party named \"%s\" is "
 		    "registered (certctl party list shows them)", name);
 		goto end;
 	}
