@@ -497,9 +497,9 @@ party_remove(struct reg *r, const char *name)
 	return reg_txn_end(r, rc);
 }
 
-/* One party as --json shows it (a new reference). */
+/* One party as --json shows it at now (a new reference). */
 static json_t *
-party_json(const struct db_party_rec *p)
+party_json(const struct db_party_rec *p, time_t now)
 {
 	char	 na[21], added[21], removed[21];
 	json_t	*j;
@@ -516,6 +516,7 @@ party_json(const struct db_party_rec *p)
 	    "removed_by", p->removed_by);
 	if (j == NULL)
 		fatal_oom();
+	json_object_set_new(j, "expired", json_boolean(p->not_after < now));
 	return j;
 }
 
@@ -526,6 +527,7 @@ party_list(struct ctx *c, int all)
 	size_t			 n;
 	char			 date[11], removed[21], rate[16];
 	json_t			*a;
+	time_t			 now = clock_now();
 	int			 rc;
 
 	if ((rc = ctx_open(c, 0)) != EXIT_OK)
@@ -536,7 +538,7 @@ party_list(struct ctx *c, int all)
 		if ((a = json_array()) == NULL)
 			fatal_oom();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, party_json(&v[i]));
+			json_array_append_new(a, party_json(&v[i], now));
 		print_json(a);
 		json_decref(a);
 	} else if (n == 0)
@@ -548,8 +550,11 @@ party_list(struct ctx *c, int all)
 			snprintf(rate, sizeof(rate), "-");
 		else
 			snprintf(rate, sizeof(rate), "%d/s", v[i].rate);
-		printf("%-16s sha256 %s until %s rate %-8s ", v[i].name,
-		    v[i].fingerprint, date, rate);
+		/* registered but no longer usable: the party needs to send
+		 * its new certificate */
+		printf("%-16s sha256 %s until %s%s rate %-8s ", v[i].name,
+		    v[i].fingerprint, date, v[i].not_after < now ?
+		    " (expired)" : "", rate);
 		if (all) {
 			if (v[i].removed_at != 0)
 				clock_format_iso(v[i].removed_at, removed);

@@ -126,6 +126,17 @@ refused 2 "^certctl: usage: --rate is requests per second" party add bank-c --ce
 refused 2 "^certctl: usage: party add NAME --cert FILE" party add bank-c
 refused 1 "^certctl: refused: no party named \"bank-z\" is registered" party remove bank-z
 
+# a registration outlives its certificate: list marks it
+out=$(CERTSTATUS_NOW=$(date -u -d '+40 days' +%F) cc party list 2>&1)
+echo "$out" | grep -q "^bank-b  *sha256 $FB until $(enddate "$P/b.pem") (expired) rate" &&
+    ok "40 days on, party list marks bank-b (expired)" || fail "expired mark: $out"
+CERTSTATUS_NOW=$(date -u -d '+40 days' +%F) cc --json party list | $PY -c '
+import json, sys; v = json.load(sys.stdin); sys.exit(0 if [p["expired"] for p in v] == [True, True] else 1)' &&
+    ok "--json: expired true 40 days on" || fail "--json expired"
+cc --json party list | $PY -c '
+import json, sys; v = json.load(sys.stdin); sys.exit(0 if [p["expired"] for p in v] == [False, False] else 1)' &&
+    ok "--json: expired false today" || fail "--json not expired"
+
 # --- remove, and register the name again ------------------------------------
 out=$(cc party remove bank-a 2>&1) && echo "$out" | grep -q "^party.remove: party bank-a" &&
     ok "party remove bank-a: $out" || fail "remove: $out"
