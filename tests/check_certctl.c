@@ -3,7 +3,9 @@
  * check_certctl.c: the counter's rules (tools/registry.c, tools/issuance.c)
  * and the demo (tools/demo.c): what each life event revokes and must not
  * revoke, refusals, validity arithmetic, the audit chain against tampering,
- * the certificate profile, and the demo's index against the registry.
+ * the certificate profile, the demo's index against the registry, and the
+ * relying parties (tools/cmd_party.c): add, remove, refusals, what the
+ * server loads.
  * Each test gets a fresh temporary folder, database and CA (CK_FORK).
  */
 #include <check.h>
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
 #include "audit.h"
@@ -20,6 +23,7 @@
 #include "check_main.h"
 #include "check_registry.h"
 #include "clock.h"
+#include "db_party.h"
 #include "issuance.h"
 #include "log.h"
 #include "pki.h"
@@ -888,6 +892,326 @@ START_TEST(test_demo_matches_registry)
 }
 END_TEST
 
+/* --- relying parties (party add|remove, db_parties_load) ------------------ */
+
+#define DAY_SEC	86400
+
+/*
+ * A self-signed P-256 certificate CN=cn valid [nb, na], written to path as
+ * PEM or DER; basicConstraints CA:TRUE when ca, keyUsage ku when not NULL.
+ * Returns it (caller frees) so the test can compare what the registry keeps.
+ */
+static X509 *
+party_cert(const char *path, int der, time_t nb, time_t na, int ca,
+    const char *ku, const char *cn)
+{
+	static long	 serial = 1;
+	EVP_PKEY	*k = pki_key_generate(PKI_P256);
+	X509		*x = X509_new();
+	X509_NAME	*n;
+	X509_EXTENSION	*e;
+	X509V3_CTX	 v3;
+	FILE		*f;
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(x);
+	ck_assert_int_eq(X509_set_version(x, 2), 1);
+	ck_assert_int_eq(ASN1_INTEGER_set(X509_get_serialNumber(x), serial++), 1);
+	ck_assert_ptr_nonnull(ASN1_TIME_set(X509_getm_notBefore(x), nb));
+	ck_assert_ptr_nonnull(ASN1_TIME_set(X509_getm_notAfter(x), na));
+	n = X509_get_subject_name(x);
+	ck_assert_int_eq(X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8,
+	    (const unsigned char *)"Test Bank", -1, -1, 0), 1);
+	ck_assert_int_eq(X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0), 1);
+	ck_assert_int_eq(X509_set_issuer_name(x, n), 1);
+	ck_assert_int_eq(X509_set_pubkey(x, k), 1);
+	X509V3_set_ctx_nodb(&v3);
+	X509V3_set_ctx(&v3, x, x, NULL, NULL, 0);
+	ck_assert_ptr_nonnull(e = X509V3_EXT_conf_nid(NULL, &v3,
+	    NID_basic_constraints, ca ? "critical,CA:TRUE" : "critical,CA:FALSE"));
+	X509_add_ext(x, e, -1);
+	X509_EXTENSION_free(e);
+	if (ku != NULL) {
+		ck_assert_ptr_nonnull(e = X509V3_EXT_conf_nid(NULL, &v3,
+		    NID_key_usage, ku));
+		X509_add_ext(x, e, -1);
+		X509_EXTENSION_free(e);
+	}
+	ck_assert_int_gt(X509_sign(x, k, EVP_sha256()), 0);
+	ck_assert_ptr_nonnull(f = fopen(path, "wb"));
+	ck_assert_int_eq(der ? i2d_X509_fp(f, x) : PEM_write_X509(f, x), 1);
+	ck_assert_int_eq(fclose(f), 0);
+	EVP_PKEY_free(k);
+	return x;
+}
+
+/* A path in the test folder (static buffers: four at a time). */
+static const char *
+tpath(const char *name)
+{
+	static char	 buf[4][512];
+	static int	 i;
+
+	i = (i + 1) % 4;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", tdir, name);
+	return buf[i];
+}
+
+/* Everything about the parties table in one number, to see it unchanged. */
+static int64_t
+parties_digest(void)
+{
+	return count("SELECT count(*) * 1000003 + coalesce(sum(id * 31 + "
+	    "length(cert) + length(name) + rate + coalesce(removed_at, 7)), 0) "
+	    "FROM parties");
+}
+
+/* db_parties_load's rows: n of them, the i-th being names[i] with x's DER. */
+static void
+expect_loaded(size_t want, const char **names, X509 **certs)
+{
+	struct db_party	*v;
+	size_t		 n;
+	unsigned char	*der;
+	int		 len;
+
+	ck_assert_int_eq(db_parties_load(db, &v, &n), 0);
+	ck_assert_uint_eq(n, want);
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(v[i].name, names[i]);
+		if (i > 0)
+			ck_assert_int_gt(v[i].id, v[i - 1].id);
+		der = NULL;
+		ck_assert_int_gt(len = i2d_X509(certs[i], &der), 0);
+		ck_assert_uint_eq(v[i].cert_len, (size_t)len);
+		ck_assert_int_eq(memcmp(v[i].cert, der, (size_t)len), 0);
+		OPENSSL_free(der);
+	}
+	db_parties_free(v, n);
+}
+
+START_TEST(test_party_add_list_remove)
+{
+	time_t		 now = clock_now();
+	X509		*a, *b, *anew;
+	const char	*names[3];
+	X509		*certs[3];
+	int64_t		 audits;
+	char		 why[256];
+	struct db_party	*v;
+	size_t		 n;
+
+	a = party_cert(tpath("a.pem"), 0, now - DAY_SEC, now + 365 * DAY_SEC, 0,
+	    "critical,digitalSignature", "Bank A verifier");
+	b = party_cert(tpath("b.der"), 1, now - DAY_SEC, now + 30 * DAY_SEC, 0,
+	    NULL, "Bank B verifier");
+	anew = party_cert(tpath("a2.pem"), 0, now - DAY_SEC, now + 365 * DAY_SEC,
+	    0, NULL, "Bank A verifier 2");
+	expect_loaded(0, names, certs);
+	audits = count("SELECT count(*) FROM audit");
+
+	ck_assert_msg(party_add(&r, "bank-a", tpath("a.pem"), "contract 12",
+	    50) == REG_OK, "%s", r.why);
+	ck_assert_msg(party_add(&r, "bank_b.2", tpath("b.der"), NULL, 0) ==
+	    REG_OK, "%s", r.why);
+	names[0] = "bank-a", certs[0] = a;
+	names[1] = "bank_b.2", certs[1] = b;
+	expect_loaded(2, names, certs);
+	ck_assert_int_eq(db_parties_load(db, &v, &n), 0);
+	ck_assert_int_eq(v[0].rate, 50);
+	ck_assert_int_eq(v[1].rate, 0);
+	db_parties_free(v, n);
+	/* what the audit record and the row say */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+	    "'party.add' AND subject = 'party bank-a' AND "
+	    "json_extract(detail, '$.rate') = 50 AND json_extract(detail, "
+	    "'$.note') = 'contract 12' AND json_extract(detail, "
+	    "'$.cert_subject') = 'CN=Bank A verifier,O=Test Bank' AND "
+	    "operator = 'tester'"), 1);
+	ck_assert_int_eq(count("SELECT count(*) FROM parties WHERE name = "
+	    "'bank-a' AND length(fingerprint) = 64 AND fingerprint = "
+	    "json_extract((SELECT detail FROM audit WHERE action = 'party.add' "
+	    "AND subject = 'party bank-a'), '$.fingerprint') AND added_by = "
+	    "'tester' AND removed_at IS NULL"), 1);
+	ck_assert_int_eq(count("SELECT not_after FROM parties WHERE name = "
+	    "'bank_b.2'"), (int64_t)(now + 30 * DAY_SEC));
+
+	/* removal: gone from the server's view, kept as a record */
+	ck_assert_msg(party_remove(&r, "bank-a") == REG_OK, "%s", r.why);
+	names[0] = "bank_b.2", certs[0] = b;
+	expect_loaded(1, names, certs);
+	ck_assert_int_eq(count("SELECT count(*) FROM parties WHERE name = "
+	    "'bank-a' AND removed_at = (SELECT at FROM audit WHERE action = "
+	    "'party.remove') AND removed_by = 'tester'"), 1);
+
+	/* the name comes back with another certificate, and so may the old
+	 * certificate under another name */
+	ck_assert_msg(party_add(&r, "bank-a", tpath("a2.pem"), NULL, 10) ==
+	    REG_OK, "%s", r.why);
+	ck_assert_msg(party_add(&r, "bank-a-old", tpath("a.pem"), NULL, 0) ==
+	    REG_OK, "%s", r.why);
+	names[1] = "bank-a", certs[1] = anew;
+	names[2] = "bank-a-old", certs[2] = a;
+	expect_loaded(3, names, certs);
+	ck_assert_int_eq(count("SELECT count(*) FROM parties"), 4);
+
+	/* five writes, five records, and the chain holds */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits + 5);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+	    "'refused'"), 0);
+	ck_assert_int_eq(audit_verify(db, &audits, why, sizeof(why)), 0);
+	X509_free(a);
+	X509_free(b);
+	X509_free(anew);
+}
+END_TEST
+
+START_TEST(test_party_refusals_change_nothing)
+{
+	time_t		 now = clock_now();
+	X509		*x[8];
+	char		 longname[DB_PARTY_NAME_MAX + 2], why[256];
+	int64_t		 digest, audits, nrec;
+	FILE		*f;
+	const struct {
+		const char	*name, *file, *note;
+		int		 rate;
+		const char	*why;
+	} cases[] = {
+		{ "bank-a", "b.pem", NULL, 0, "party bank-a is already registered" },
+		{ "bank-c", "a.pem", NULL, 0,
+		    "already registered as party bank-a" },
+		{ "bank-c", "expired.pem", NULL, 0, "expired on" },
+		{ "bank-c", "future.pem", NULL, 0, "not valid yet" },
+		{ "bank-c", "ca.pem", NULL, 0, "is a CA certificate" },
+		{ "bank-c", "certsign.pem", NULL, 0, "is a CA certificate" },
+		{ "bank-c", "keyenc.pem", NULL, 0, "lacks digitalSignature" },
+		{ "bank c", "b.pem", NULL, 0, "a party name is 1-64" },
+		{ "bank/c", "b.pem", NULL, 0, "a party name is 1-64" },
+		{ "", "b.pem", NULL, 0, "a party name is 1-64" },
+		{ longname, "b.pem", NULL, 0, "a party name is 1-64" },
+		{ "bank-c", "missing.pem", NULL, 0, "cannot read" },
+		{ "bank-c", "two.pem", NULL, 0, "holds 2 certificates" },
+		{ "bank-c", "withkey.pem", NULL, 0, "holds a private key" },
+		{ "bank-c", "junk.pem", NULL, 0, "is not a certificate" },
+		{ "bank-c", "b.pem", NULL, 100001, "--rate" },
+		{ "bank-c", "b.pem", NULL, -1, "--rate" },
+		{ "bank-c", "b.pem", "two\nlines", 0, "one line" },
+		{ "bank-c", "b.pem", "\xff\xfe", 0, "not UTF-8" },
+	};
+
+	memset(longname, 'a', DB_PARTY_NAME_MAX + 1);
+	longname[DB_PARTY_NAME_MAX + 1] = '\0';
+	x[0] = party_cert(tpath("a.pem"), 0, now - DAY_SEC, now + 365 * DAY_SEC,
+	    0, NULL, "A");
+	x[1] = party_cert(tpath("b.pem"), 0, now - DAY_SEC, now + 365 * DAY_SEC,
+	    0, NULL, "B");
+	x[2] = party_cert(tpath("expired.pem"), 0, now - 400 * DAY_SEC,
+	    now - 35 * DAY_SEC, 0, NULL, "old");
+	x[3] = party_cert(tpath("future.pem"), 0, now + 10 * DAY_SEC,
+	    now + 400 * DAY_SEC, 0, NULL, "new");
+	x[4] = party_cert(tpath("ca.pem"), 0, now - DAY_SEC, now + 365 * DAY_SEC,
+	    1, NULL, "CA");
+	x[5] = party_cert(tpath("certsign.pem"), 0, now - DAY_SEC,
+	    now + 365 * DAY_SEC, 0, "critical,digitalSignature,keyCertSign",
+	    "signs certs");
+	x[6] = party_cert(tpath("keyenc.pem"), 0, now - DAY_SEC,
+	    now + 365 * DAY_SEC, 0, "critical,keyAgreement", "no signing");
+	x[7] = party_cert(tpath("c.pem"), 0, now - DAY_SEC, now + 365 * DAY_SEC,
+	    0, NULL, "C");
+	/* a chain of two, a certificate with a key, a file of noise */
+	ck_assert_ptr_nonnull(f = fopen(tpath("two.pem"), "w"));
+	ck_assert_int_eq(PEM_write_X509(f, x[7]), 1);
+	ck_assert_int_eq(PEM_write_X509(f, x[4]), 1);
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(tpath("withkey.pem"), "w"));
+	ck_assert_int_eq(PEM_write_PrivateKey(f, holder, NULL, NULL, 0, NULL,
+	    NULL), 1);
+	ck_assert_int_eq(PEM_write_X509(f, x[7]), 1);
+	fclose(f);
+	ck_assert_ptr_nonnull(f = fopen(tpath("junk.pem"), "w"));
+	fputs("this is not a certificate\n", f);
+	fclose(f);
+
+	ck_assert_msg(party_add(&r, "bank-a", tpath("a.pem"), NULL, 0) ==
+	    REG_OK, "%s", r.why);
+	digest = parties_digest();
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		audits = count("SELECT count(*) FROM audit");
+		ck_assert_msg(party_add(&r, cases[i].name, tpath(cases[i].file),
+		    cases[i].note, cases[i].rate) == REG_REFUSED,
+		    "case %zu (%s) was not refused", i, cases[i].file);
+		ck_assert_msg(strstr(r.why, cases[i].why) != NULL,
+		    "case %zu: \"%s\" lacks \"%s\"", i, r.why, cases[i].why);
+		ck_assert_ptr_null(strchr(r.why, '\n'));
+		ck_assert_int_eq(parties_digest(), digest);
+		/* only the refusal's own record */
+		ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits + 1);
+		ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE id = "
+		    "(SELECT max(id) FROM audit) AND action = 'refused' AND "
+		    "json_extract(detail, '$.attempt') = 'party.add'"), 1);
+	}
+	/* removal of what is not registered */
+	audits = count("SELECT count(*) FROM audit");
+	ck_assert_int_eq(party_remove(&r, "bank-zz"), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "no party named \"bank-zz\""));
+	ck_assert_int_eq(party_remove(&r, "bank\xff"), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "a party name is 1-64"));
+	/* a name that is no name is not copied into the record's subject */
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE id = (SELECT "
+	    "max(id) FROM audit) AND subject = 'party ?'"), 1);
+	ck_assert_msg(party_remove(&r, "bank-a") == REG_OK, "%s", r.why);
+	digest = parties_digest();
+	ck_assert_int_eq(party_remove(&r, "bank-a"), REG_REFUSED);
+	ck_assert_ptr_nonnull(strstr(r.why, "already removed on 2024-06-01"));
+	ck_assert_int_eq(parties_digest(), digest);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit"), audits + 4);
+	ck_assert_int_eq(count("SELECT count(*) FROM audit WHERE action = "
+	    "'refused' AND json_extract(detail, '$.attempt') = "
+	    "'party.remove'"), 3);
+	ck_assert_int_eq(audit_verify(db, &nrec, why, sizeof(why)), 0);
+	for (int i = 0; i < 8; i++)
+		X509_free(x[i]);
+}
+END_TEST
+
+START_TEST(test_party_load_before_schema_6)
+{
+	struct db_party	*v = (struct db_party *)1;
+	size_t		 n = 9;
+	sqlite3		*h;
+	char		 err[256];
+
+	/* a registry still at schema 5: no table, so no party, no error */
+	db_close(db);
+	ck_assert_int_eq(sqlite3_open(cfg->database, &h), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(h, "DROP TABLE parties; DELETE FROM "
+	    "schema_migrations WHERE version = 6", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+	ck_assert_ptr_nonnull(db = db_open(cfg->database, DB_READONLY, err,
+	    sizeof(err)));
+	ck_assert_int_eq(db_schema_version(db), 5);
+	ck_assert_int_eq(db_parties_load(db, &v, &n), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_uint_eq(n, 0);
+	db_close(db);
+	/* and certctl init's migration brings the table */
+	ck_assert_ptr_nonnull(db = db_open(cfg->database, DB_READWRITE, err,
+	    sizeof(err)));
+	ck_assert_int_eq(db_migrate(db, err, sizeof(err)), 0);
+	ck_assert_int_eq(db_schema_version(db), 6);
+	r.db = db;
+	X509_free(party_cert(tpath("p.pem"), 0, clock_now() - DAY_SEC,
+	    clock_now() + DAY_SEC, 0, NULL, "P"));
+	ck_assert_msg(party_add(&r, "p", tpath("p.pem"), NULL, 0) == REG_OK,
+	    "%s", r.why);
+	ck_assert_int_eq(db_parties_load(db, &v, &n), 0);
+	ck_assert_uint_eq(n, 1);
+	db_parties_free(v, n);
+}
+END_TEST
+
 static Suite *
 certctl_suite(void)
 {
@@ -916,6 +1240,9 @@ certctl_suite(void)
 	tcase_add_loop_test(tc, test_audit_tamper, 0, 4);
 	tcase_add_test(tc, test_signer_rotate);
 	tcase_add_test(tc, test_demo_matches_registry);
+	tcase_add_test(tc, test_party_add_list_remove);
+	tcase_add_test(tc, test_party_refusals_change_nothing);
+	tcase_add_test(tc, test_party_load_before_schema_6);
 	suite_add_tcase(s, tc);
 	return s;
 }

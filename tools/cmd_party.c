@@ -85,6 +85,17 @@ party_name_valid(const char *name)
 	    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+/*
+ * The audit subject for name: "party NAME", or "party ?" for a name that
+ * is not one (it may not even be text; the refusal's request keeps it
+ * when it is).
+ */
+static void
+party_subject_of(const char *name, char *out, size_t outlen)
+{
+	snprintf(out, outlen, "party %s", party_name_valid(name) ? name : "?");
+}
+
 /* A note fits one line of party list: no control characters, UTF-8. */
 static int
 party_note_ok(struct reg *r, const char *note)
@@ -367,7 +378,7 @@ party_add(struct reg *r, const char *name, const char *cert_file,
 	int			 rc;
 
 	memset(&pc, 0, sizeof(pc));
-	snprintf(subject, sizeof(subject), "party %.64s", name);
+	party_subject_of(name, subject, sizeof(subject));
 	req = json_pack("{s:s?,s:s?,s:s?,s:i}", "name", name, "cert",
 	    cert_file, "note", note, "rate", rate);
 	r->now = clock_now();
@@ -438,7 +449,7 @@ party_remove(struct reg *r, const char *name)
 	json_t			*d;
 	int			 rc;
 
-	snprintf(subject, sizeof(subject), "party %.64s", name);
+	party_subject_of(name, subject, sizeof(subject));
 	if ((rc = reg_txn_begin(r)) != REG_OK)
 		return rc;
 	r->attempt = "party.remove";
@@ -461,8 +472,14 @@ party_remove(struct reg *r, const char *name)
 		    "%s", name, date);
 		goto end;
 	}
+	if (cur == NULL && !party_name_valid(name)) {
+		rc = reg_say(r, REG_REFUSED, "no party is named so: a party "
+		    "name is 1-%d letters, digits, '.', '_' or '-'",
+		    DB_PARTY_NAME_MAX);
+		goto end;
+	}
 	if (cur == NULL) {
-		rc = reg_say(r, REG_REFUSED, "no party named \"%.64s\" is "
+		rc = reg_say(r, REG_REFUSED, "no party named \"%s\" is "
 		    "registered (certctl party list shows them)", name);
 		goto end;
 	}
@@ -480,9 +497,9 @@ party_remove(struct reg *r, const char *name)
 	return reg_txn_end(r, rc);
 }
 
-/* One party as --json shows it (a new reference). */
+/* One party as --json shows it at now (a new reference). */
 static json_t *
-party_json(const struct db_party_rec *p)
+party_json(const struct db_party_rec *p, time_t now)
 {
 	char	 na[21], added[21], removed[21];
 	json_t	*j;
@@ -499,6 +516,7 @@ party_json(const struct db_party_rec *p)
 	    "removed_by", p->removed_by);
 	if (j == NULL)
 		fatal_oom();
+	json_object_set_new(j, "expired", json_boolean(p->not_after < now));
 	return j;
 }
 
@@ -509,6 +527,7 @@ party_list(struct ctx *c, int all)
 	size_t			 n;
 	char			 date[11], removed[21], rate[16];
 	json_t			*a;
+	time_t			 now = clock_now();
 	int			 rc;
 
 	if ((rc = ctx_open(c, 0)) != EXIT_OK)
@@ -519,7 +538,7 @@ party_list(struct ctx *c, int all)
 		if ((a = json_array()) == NULL)
 			fatal_oom();
 		for (size_t i = 0; i < n; i++)
-			json_array_append_new(a, party_json(&v[i]));
+			json_array_append_new(a, party_json(&v[i], now));
 		print_json(a);
 		json_decref(a);
 	} else if (n == 0)
@@ -531,8 +550,11 @@ party_list(struct ctx *c, int all)
 			snprintf(rate, sizeof(rate), "-");
 		else
 			snprintf(rate, sizeof(rate), "%d/s", v[i].rate);
-		printf("%-16s sha256 %s until %s rate %-8s ", v[i].name,
-		    v[i].fingerprint, date, rate);
+		/* registered but no longer usable: the party needs to send
+		 * its new certificate */
+		printf("%-16s sha256 %s until %s%s rate %-8s ", v[i].name,
+		    v[i].fingerprint, date, v[i].not_after < now ?
+		    " (expired)" : "", rate);
 		if (all) {
 			if (v[i].removed_at != 0)
 				clock_format_iso(v[i].removed_at, removed);
