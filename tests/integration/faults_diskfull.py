@@ -49,7 +49,9 @@ def certctl(*args):
 
 
 filler = os.path.join(mnt, "filler")
-with open(filler, "wb") as f:       # fill the disk, then free 48 KB
+# Unbuffered: a buffered file keeps the tail of the last, partial write and
+# fails again on close, depending on how the free space happens to align.
+with open(filler, "wb", buffering=0) as f:  # fill the disk, then free 48 KB
     try:
         while True:
             f.write(b"\0" * 65536)
