@@ -240,6 +240,18 @@ expect "unsigned over HTTPS without a client certificate" "$WORK/plain.der" \
 # shellcheck disable=SC2086
 expect "unsigned over HTTPS, client certificate of no party" "$WORK/plain.der" \
     unauthorized $TC --cert "$P/impostor.pem" --key "$P/impostor.key" "$T/ocsp"
+# an unsigned GET over mutual TLS: the party's own cache may keep it
+PB64=$($PY -c 'import base64,sys,urllib.parse; print(urllib.parse.quote(base64.b64encode(open(sys.argv[1],"rb").read()).decode(), safe=""))' "$WORK/plain.der")
+# shellcheck disable=SC2086
+code=$(curl -s -o "$WORK/resp" -D "$WORK/resp.h" -w '%{http_code}' $TC \
+    --cert "$P/rp1.pem" --key "$P/rp1.key" "$T/ocsp/$PB64") || code=000
+got=$(status "$WORK/resp")
+if [ "$code" = 200 ] && [ "$got" = successful ] &&
+    grep -qi '^cache-control: max-age=[0-9]*, private' "$WORK/resp.h"; then
+	ok "unsigned GET over mutual TLS: $got, $(grep -i '^cache-control' "$WORK/resp.h" | tr -d '\r')"
+else
+	fail "unsigned GET over mTLS: HTTP $code, $got, $(tr '\r\n' '  ' <"$WORK/resp.h")"
+fi
 GET_GOOD=$(curl -s -o /dev/null -w '%{http_code}' "$U/ocsp/$B64") || GET_GOOD=000
 [ "$GET_GOOD" = 200 ] || fail "signed GET again: $GET_GOOD"
 # shellcheck disable=SC2086
