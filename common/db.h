@@ -10,6 +10,7 @@
  *	common/db_cert.c	certificates: status, card, changes, walk
  *	common/db_issuer.c	issuers
  *	common/db_crl.c		the stored CRLs the server serves
+ *	common/db_party.c	relying parties (certctl party; db_party.h)
  *	common/db_backup.c	integrity check, whole-registry copies
  *	common/audit.c		the audit table (audit.h)
  *	common/crlpub.c		CRL generation's reads and writes (crlpub.h)

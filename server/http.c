@@ -1221,7 +1221,7 @@ https_only(struct server *s, struct evhttp_request *req,
 		    "text/plain; charset=utf-8", "https required\n", 15);
 		return 1;
 	}
-	o = json_pack("{s:s, s:s, s:s}", "error", "https required",
+	o = json_pack("{s:s, s:s, s:s}", "error", "https_required",
 	    "message", "The online counter's API answers only over HTTPS.",
 	    "url", loc);
 	if (o == NULL || (text = json_dumps(o, JSON_COMPACT)) == NULL) {

@@ -77,8 +77,10 @@ const struct proc procs[PROC_COUNT] = {
 		    "key file, binds, becomes `user`, then confines itself",
 		.may = "serve HTTP; read the registry; write the store and "
 		    "the access log; re-read the config; fork + exec signer "
-		    "workers and the CRL child.  Never reads a key: the key "
-		    "files' descriptors are only passed on.  Confined: the "
+		    "workers and the CRL child.  Never reads a signer or CA "
+		    "key: their descriptors are only passed on (with "
+		    "tls-listen it holds the TLS server key, which only "
+		    "protects the connection).  Confined: the "
 		    "seccomp filter; Landlock: writes only in the folders of "
 		    "the registry, store and access log, no TCP bind/connect",
 	},

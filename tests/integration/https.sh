@@ -194,7 +194,7 @@ code=$(tc -L -o "$WORK/r.html" -w '%{http_code}' \
 code=$(pc -o "$WORK/r.json" -w '%{http_code}' -H 'Content-Type: application/x-pem-file' \
     --data-binary "@$D/certs/good-sign.pem" "$P/api/v1/check")
 e=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1])).get("error"))' "$WORK/r.json" 2>/dev/null)
-[ "$code" = 403 ] && [ "$e" = "https required" ] &&
+[ "$code" = 403 ] && [ "$e" = "https_required" ] &&
 	ok "POST /api/v1/check on plain HTTP: 403 $(cat "$WORK/r.json")" ||
 	fail "API on plain HTTP: $code $(cat "$WORK/r.json")"
 if timeout 20 openssl ocsp -issuer "$D/issuer.pem" -CAfile "$D/issuer.pem" \
