@@ -249,6 +249,11 @@ $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(COMMON_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# One signed answer against one bare signature (server/ocsp.c alone).
+$(BUILD)/bench/sign_bench: $(BUILD)/tests/bench/sign_bench.o $(BUILD)/server/ocsp.o $(COMMON_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # The annotated sample with the installed paths: registry and response store
 # in the data dir, the access log (commented out) in the log dir.
 CONF_SED = -e 's|^database\([[:space:]]*\)certstatus.db|database\1$(datadir)/certstatus.db|' \

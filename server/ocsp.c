@@ -561,15 +561,51 @@ reason_ok(int reason)
 	return reason == -1 || reason_name(reason) != NULL;
 }
 
-/*
- * ocsp_response_sign: producedAt is set through the getter's pointer (OpenSSL
- * 3.0 has no setter) and OCSP_NOTIME keeps OCSP_basic_sign_ctx() from
- * overwriting it with the wall clock.
- */
+EVP_MD_CTX *
+ocsp_sign_prepare(EVP_PKEY *key)
+{
+	EVP_MD_CTX	*ctx;
+
+	if (key == NULL || (ctx = EVP_MD_CTX_new()) == NULL)
+		return NULL;
+	if (!EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, key,
+	    NULL)) {
+		log_ssl("%s: the key cannot sign with SHA-256", __func__);
+		EVP_MD_CTX_free(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
 unsigned char *
 ocsp_response_sign(EVP_PKEY *key, X509 *signer, const struct ocsp_single *s,
     size_t n, const unsigned char *nonce, size_t nonce_len,
     int extended_revoke, time_t produced_at, size_t *out_len)
+{
+	EVP_MD_CTX	*prepared;
+	unsigned char	*der;
+
+	*out_len = 0;
+	if (key == NULL || (prepared = ocsp_sign_prepare(key)) == NULL) {
+		log_warnx("%s: bad arguments", __func__);
+		return NULL;
+	}
+	der = ocsp_response_sign_prepared(prepared, signer, s, n, nonce,
+	    nonce_len, extended_revoke, produced_at, out_len);
+	EVP_MD_CTX_free(prepared);
+	return der;
+}
+
+/*
+ * producedAt is set through the getter's pointer (OpenSSL 3.0 has no
+ * setter) and OCSP_NOTIME keeps OCSP_basic_sign_ctx() from overwriting it
+ * with the wall clock.
+ */
+unsigned char *
+ocsp_response_sign_prepared(const EVP_MD_CTX *prepared, X509 *signer,
+    const struct ocsp_single *s, size_t n, const unsigned char *nonce,
+    size_t nonce_len, int extended_revoke, time_t produced_at,
+    size_t *out_len)
 {
 	OCSP_BASICRESP		*bs = NULL;
 	OCSP_RESPONSE		*resp = NULL;
@@ -581,7 +617,7 @@ ocsp_response_sign(EVP_PKEY *key, X509 *signer, const struct ocsp_single *s,
 	int			 len, status;
 
 	*out_len = 0;
-	if (key == NULL || signer == NULL || s == NULL || n == 0 ||
+	if (prepared == NULL || signer == NULL || s == NULL || n == 0 ||
 	    nonce_len > OCSP_NONCE_MAX || (nonce_len > 0 && nonce == NULL)) {
 		log_warnx("%s: bad arguments", __func__);
 		return NULL;
@@ -632,8 +668,9 @@ ocsp_response_sign(EVP_PKEY *key, X509 *signer, const struct ocsp_single *s,
 	if (produced == NULL ||
 	    ASN1_GENERALIZEDTIME_set(produced, produced_at) == NULL)
 		goto done;
+	/* a copy: signing consumes the context's digest state */
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    !EVP_DigestSignInit_ex(ctx, NULL, "SHA256", NULL, NULL, key, NULL) ||
+	    !EVP_MD_CTX_copy_ex(ctx, prepared) ||
 	    !OCSP_basic_sign_ctx(bs, signer, ctx, NULL,
 	    OCSP_RESPID_KEY | OCSP_NOTIME))
 		goto done;

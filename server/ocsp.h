@@ -144,6 +144,21 @@ unsigned char *ocsp_response_sign(EVP_PKEY *key, X509 *signer,
 	    size_t *out_len);
 
 /*
+ * The same with the key prepared once: EVP_DigestSignInit() looks up the
+ * digest and the signature implementation in OpenSSL 3's provider store
+ * at every call, which costs a P-256 signer worker about as much as the
+ * signature itself; a prepared context is copied instead.  A signer
+ * worker keeps one per key (ocsp_sign_prepare, NULL when the key cannot
+ * sign with SHA-256) and frees it with EVP_MD_CTX_free() when the key
+ * goes.
+ */
+EVP_MD_CTX	*ocsp_sign_prepare(EVP_PKEY *key);
+unsigned char	*ocsp_response_sign_prepared(const EVP_MD_CTX *prepared,
+		    X509 *signer, const struct ocsp_single *s, size_t n,
+		    const unsigned char *nonce, size_t nonce_len,
+		    int extended_revoke, time_t produced_at, size_t *out_len);
+
+/*
  * The unsigned OCSPResponse for an error status (OCSP_RESPONSE_STATUS_*:
  * malformedRequest 1, internalError 2, tryLater 3, sigRequired 5,
  * unauthorized 6).  Returns static DER the caller must not free, and its

@@ -357,9 +357,12 @@ setup_read(int fd, struct issuer_set *set, char *user, size_t userlen,
 	return rc;
 }
 
+static void	prepared_clear(void);
+
 static void
 setup_clear(struct issuer_set *set, EVP_PKEY **keys)
 {
+	prepared_clear();	/* each holds a reference on its key */
 	for (size_t i = 0; i < set->n; i++) {
 		free(set->v[i].name);
 		free(set->v[i].signer_key);
@@ -369,12 +372,55 @@ setup_clear(struct issuer_set *set, EVP_PKEY **keys)
 	p11_shutdown();
 }
 
+/*
+ * A worker's file keys, each prepared once for signing (ocsp.h: the
+ * provider lookups of every EVP_DigestSignInit() cost a P-256 signature's
+ * worth).  A prepared context holds a reference on its key, so a key
+ * replaced later is at another address and its entry is made again.  Token
+ * keys are not prepared: a session that fails drops them (worker_token_
+ * reload), and a token signature dwarfs the lookups anyway.
+ */
+static struct {
+	EVP_PKEY	*key;
+	EVP_MD_CTX	*ctx;
+} prepared[ISSUERS_MAX];
+
+static const EVP_MD_CTX *
+prepared_for(struct issuer_set *set, EVP_PKEY **keys, uint32_t i)
+{
+	if (p11_is_uri(set->v[i].signer_key))
+		return NULL;
+	if (prepared[i].key != keys[i]) {
+		EVP_MD_CTX_free(prepared[i].ctx);
+		prepared[i].ctx = ocsp_sign_prepare(keys[i]);
+		prepared[i].key = prepared[i].ctx != NULL ? keys[i] : NULL;
+	}
+	return prepared[i].ctx;
+}
+
+static void
+prepared_clear(void)
+{
+	for (size_t i = 0; i < ISSUERS_MAX; i++) {
+		EVP_MD_CTX_free(prepared[i].ctx);
+		prepared[i].ctx = NULL;
+		prepared[i].key = NULL;
+	}
+}
+
 static unsigned char *
 sign_one(struct issuer_set *set, EVP_PKEY **keys, const struct ocsp_job *job,
     size_t *dlen)
 {
+	const EVP_MD_CTX	*ctx;
+
 	if (keys[job->issuer] == NULL)
 		return NULL;
+	if ((ctx = prepared_for(set, keys, job->issuer)) != NULL)
+		return ocsp_response_sign_prepared(ctx,
+		    set->v[job->issuer].signer, job->s, job->n, job->nonce,
+		    job->nonce_len, job->extended_revoke, job->produced_at,
+		    dlen);
 	return ocsp_response_sign(keys[job->issuer], set->v[job->issuer].signer,
 	    job->s, job->n, job->nonce, job->nonce_len, job->extended_revoke,
 	    job->produced_at, dlen);

@@ -1015,6 +1015,30 @@ check_signed(EVP_PKEY *key, X509 *signer, int sig_nid)
 	    NID_id_pkix_OCSP_Nonce, -1), 0);
 	ck_assert_int_eq(OCSP_basic_verify(bs, NULL, store, 0), 1);
 
+	/*
+	 * A key prepared once signs any number of responses (each signature
+	 * from its own copy), and they verify like the others.
+	 */
+	{
+		EVP_MD_CTX	*prep = ocsp_sign_prepare(key);
+		unsigned char	*d2;
+		size_t		 l2;
+
+		ck_assert_ptr_nonnull(prep);
+		for (int round = 0; round < 3; round++) {
+			d2 = ocsp_response_sign_prepared(prep, signer, s, 1,
+			    r.nonce, r.nonce_len, 0, T_PRODUCED + round, &l2);
+			ck_assert_ptr_nonnull(d2);
+			OCSP_BASICRESP_free(bs);
+			bs = decode_basic(d2, l2);
+			ck_assert_int_eq(OCSP_basic_verify(bs, NULL, store, 0),
+			    1);
+			ck_assert_int_eq(OCSP_check_nonce(r.req, bs), 1);
+			OPENSSL_free(d2);
+		}
+		EVP_MD_CTX_free(prep);
+	}
+
 	ck_assert_int_eq(ERR_peek_error(), 0);
 	OPENSSL_free(der);
 	OCSP_BASICRESP_free(bs);
