@@ -198,7 +198,7 @@ $(BUILD)/tests/check_cache: $(BUILD)/tests/check_cache.o $(BUILD)/server/cache.o
 
 # access.c decides on rows and parsed requests: no server, no registry.
 $(BUILD)/tests/check_access: $(BUILD)/tests/check_access.o $(BUILD)/server/access.o \
-               $(COMMON_OBJS)
+               $(COMMON_OBJS) $(SERVER_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $^ $(CHECK_LIBS) $(LDLIBS)
 

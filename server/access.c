@@ -5,14 +5,11 @@
  *
  * A party is pinned by its certificate: the one registered is the trust
  * anchor, so no chain is built and the certificates a signed request
- * carries are never trusted (nor used).  A signed request is matched by
- * its requestorName against the registered certificates' subjects, and
- * OpenSSL's OCSP_request_verify() checks the signature with that
- * certificate's key only (OCSP_NOINTERN: not with one the request brings).
- * OpenSSL 3.0 has no getter for requestorName, the signature algorithm or
- * the certificates beside the signature, so they are read by decoding the
- * same DER with a template of the OCSPRequest structure (RFC 6960 4.1.1)
- * that keeps the request list and extensions undecoded.
+ * carries are never trusted (ocsp_request_parse() drops them unread).  A
+ * signed request is matched by its requestorName against the registered
+ * certificates' subjects, and OpenSSL's OCSP_request_verify() checks the
+ * signature with that certificate's key only (OCSP_NOINTERN: never with
+ * one the request brings).
  *
  * Parties are few (the platform operators a city registers), so lookups
  * are linear.
@@ -22,51 +19,12 @@
 #include <string.h>
 
 #include <event2/buffer.h>
-#include <openssl/asn1t.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "access.h"
 #include "db.h"
-
-/* --- the signature part of an OCSPRequest, as OpenSSL's templates ------ */
-
-typedef struct {
-	ASN1_INTEGER		*version;
-	GENERAL_NAME		*requestor;
-	STACK_OF(ASN1_TYPE)	*list;
-	ASN1_TYPE		*exts;
-} ACCESS_TBS;
-
-typedef struct {
-	X509_ALGOR		*alg;
-	ASN1_BIT_STRING		*sig;
-	STACK_OF(ASN1_TYPE)	*certs;
-} ACCESS_SIG;
-
-typedef struct {
-	ACCESS_TBS		*tbs;
-	ACCESS_SIG		*sig;
-} ACCESS_REQ;
-
-ASN1_SEQUENCE(ACCESS_TBS) = {
-	ASN1_EXP_OPT(ACCESS_TBS, version, ASN1_INTEGER, 0),
-	ASN1_EXP_OPT(ACCESS_TBS, requestor, GENERAL_NAME, 1),
-	ASN1_SEQUENCE_OF(ACCESS_TBS, list, ASN1_ANY),
-	ASN1_EXP_OPT(ACCESS_TBS, exts, ASN1_ANY, 2)
-} static_ASN1_SEQUENCE_END(ACCESS_TBS)
-
-ASN1_SEQUENCE(ACCESS_SIG) = {
-	ASN1_SIMPLE(ACCESS_SIG, alg, X509_ALGOR),
-	ASN1_SIMPLE(ACCESS_SIG, sig, ASN1_BIT_STRING),
-	ASN1_EXP_SEQUENCE_OF_OPT(ACCESS_SIG, certs, ASN1_ANY, 0)
-} static_ASN1_SEQUENCE_END(ACCESS_SIG)
-
-ASN1_SEQUENCE(ACCESS_REQ) = {
-	ASN1_SIMPLE(ACCESS_REQ, tbs, ACCESS_TBS),
-	ASN1_EXP_OPT(ACCESS_REQ, sig, ACCESS_SIG, 0)
-} static_ASN1_SEQUENCE_END(ACCESS_REQ)
 
 /*
  * Signature algorithms a request may be signed with: SHA-2 with RSA
@@ -314,13 +272,8 @@ party_by_cert(struct access *a, X509 *cert)
 }
 
 static int
-sig_accepted(const X509_ALGOR *alg)
+sig_accepted(int nid)
 {
-	const ASN1_OBJECT	*obj;
-	int			 nid;
-
-	X509_ALGOR_get0(&obj, NULL, NULL, alg);
-	nid = OBJ_obj2nid(obj);
 	for (size_t i = 0; i < sizeof(sig_nids) / sizeof(sig_nids[0]); i++)
 		if (sig_nids[i] == nid)
 			return 1;
@@ -329,44 +282,26 @@ sig_accepted(const X509_ALGOR *alg)
 
 /* A signed request: the party whose key signed it, or a refusal. */
 static enum access_verdict
-signed_request(struct access *a, OCSP_REQUEST *req, const unsigned char *der,
-    size_t len, time_t now, int64_t now_us, struct access_who *who)
+signed_request(struct access *a, const struct ocsp_request *r, time_t now,
+    int64_t now_us, struct access_who *who)
 {
-	const unsigned char	*p = der;
-	ACCESS_REQ		*r;
-	const X509_NAME		*name;
 	struct party		*named = NULL;
-	enum access_verdict	 v;
 	int			 tried = 0, expired = 0;
 
-	r = (ACCESS_REQ *)ASN1_item_d2i(NULL, &p, (long)len,
-	    ASN1_ITEM_rptr(ACCESS_REQ));
-	if (r == NULL || r->sig == NULL) {
-		v = refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
-		    "request signature does not decode");
-		goto done;
-	}
-	if (!sig_accepted(r->sig->alg)) {
-		v = refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
+	if (!sig_accepted(r->sig_nid))
+		return refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
 		    "signature algorithm not accepted");
-		goto done;
-	}
-	if (sk_ASN1_TYPE_num(r->sig->certs) > ACCESS_SIG_CERTS_MAX) {
-		v = refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
+	if (r->sig_certs > ACCESS_SIG_CERTS_MAX)
+		return refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
 		    "too many certificates beside the signature");
-		goto done;
-	}
-	if (r->tbs->requestor == NULL ||
-	    r->tbs->requestor->type != GEN_DIRNAME) {
-		v = refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
+	if (r->requestor == NULL)
+		return refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
 		    "requestorName is not a directory name");
-		goto done;
-	}
-	name = r->tbs->requestor->d.directoryName;
 	for (size_t i = 0; i < a->n && tried < ACCESS_NAME_MATCHES_MAX; i++) {
 		struct party	*pt = &a->v[i];
 
-		if (X509_NAME_cmp(X509_get_subject_name(pt->cert), name) != 0)
+		if (X509_NAME_cmp(X509_get_subject_name(pt->cert),
+		    r->requestor) != 0)
 			continue;
 		named = pt;
 		if (!party_valid(pt, now)) {
@@ -374,25 +309,21 @@ signed_request(struct access *a, OCSP_REQUEST *req, const unsigned char *der,
 			continue;
 		}
 		tried++;
-		if (OCSP_request_verify(req, pt->only, NULL, OCSP_NOINTERN |
+		if (OCSP_request_verify(r->req, pt->only, NULL, OCSP_NOINTERN |
 		    OCSP_NOVERIFY | OCSP_NOCHAIN | OCSP_NOEXPLICIT) == 1) {
-			v = admit(a, pt, now_us, who);
-			goto done;
+			ERR_clear_error();
+			return admit(a, pt, now_us, who);
 		}
+		ERR_clear_error();
 	}
 	if (named == NULL)
-		v = refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
+		return refuse(a, NULL, ACCESS_UNAUTHORIZED, who,
 		    "requestorName is no registered party");
-	else if (tried == 0 && expired)
-		v = refuse(a, named, ACCESS_UNAUTHORIZED, who,
+	if (tried == 0 && expired)
+		return refuse(a, named, ACCESS_UNAUTHORIZED, who,
 		    "the party's certificate is not valid now");
-	else
-		v = refuse(a, named, ACCESS_UNAUTHORIZED, who,
-		    "signature does not verify with the party's key");
- done:
-	ASN1_item_free((ASN1_VALUE *)r, ASN1_ITEM_rptr(ACCESS_REQ));
-	ERR_clear_error();
-	return v;
+	return refuse(a, named, ACCESS_UNAUTHORIZED, who,
+	    "signature does not verify with the party's key");
 }
 
 /* A client certificate the handshake verified: registered and valid? */
@@ -412,17 +343,16 @@ client_party(struct access *a, X509 *client, time_t now, int64_t now_us,
 }
 
 enum access_verdict
-access_ocsp(struct access *a, OCSP_REQUEST *req, const unsigned char *der,
-    size_t len, X509 *client, int registered, time_t now, int64_t now_us,
-    struct access_who *who)
+access_ocsp(struct access *a, const struct ocsp_request *r, X509 *client,
+    int registered, time_t now, int64_t now_us, struct access_who *who)
 {
 	who->party = -1;
 	who->why = NULL;
-	who->signed_req = OCSP_request_is_signed(req);
+	who->signed_req = r->signed_req;
 	if (!registered)
 		return ACCESS_OK;
 	if (who->signed_req)
-		return signed_request(a, req, der, len, now, now_us, who);
+		return signed_request(a, r, now, now_us, who);
 	if (client != NULL)
 		return client_party(a, client, now, now_us, who);
 	return refuse(a, NULL, ACCESS_SIG_REQUIRED, who,

@@ -18,8 +18,9 @@
 #include <stdint.h>
 #include <time.h>
 
-#include <openssl/ocsp.h>
 #include <openssl/x509.h>
+
+#include "ocsp.h"
 
 struct db;
 struct db_party;
@@ -61,8 +62,9 @@ int		 access_load(struct access *a, struct db *db, char *why,
 size_t		 access_count(const struct access *a);
 
 /*
- * May this OCSP request be answered?  req is the parsed request (signed or
- * not), client the verified TLS client certificate or NULL.  When
+ * May this OCSP request be answered?  r is the parsed request (signed or
+ * not: ocsp_request_parse), client the verified TLS client certificate or
+ * NULL.  When
  * registered is 0 every request is answered (who->signed_req still says
  * whether it was signed).  Otherwise: a signed request must name (as a
  * directoryName requestorName) and be signed by the key of a registered,
@@ -72,10 +74,9 @@ size_t		 access_count(const struct access *a);
  * or the refusal for the party.  now is the wall clock (validity), now_us
  * the monotonic clock (rates).
  */
-enum access_verdict access_ocsp(struct access *a, OCSP_REQUEST *req,
-		    const unsigned char *der, size_t len, X509 *client,
-		    int registered, time_t now, int64_t now_us,
-		    struct access_who *who);
+enum access_verdict access_ocsp(struct access *a,
+		    const struct ocsp_request *r, X509 *client, int registered,
+		    time_t now, int64_t now_us, struct access_who *who);
 /*
  * May this client have a CRL?  Only a registered client certificate, when
  * registered; counted like access_ocsp().

@@ -12,12 +12,14 @@
 #include <string.h>
 
 #include <openssl/asn1.h>
+#include <openssl/asn1t.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/objects.h>
 #include <openssl/ocsp.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include "db.h"
 #include "log.h"
@@ -92,6 +94,139 @@ ocsp_issuer_match(const struct ocsp_issuer_hashes *h,
 		return 0;
 	return memcmp(id->name_hash, h->name[id->hash], id->hash_len) == 0 &&
 	    memcmp(id->key_hash, h->key[id->hash], id->hash_len) == 0;
+}
+
+/*
+ * The signature part of an OCSPRequest (RFC 6960 4.1.1) as OpenSSL
+ * templates of our own: OpenSSL 3.0 has no getter for requestorName, the
+ * signatureAlgorithm or the certificates.  REQ_WHOLE keeps tbsRequest as
+ * its bytes (an ANY re-encodes exactly what came, so what was signed is
+ * unchanged when the request is encoded again without its certificates);
+ * REQ_TBS reads the requestorName from those bytes; the certificates stay
+ * undecoded ANYs.
+ */
+typedef struct {
+	X509_ALGOR		*alg;
+	ASN1_BIT_STRING		*sig;
+	STACK_OF(ASN1_TYPE)	*certs;
+} REQ_SIG;
+
+typedef struct {
+	ASN1_TYPE		*tbs;
+	REQ_SIG			*sig;
+} REQ_WHOLE;
+
+typedef struct {
+	ASN1_INTEGER		*version;
+	GENERAL_NAME		*requestor;
+	STACK_OF(ASN1_TYPE)	*list;
+	ASN1_TYPE		*exts;
+} REQ_TBS;
+
+ASN1_SEQUENCE(REQ_SIG) = {
+	ASN1_SIMPLE(REQ_SIG, alg, X509_ALGOR),
+	ASN1_SIMPLE(REQ_SIG, sig, ASN1_BIT_STRING),
+	ASN1_EXP_SEQUENCE_OF_OPT(REQ_SIG, certs, ASN1_ANY, 0)
+} static_ASN1_SEQUENCE_END(REQ_SIG)
+
+ASN1_SEQUENCE(REQ_WHOLE) = {
+	ASN1_SIMPLE(REQ_WHOLE, tbs, ASN1_ANY),
+	ASN1_EXP_OPT(REQ_WHOLE, sig, REQ_SIG, 0)
+} static_ASN1_SEQUENCE_END(REQ_WHOLE)
+
+ASN1_SEQUENCE(REQ_TBS) = {
+	ASN1_EXP_OPT(REQ_TBS, version, ASN1_INTEGER, 0),
+	ASN1_EXP_OPT(REQ_TBS, requestor, GENERAL_NAME, 1),
+	ASN1_SEQUENCE_OF(REQ_TBS, list, ASN1_ANY),
+	ASN1_EXP_OPT(REQ_TBS, exts, ASN1_ANY, 2)
+} static_ASN1_SEQUENCE_END(REQ_TBS)
+
+/*
+ * 1 when something follows tbsRequest inside the OCSPRequest (the
+ * optionalSignature, or garbage d2i will refuse), 0 when not, -1 when the
+ * headers do not parse.  Headers only: unsigned requests pay nothing more.
+ */
+static int
+request_has_more(const unsigned char *der, size_t len)
+{
+	const unsigned char	*p = der, *end;
+	long			 plen;
+	int			 tag, xclass;
+
+	if (ASN1_get_object(&p, &plen, &tag, &xclass, (long)len) & 0x80)
+		return -1;
+	end = p + plen;
+	if (ASN1_get_object(&p, &plen, &tag, &xclass, end - p) & 0x80)
+		return -1;
+	return p + plen < end;
+}
+
+/*
+ * A signed request: record its signature's algorithm, certificate count
+ * and requestorName in out, and when certificates came, put in *bare the
+ * request re-encoded without them (the caller OPENSSL_free()s it).  0, -1
+ * malformed (*why), -2 out of memory.
+ */
+static int
+request_signature(const unsigned char *der, size_t len,
+    struct ocsp_request *out, unsigned char **bare, int *bare_len,
+    const char **why)
+{
+	const unsigned char	*p = der;
+	const unsigned char	*t;
+	const ASN1_OBJECT	*obj;
+	REQ_WHOLE		*w;
+	REQ_TBS			*tbs = NULL;
+	int			 rc = -1;
+
+	*bare = NULL;
+	*bare_len = 0;
+	w = (REQ_WHOLE *)ASN1_item_d2i(NULL, &p, (long)len,
+	    ASN1_ITEM_rptr(REQ_WHOLE));
+	if (w == NULL || (size_t)(p - der) != len ||
+	    w->tbs->type != V_ASN1_SEQUENCE) {
+		*why = w == NULL ? "not DER" : "trailing data";
+		goto done;
+	}
+	if (w->sig == NULL) {
+		*why = "trailing data";
+		goto done;
+	}
+	t = w->tbs->value.sequence->data;
+	if ((tbs = (REQ_TBS *)ASN1_item_d2i(NULL, &t,
+	    w->tbs->value.sequence->length, ASN1_ITEM_rptr(REQ_TBS))) == NULL) {
+		*why = "not DER";
+		goto done;
+	}
+	out->signed_req = 1;
+	X509_ALGOR_get0(&obj, NULL, NULL, w->sig->alg);
+	out->sig_nid = OBJ_obj2nid(obj);
+	out->sig_certs = sk_ASN1_TYPE_num(w->sig->certs);
+	if (out->sig_certs < 0)
+		out->sig_certs = 0;
+	if (tbs->requestor != NULL && tbs->requestor->type == GEN_DIRNAME &&
+	    (out->requestor = X509_NAME_dup(
+	    tbs->requestor->d.directoryName)) == NULL) {
+		*why = "out of memory";
+		rc = -2;
+		goto done;
+	}
+	if (out->sig_certs > 0) {
+		sk_ASN1_TYPE_pop_free(w->sig->certs, ASN1_TYPE_free);
+		w->sig->certs = NULL;
+		if ((*bare_len = ASN1_item_i2d((ASN1_VALUE *)w, bare,
+		    ASN1_ITEM_rptr(REQ_WHOLE))) <= 0) {
+			*bare = NULL;
+			*why = "out of memory";
+			rc = -2;
+			goto done;
+		}
+	}
+	rc = 0;
+ done:
+	ASN1_item_free((ASN1_VALUE *)tbs, ASN1_ITEM_rptr(REQ_TBS));
+	ASN1_item_free((ASN1_VALUE *)w, ASN1_ITEM_rptr(REQ_WHOLE));
+	return rc;
 }
 
 /*
@@ -329,6 +464,9 @@ ocsp_request_parse(const unsigned char *der, size_t len, size_t max_ids,
 	OCSP_REQUEST		*req = NULL;
 	OCSP_ONEREQ		*one;
 	int64_t			 version;
+	unsigned char		*bare = NULL;
+	int			 bare_len = 0;
+	long			 plen;
 	int			 i, n, rc = -1;
 
 	memset(out, 0, sizeof(*out));
@@ -341,11 +479,27 @@ ocsp_request_parse(const unsigned char *der, size_t len, size_t max_ids,
 		*why = "too long";
 		goto done;
 	}
-	if ((req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) == NULL) {
+	plen = (long)len;
+	switch (request_has_more(der, len)) {
+	case -1:
+		*why = "not DER";
+		goto done;
+	case 1:
+		if ((rc = request_signature(der, len, out, &bare, &bare_len,
+		    why)) != 0)
+			goto done;
+		rc = -1;
+		if (bare != NULL) {
+			p = bare;
+			plen = bare_len;
+		}
+		break;
+	}
+	if ((req = d2i_OCSP_REQUEST(NULL, &p, plen)) == NULL) {
 		*why = "not DER";
 		goto done;
 	}
-	if ((size_t)(p - der) != len) {
+	if (p - (bare != NULL ? bare : der) != plen) {
 		*why = "trailing data";
 		goto done;
 	}
@@ -385,8 +539,10 @@ ocsp_request_parse(const unsigned char *der, size_t len, size_t max_ids,
 	rc = 0;
  done:
 	OCSP_REQUEST_free(req);
+	OPENSSL_free(bare);
 	if (rc != 0) {
 		free(out->ids);
+		X509_NAME_free(out->requestor);
 		memset(out, 0, sizeof(*out));
 		ERR_clear_error();
 	}
@@ -400,6 +556,7 @@ ocsp_request_clear(struct ocsp_request *r)
 		return;
 	free(r->ids);
 	OCSP_REQUEST_free(r->req);
+	X509_NAME_free(r->requestor);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -64,6 +64,12 @@ struct ocsp_request {
 	size_t			 nonce_len;
 	int			 has_nonce;
 	OCSP_REQUEST		*req;	/* retained: ids[].id point into it */
+
+	/* RFC 6960 4.1.2 optionalSignature, when the request has one */
+	int			 signed_req;
+	int			 sig_nid;	/* its signatureAlgorithm */
+	int			 sig_certs;	/* certificates that came beside it */
+	X509_NAME		*requestor;	/* a directoryName requestorName */
 };
 
 /*

@@ -218,14 +218,13 @@ stored_answer_current(struct server *s, const struct issuer *is,
  */
 static int
 request_allowed(struct server *s, struct evhttp_request *req,
-    const unsigned char *der, size_t len, const struct ocsp_request *r,
-    enum scope *scope, const char **why)
+    const struct ocsp_request *r, enum scope *scope, const char **why)
 {
 	struct access_who	 who;
 	int			 registered = s->conf->ocsp_access ==
 				    OCSP_ACCESS_REGISTERED;
 
-	switch (access_ocsp(s->access, r->req, der, len, registered ?
+	switch (access_ocsp(s->access, r, registered ?
 	    http_client_cert(s, req) : NULL, registered, clock_now(),
 	    clock_mono_us(), &who)) {
 	case ACCESS_OK:
@@ -303,8 +302,7 @@ responder_handle(struct server *s, struct evhttp_request *req,
 		goto error;
 	if ((status = prepare_parse(&env, der, len, &r, &is, &why)) != 0)
 		goto error;
-	if ((status = request_allowed(s, req, der, len, &r, &scope,
-	    &why)) != 0)
+	if ((status = request_allowed(s, req, &r, &scope, &why)) != 0)
 		goto error;
 	if (!s->db_ok) {
 		why = s->db_error;

@@ -125,22 +125,53 @@ two_parties(void)
 	return a;
 }
 
+/* The request as the server has it: parsed from the bytes that came. */
+static struct ocsp_request *
+parse(const unsigned char *der, size_t len)
+{
+	struct ocsp_request	*r = calloc(1, sizeof(*r));
+	const char		*why = NULL;
+
+	ck_assert_msg(ocsp_request_parse(der, len, 8, r, &why) == 0, "%s",
+	    why);
+	return r;
+}
+
+/* NULL when the bytes are no request at all (a flipped byte may do that). */
+static struct ocsp_request *
+parse_maybe(const unsigned char *der, size_t len)
+{
+	struct ocsp_request	*r = calloc(1, sizeof(*r));
+	const char		*why = NULL;
+
+	if (ocsp_request_parse(der, len, 8, r, &why) != 0) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void
+req_free(struct ocsp_request *r)
+{
+	ocsp_request_clear(r);
+	free(r);
+}
+
 /*
  * A request for one CertID, signed by signer with md (NULL: unsigned),
  * with extra certificates beside the signature; its DER in *der.
  */
-static OCSP_REQUEST *
+static struct ocsp_request *
 request(const struct id *signer, const EVP_MD *md, int extra_certs,
     unsigned char **der, size_t *len)
 {
 	OCSP_REQUEST		*req = OCSP_REQUEST_new();
-	OCSP_REQUEST		*back;
 	OCSP_CERTID		*cid;
 	ASN1_INTEGER		*serial = ASN1_INTEGER_new();
 	ASN1_BIT_STRING		*key = ASN1_BIT_STRING_new();
 	X509_NAME		*name = X509_NAME_new();
 	STACK_OF(X509)		*certs = NULL;
-	const unsigned char	*p;
 	int			 n;
 
 	ck_assert(ASN1_INTEGER_set(serial, 4242));
@@ -166,19 +197,19 @@ request(const struct id *signer, const EVP_MD *md, int extra_certs,
 	ASN1_INTEGER_free(serial);
 	ASN1_BIT_STRING_free(key);
 	X509_NAME_free(name);
-	/* as the server has it: decoded from the bytes that came */
-	p = *der;
-	ck_assert_ptr_nonnull(back = d2i_OCSP_REQUEST(NULL, &p, (long)*len));
-	return back;
+	return parse(*der, *len);
 }
 
 static enum access_verdict
-ask(struct access *a, OCSP_REQUEST *req, const unsigned char *der,
+ask(struct access *a, struct ocsp_request *req, const unsigned char *der,
     size_t len, X509 *client, int registered, time_t now, int64_t us,
     struct access_who *who)
 {
-	enum access_verdict v = access_ocsp(a, req, der, len, client,
-	    registered, now, us, who);
+	enum access_verdict v;
+
+	(void)der;
+	(void)len;
+	v = access_ocsp(a, req, client, registered, now, us, who);
 
 	ck_assert_int_eq(ERR_peek_error(), 0);	/* the queue left empty */
 	return v;
@@ -206,19 +237,19 @@ START_TEST(open_answers_all)
 	struct access_who	 who;
 	unsigned char		*der;
 	size_t			 len;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 
 	req = request(NULL, NULL, 0, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 0, T0, 1, &who), ACCESS_OK);
 	ck_assert_int_eq(who.signed_req, 0);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	/* signed by nobody registered: open mode answers, marks it signed */
 	req = request(&mallory, NULL, 0, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 0, T0, 1, &who), ACCESS_OK);
 	ck_assert_int_eq(who.signed_req, 1);
 	ck_assert_int_eq(who.party, -1);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	access_free(a);
 }
@@ -230,26 +261,26 @@ START_TEST(registered_signed_and_unsigned)
 	struct access_who	 who;
 	unsigned char		*der;
 	size_t			 len;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 	char			*m;
 
 	req = request(NULL, NULL, 0, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who),
 	    ACCESS_SIG_REQUIRED);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 
 	req = request(&alice, NULL, 0, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who), ACCESS_OK);
 	ck_assert_int_eq(who.signed_req, 1);
 	ck_assert_str_eq(access_party_name(a, who.party), "alice");
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 
 	req = request(&rsa_party, EVP_sha384(), 0, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who), ACCESS_OK);
 	ck_assert_str_eq(access_party_name(a, who.party), "rsa-party");
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 
 	m = metrics(a);
@@ -269,7 +300,7 @@ START_TEST(unauthorized_signers)
 	struct access_who	 who;
 	unsigned char		*der;
 	size_t			 len;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 	struct id		 stranger;
 	char			*m;
 
@@ -279,7 +310,7 @@ START_TEST(unauthorized_signers)
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who),
 	    ACCESS_UNAUTHORIZED);
 	ck_assert_ptr_nonnull(strstr(who.why, "no registered party"));
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	free_id(&stranger);
 
@@ -289,7 +320,7 @@ START_TEST(unauthorized_signers)
 	    ACCESS_UNAUTHORIZED);
 	ck_assert_ptr_nonnull(strstr(who.why, "does not verify"));
 	ck_assert_str_eq(access_party_name(a, who.party), "alice");
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 
 	m = metrics(a);
@@ -307,9 +338,8 @@ START_TEST(flipped_signature)
 	struct access		*a = two_parties();
 	struct access_who	 who;
 	unsigned char		*der;
-	const unsigned char	*p;
 	size_t			 len, at;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 	unsigned char		*sig_end;
 	int			 rc;
 
@@ -334,21 +364,19 @@ START_TEST(flipped_signature)
 	for (at = len - 8; at < len; at += 3) {
 		sig_end = der + at;
 		*sig_end ^= 0x01;
-		p = der;
 		/* an ECDSA signature with a flipped byte may not even decode as
 		 * an ECDSA-Sig-Value: either way, not answered */
-		if ((req = d2i_OCSP_REQUEST(NULL, &p, (long)len)) != NULL) {
+		if ((req = parse_maybe(der, len)) != NULL) {
 			ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1,
 			    &who), ACCESS_UNAUTHORIZED);
-			OCSP_REQUEST_free(req);
+			req_free(req);
 		}
 		*sig_end ^= 0x01;
 	}
 	/* and the untouched bytes are answered */
-	p = der;
-	ck_assert_ptr_nonnull(req = d2i_OCSP_REQUEST(NULL, &p, (long)len));
+	req = parse(der, len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who), ACCESS_OK);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	access_free(a);
 }
@@ -361,7 +389,7 @@ START_TEST(expired_and_removed)
 	struct db_party		 rows[2];
 	unsigned char		*der;
 	size_t			 len;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 
 	rows[0] = row(1, "alice", &alice, 0);
 	rows[1] = row(3, "bob", &bob, 0);
@@ -373,7 +401,7 @@ START_TEST(expired_and_removed)
 	/* the same request while bob's certificate was valid */
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0 - 10 * DAY, 1,
 	    &who), ACCESS_OK);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 
 	req = request(&alice, NULL, 0, &der, &len);
@@ -382,7 +410,7 @@ START_TEST(expired_and_removed)
 	set_parties(a, rows, 1);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who),
 	    ACCESS_UNAUTHORIZED);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	access_free(a);
 }
@@ -394,14 +422,14 @@ START_TEST(refused_algorithms_and_certs)
 	struct access_who	 who;
 	unsigned char		*der;
 	size_t			 len;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 
 	/* SHA-1 with RSA, from a registered party's own key */
 	req = request(&rsa_party, EVP_sha1(), 0, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who),
 	    ACCESS_UNAUTHORIZED);
 	ck_assert_ptr_nonnull(strstr(who.why, "algorithm"));
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 
 	/* a chain longer than any party needs (the signer's own + 9) */
@@ -409,12 +437,12 @@ START_TEST(refused_algorithms_and_certs)
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who),
 	    ACCESS_UNAUTHORIZED);
 	ck_assert_ptr_nonnull(strstr(who.why, "too many"));
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	/* a few are fine (and never trusted) */
 	req = request(&alice, NULL, 3, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who), ACCESS_OK);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	access_free(a);
 }
@@ -425,27 +453,25 @@ START_TEST(requestor_name_mismatch)
 	struct access		*a = two_parties();
 	struct access_who	 who;
 	unsigned char		*der;
-	const unsigned char	*p;
 	size_t			 len;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 	int			 n;
 
 	/* signed by alice's key, then renamed to rsa-party: what is signed
 	 * is alice's name, what is claimed the other's */
 	req = request(&alice, NULL, 0, &der, &len);
 	OPENSSL_free(der);
-	ck_assert(OCSP_request_set1_name(req, X509_get_subject_name(
+	ck_assert(OCSP_request_set1_name(req->req, X509_get_subject_name(
 	    rsa_party.cert)));
 	der = NULL;
-	ck_assert_int_gt(n = i2d_OCSP_REQUEST(req, &der), 0);
-	OCSP_REQUEST_free(req);
+	ck_assert_int_gt(n = i2d_OCSP_REQUEST(req->req, &der), 0);
+	req_free(req);
 	len = (size_t)n;
-	p = der;
-	ck_assert_ptr_nonnull(req = d2i_OCSP_REQUEST(NULL, &p, (long)len));
+	req = parse(der, len);
 	ck_assert_int_eq(ask(a, req, der, len, NULL, 1, T0, 1, &who),
 	    ACCESS_UNAUTHORIZED);
 	ck_assert_str_eq(access_party_name(a, who.party), "rsa-party");
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 	access_free(a);
 }
@@ -457,7 +483,7 @@ START_TEST(client_certificates)
 	struct access_who	 who;
 	unsigned char		*der;
 	size_t			 len;
-	OCSP_REQUEST		*req;
+	struct ocsp_request	*req;
 
 	req = request(NULL, NULL, 0, &der, &len);
 	ck_assert_int_eq(ask(a, req, der, len, alice.cert, 1, T0, 1, &who),
@@ -465,7 +491,7 @@ START_TEST(client_certificates)
 	ck_assert_str_eq(access_party_name(a, who.party), "alice");
 	ck_assert_int_eq(ask(a, req, der, len, mallory.cert, 1, T0, 1, &who),
 	    ACCESS_UNAUTHORIZED);
-	OCSP_REQUEST_free(req);
+	req_free(req);
 	OPENSSL_free(der);
 
 	ck_assert_int_eq(access_crl(a, NULL, 0, T0, 1, &who), ACCESS_OK);

@@ -289,10 +289,49 @@ START_TEST(test_parse_signed)
 	OCSP_REQUEST		*req = mkreq(2, NULL, 0);
 	const char		*why;
 
+	STACK_OF(X509)		*extra = sk_X509_new_null(), *only;
+
+	/* unsigned: nothing recorded */
+	ck_assert_int_eq(parse_req(req, MAX_IDS, &r, &why), 0);
+	ck_assert_int_eq(r.signed_req, 0);
+	ck_assert_ptr_null(r.requestor);
+	ocsp_request_clear(&r);
+
+	/* signed, the signer's certificate and two more beside it */
+	ck_assert(sk_X509_push(extra, ca));
+	ck_assert(sk_X509_push(extra, ec_signer));
 	ck_assert_int_eq(OCSP_request_sign(req, rsa_signer, rsa_key,
-	    EVP_sha256(), NULL, 0), 1);
+	    EVP_sha256(), extra, 0), 1);
 	ck_assert_int_eq(parse_req(req, MAX_IDS, &r, &why), 0);
 	ck_assert_uint_eq(r.n, 2);
+	ck_assert_int_eq(r.signed_req, 1);
+	ck_assert_int_eq(r.sig_nid, NID_sha256WithRSAEncryption);
+	ck_assert_int_eq(r.sig_certs, 3);
+	ck_assert_ptr_nonnull(r.requestor);
+	ck_assert_int_eq(X509_NAME_cmp(r.requestor,
+	    X509_get_subject_name(rsa_signer)), 0);
+	/* the certificates are dropped unread; the signature still verifies
+	 * with the signer's own certificate, and with no other */
+	only = sk_X509_new_null();
+	ck_assert(sk_X509_push(only, rsa_signer));
+	ck_assert_int_eq(OCSP_request_verify(r.req, only, NULL, OCSP_NOINTERN |
+	    OCSP_NOVERIFY), 1);
+	ck_assert_int_eq(OCSP_request_verify(r.req, NULL, NULL, OCSP_NOVERIFY),
+	    0);
+	ERR_clear_error();
+	sk_X509_free(only);
+	sk_X509_free(extra);
+	ocsp_request_clear(&r);
+	ck_assert_ptr_null(r.requestor);
+	OCSP_REQUEST_free(req);
+
+	/* signed without certificates: the same request, byte for byte */
+	req = mkreq(1, NULL, 0);
+	ck_assert_int_eq(OCSP_request_sign(req, ec_signer, ec_key, EVP_sha384(),
+	    NULL, OCSP_NOCERTS), 1);
+	ck_assert_int_eq(parse_req(req, MAX_IDS, &r, &why), 0);
+	ck_assert_int_eq(r.sig_nid, NID_ecdsa_with_SHA384);
+	ck_assert_int_eq(r.sig_certs, 0);
 	ocsp_request_clear(&r);
 	OCSP_REQUEST_free(req);
 }
