@@ -88,8 +88,11 @@ for try in 1 2 3; do
 	[ $((nua - t_prime)) -ge 7 ] && break
 	sleep $((nua - t_prime + 1))
 done
+xa=$(hdr "$WORK/a0" X-Accel-Expires)
+[ "$xa" = "@$((nua - 1))" ] && ok "the inner tier forwards certstatusd's X-Accel-Expires $xa (nextUpdate - 1 s)" ||
+    fail "the inner tier forwards X-Accel-Expires '$xa' (nextUpdate $nua)"
 [ "$(status "$WORK/a0" "$CA")" = good ] && [ $((nua - t_prime)) -ge 7 ] &&
-    ok "inner tier primed: good, nextUpdate in $((nua - t_prime)) s, $(hdr "$WORK/a0" Cache-Control), X-Accel-Expires $(hdr "$WORK/a0" X-Accel-Expires)" ||
+    ok "inner tier primed: good, nextUpdate in $((nua - t_prime)) s, $(hdr "$WORK/a0" Cache-Control)" ||
     { fail "priming the inner tier: $(status "$WORK/a0" "$CA"), nextUpdate in $((nua - t_prime)) s"; finish; }
 sleep 4
 get "http://127.0.0.1:$OPORT$PA" "$WORK/a1"
@@ -132,9 +135,9 @@ while [ "$(nowms)" -lt $end ]; do
 	fi
 	sleep 0.2
 done
-[ $served -ge 20 ] && [ $late -eq 0 ] &&
+[ $served -ge 10 ] && [ $late -eq 0 ] &&
     ok "outer tier: $served answers over $(( ($(nowms) - t_poll) / 1000 )) s, none past its nextUpdate (closest: ${worst} ms before it); $hits HITs; $newer of a newer answer after the first expired" ||
-    fail "outer tier: $late of $served answers served at or past their nextUpdate"
+    fail "outer tier: $late of $served answers served at or past their nextUpdate (and at least 10 polls wanted)"
 [ $newer -ge 1 ] || fail "the outer tier never moved on to a newer answer"
 [ $client_late -eq 0 ] && ok "Date + max-age (a client's freshness, no Age) never past nextUpdate" ||
     fail "$client_late answers: Date + max-age past nextUpdate (Date not the origin's?)"
