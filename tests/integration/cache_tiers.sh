@@ -14,7 +14,7 @@
 #    X-Accel-Expires (nginx-outer.conf plus proxy_ignore_headers) does
 #    serve the same answer past its nextUpdate: that is the case checked.
 # B. After SIGHUP with cache-max-age 3s: clients still get max-age until
-#    nextUpdate, caches s-maxage=3; GETs spread over 6 s through the outer
+#    nextUpdate, caches s-maxage=3; GETs spread over ~7 s through the outer
 #    tier reach certstatusd about once per 3 s (its requests counter), OCSP
 #    and CRL alike; a revocation (certctl revoke) shows through both tiers,
 #    in OCSP and in the CRL, within the sum of the two tiers' max-ages.
