@@ -161,7 +161,7 @@ while :; do
 done
 ok "after SIGHUP certstatusd says: $(hdr "$WORK/b0" Cache-Control); X-Accel-Expires $(hdr "$WORK/b0" X-Accel-Expires) (now $(date +%s))"
 
-# 200 OCSP GETs and 100 CRL GETs through the outer tier, spread over 6 s
+# 200 OCSP GETs and 100 CRL GETs through the outer tier, spread over about 7 s
 U="http://127.0.0.1:$OPORT"
 urls=""	# one curl per batch: 10 OCSP and 5 CRL GETs on one connection
 for i in 1 2 3 4 5 6 7 8 9 10; do urls="$urls -o /dev/null $U$PB"; done
