@@ -71,6 +71,8 @@ static const struct directive directives[] = {
 	    3660 * 86400 },
 	{ "unknown-serial",	T_UNKNOWN,	F(unknown_serial), 0, 0 },
 	{ "cache-memory",	T_SIZE,		F(cache_memory), 0, 0 },
+	/* 0: no cap (RFC 5019: until nextUpdate); at most a year */
+	{ "cache-max-age",	T_DURATION,	F(cache_max_age), 0, 366 * 86400 },
 	{ "base-url",		T_STR,		F(base_url), 0, 0 },
 	{ "crl-validity",	T_DURATION,	F(crl_validity), 0, 0 },
 	{ "crl-delta-validity",	T_DURATION,	F(crl_delta_validity), 0, 0 },
@@ -268,6 +270,7 @@ config_defaults(const char *dir)
 	c->cert_expiry_warning = 30 * 86400;
 	c->unknown_serial = UNKNOWN_AS_UNKNOWN;
 	c->cache_memory = 64 * 1024 * 1024;
+	c->cache_max_age = 0;		/* caches: until nextUpdate */
 	c->crl_validity = 7 * 86400;
 	c->crl_delta_validity = 86400;
 	c->crl_debounce = 3;

@@ -76,6 +76,8 @@ struct config {
 					   CA or signer certificate expires */
 	enum unknown_policy unknown_serial;
 	size_t	 cache_memory;		/* bytes of responses kept in memory */
+	time_t	 cache_max_age;		/* most a shared HTTP cache may keep an
+					   OCSP answer or CRL; 0: no cap */
 
 	/* CRL */
 	char	*base_url;		/* AIA OCSP and CRL URLs derive from it */

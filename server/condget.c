@@ -119,17 +119,42 @@ condget_decide(const struct condget_rep *rep, time_t now,
     const char *if_none_match, const char *if_modified_since,
     struct condget_headers *out)
 {
-	time_t	 since;
+	time_t	 since, until;
+	char	 smax[32] = "";
 
 	memset(out, 0, sizeof(*out));
 	out->max_age = rep->expires > now ? (long)(rep->expires - now) : 0;
 	if (rep->max_age_cap >= 0 && out->max_age > rep->max_age_cap)
 		out->max_age = rep->max_age_cap;
+	out->shared_max_age = out->max_age;
+	if (rep->cache_max_age > 0 && out->shared_max_age > rep->cache_max_age)
+		out->shared_max_age = rep->cache_max_age;
+	if (!rep->private_only) {
+		/*
+		 * Absolute, so that every nginx tier stops at the same second
+		 * however long the answer sat in the tier before it.  nginx
+		 * keeps serving through the second it names, hence one second
+		 * before nextUpdate at the latest.
+		 */
+		until = now + out->shared_max_age;
+		if (until > rep->expires - 1)
+			until = rep->expires - 1;
+		if (until > now) {
+			out->shared_until = until;
+			snprintf(out->accel_expires, sizeof(out->accel_expires),
+			    "@%lld", (long long)until);
+		} else
+			snprintf(out->accel_expires,
+			    sizeof(out->accel_expires), "0");
+		if (out->shared_max_age < out->max_age)
+			snprintf(smax, sizeof(smax), ", s-maxage=%ld",
+			    out->shared_max_age);
+	}
 	(void)condget_date(rep->last_modified, out->last_modified,
 	    sizeof(out->last_modified));
 	(void)condget_date(rep->expires, out->expires, sizeof(out->expires));
 	snprintf(out->cache_control, sizeof(out->cache_control),
-	    "max-age=%ld, %s, no-transform%s", out->max_age,
+	    "max-age=%ld%s, %s, no-transform%s", out->max_age, smax,
 	    rep->private_only ? "private" : "public",
 	    rep->must_revalidate ? ", must-revalidate" : "");
 	if (if_none_match != NULL)
@@ -154,6 +179,8 @@ condget_answer(struct evhttp_request *req, const struct condget_rep *rep,
 	evhttp_add_header(out, "Cache-Control", h.cache_control);
 	if (rep->etag != NULL)
 		evhttp_add_header(out, "ETag", rep->etag);
+	if (h.accel_expires[0] != '\0')
+		evhttp_add_header(out, "X-Accel-Expires", h.accel_expires);
 	return h.not_modified;
 }
 

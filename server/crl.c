@@ -390,6 +390,7 @@ crl_handle(struct server *s, struct evhttp_request *req, const char *name)
 	rep.expires = d->next_update;
 	rep.max_age_cap = CRL_MAX_AGE_SEC;
 	rep.private_only = registered;
+	rep.cache_max_age = (long)s->conf->cache_max_age;
 	if (condget_answer(req, &rep, clock_now())) {
 		s->metrics.not_modified++;
 		http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);

@@ -87,6 +87,7 @@ reply_ocsp(struct server *s, struct evhttp_request *req, int is_get,
 
 		condget_ocsp_rep(ce->this_update, ce->next_update, ce->etag, &rep);
 		rep.private_only = scope == SCOPE_PRIVATE;
+		rep.cache_max_age = (long)s->conf->cache_max_age;
 		if (condget_answer(req, &rep, clock_now())) {
 			s->metrics.not_modified++;
 			http_reply(s, req, HTTP_NOTMODIFIED, NULL, NULL, 0);

@@ -3,7 +3,9 @@
  * check_condget.c: unit tests for server/condget.c: HTTP dates, the ETag
  * of a DER object, If-None-Match matching (weak comparison, "*", lists,
  * malformed elements), the 304 decision with its precedence, max-age
- * capping, and the headers condget_answer() writes on an evhttp request.
+ * capping, what shared caches get (s-maxage under cache-max-age, nginx's
+ * absolute X-Accel-Expires, never past nextUpdate), and the headers
+ * condget_answer() writes on an evhttp request.
  */
 #include <stdio.h>
 #include <string.h>
@@ -202,6 +204,77 @@ START_TEST(test_decide_headers)
 }
 END_TEST
 
+/* The time in an "@<unix time>" X-Accel-Expires value. */
+static time_t
+accel_time(const char *v)
+{
+	long long	 t;
+	char		 end;
+
+	ck_assert_int_eq(sscanf(v, "@%lld%c", &t, &end), 1);
+	return (time_t)t;
+}
+
+START_TEST(test_decide_shared)
+{
+	struct condget_rep	 rep = rep_make(ETAG, 60, 0);
+	struct condget_headers	 h;
+
+	/* a CRL: nginx may keep it for the same 60 s, as an absolute time */
+	condget_decide(&rep, T0 + 100, NULL, NULL, &h);
+	ck_assert_int_eq(h.shared_max_age, 60);
+	ck_assert_int_eq(accel_time(h.accel_expires), T0 + 160);
+	ck_assert_int_eq(h.shared_until, T0 + 160);
+	/* near nextUpdate: one second before it at the latest, since nginx
+	 * serves through the whole second it is given */
+	condget_decide(&rep, T1 - 7, NULL, NULL, &h);
+	ck_assert_int_eq(accel_time(h.accel_expires), T1 - 1);
+	condget_decide(&rep, T1 - 1, NULL, NULL, &h);
+	ck_assert_str_eq(h.accel_expires, "0");
+	ck_assert_int_eq(h.shared_until, 0);
+	condget_decide(&rep, T1 + 7, NULL, NULL, &h);
+	ck_assert_str_eq(h.accel_expires, "0");
+
+	/* an OCSP answer: until nextUpdate for everyone without a cap ... */
+	rep = rep_make(ETAG, -1, 1);
+	condget_decide(&rep, T0 + 100, NULL, NULL, &h);
+	ck_assert_int_eq(h.shared_max_age, 86300);
+	ck_assert_int_eq(accel_time(h.accel_expires), T1 - 1);
+	ck_assert_ptr_null(strstr(h.cache_control, "s-maxage"));
+	/* ... with cache-max-age: clients keep max-age, shared caches less */
+	rep.cache_max_age = 30;
+	condget_decide(&rep, T0 + 100, NULL, NULL, &h);
+	ck_assert_int_eq(h.max_age, 86300);
+	ck_assert_int_eq(h.shared_max_age, 30);
+	ck_assert_str_eq(h.cache_control,
+	    "max-age=86300, s-maxage=30, public, no-transform, must-revalidate");
+	ck_assert_int_eq(accel_time(h.accel_expires), T0 + 130);
+	/* a cap longer than what is left changes nothing */
+	condget_decide(&rep, T1 - 20, NULL, NULL, &h);
+	ck_assert_int_eq(h.shared_max_age, 20);
+	ck_assert_str_eq(h.cache_control,
+	    "max-age=20, public, no-transform, must-revalidate");
+	ck_assert_int_eq(accel_time(h.accel_expires), T1 - 1);
+	/* the cap applies under the CRL's own cap too */
+	rep = rep_make(ETAG, 60, 0);
+	rep.cache_max_age = 5;
+	condget_decide(&rep, T0 + 100, NULL, NULL, &h);
+	ck_assert_str_eq(h.cache_control,
+	    "max-age=60, s-maxage=5, public, no-transform");
+	ck_assert_int_eq(accel_time(h.accel_expires), T0 + 105);
+
+	/* private: nothing for shared caches, whatever the cap */
+	rep = rep_make(ETAG, -1, 1);
+	rep.private_only = 1;
+	rep.cache_max_age = 30;
+	condget_decide(&rep, T0 + 100, NULL, NULL, &h);
+	ck_assert_str_eq(h.cache_control,
+	    "max-age=86300, private, no-transform, must-revalidate");
+	ck_assert_str_eq(h.accel_expires, "");
+	ck_assert_int_eq(h.shared_until, 0);
+}
+END_TEST
+
 static const char *
 out_header(struct evhttp_request *req, const char *name)
 {
@@ -222,16 +295,30 @@ START_TEST(test_answer_headers)
 	    "Thu, 26 Nov 2026 12:00:00 GMT");
 	ck_assert_str_eq(out_header(req, "Cache-Control"),
 	    "max-age=60, public, no-transform");
+	ck_assert_str_eq(out_header(req, "X-Accel-Expires"), "@1795608160");
 	evhttp_request_free(req);
 
-	/* a 304 carries the same headers */
+	/* a 304 carries the same headers: nginx revalidating takes its new
+	 * expiry from them */
 	ck_assert_ptr_nonnull(req = evhttp_request_new(NULL, NULL));
 	evhttp_add_header(evhttp_request_get_input_headers(req),
 	    "If-None-Match", "\"zz\", W/" ETAG);
 	ck_assert_int_eq(condget_answer(req, &rep, T0 + 100), 1);
 	ck_assert_str_eq(out_header(req, "ETag"), ETAG);
 	ck_assert_ptr_nonnull(out_header(req, "Cache-Control"));
+	ck_assert_str_eq(out_header(req, "X-Accel-Expires"), "@1795608160");
 	evhttp_request_free(req);
+
+	/* private: no X-Accel-Expires (nginx would skip Cache-Control
+	 * "private" when it sees X-Accel-Expires first) */
+	rep.private_only = 1;
+	ck_assert_ptr_nonnull(req = evhttp_request_new(NULL, NULL));
+	ck_assert_int_eq(condget_answer(req, &rep, T0 + 100), 0);
+	ck_assert_str_eq(out_header(req, "Cache-Control"),
+	    "max-age=60, private, no-transform");
+	ck_assert_ptr_null(out_header(req, "X-Accel-Expires"));
+	evhttp_request_free(req);
+	rep.private_only = 0;
 
 	/* without an ETag: none is sent, and only "*" matches */
 	rep.etag = NULL;
@@ -281,6 +368,7 @@ condget_suite(void)
 	tc = tcase_create("decision");
 	tcase_add_test(tc, test_decide_precedence);
 	tcase_add_test(tc, test_decide_headers);
+	tcase_add_test(tc, test_decide_shared);
 	tcase_add_test(tc, test_answer_headers);
 	tcase_add_test(tc, test_answer_if_modified_since);
 	suite_add_tcase(s, tc);

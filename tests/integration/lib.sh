@@ -144,3 +144,52 @@ finish() {
 	fi
 	echo "all checks passed"
 }
+
+# start_nginx_tier NAME CONF UPSTREAM_PORT: one more nginx (e.g. the cache
+# tiers, config/nginx-inner.conf and nginx-outer.conf) beside start_nginx's,
+# from CONF with its one `listen 127.0.0.1:N;` moved to a free port and its
+# one upstream `server 127.0.0.1:N;` to UPSTREAM_PORT, nothing else
+# changed; waits for /healthz through it.  Sets TPORT (its port); prefix in
+# $WORK/nginx-NAME.  Stopped on exit (stop_nginx_tiers).
+NGINX_TIER_PIDS=""
+start_nginx_tier() {
+	command -v nginx >/dev/null 2>&1 || { fail "nginx not installed"; finish; }
+	tp="$WORK/nginx-$1"
+	mkdir -p "$tp/logs" "$tp/temp" "$tp/cache"
+	TPORT=$(free_port)
+	sed -e "s/^\([[:space:]]*listen[[:space:]]*\)127\.0\.0\.1:[0-9]*;/\1127.0.0.1:$TPORT;/" \
+	    -e "s/^\([[:space:]]*server[[:space:]]*\)127\.0\.0\.1:[0-9]*;/\1127.0.0.1:$3;/" \
+	    "$2" >"$tp/nginx.conf"
+	[ "$(grep -c "listen[[:space:]]*127.0.0.1:$TPORT;" "$tp/nginx.conf")" = 1 ] &&
+	    [ "$(grep -c "server[[:space:]]*127.0.0.1:$3;" "$tp/nginx.conf")" = 1 ] ||
+	    { fail "could not set the two addresses in $(basename "$2")"; finish; }
+	g="daemon off; pid $tp/nginx.pid;"
+	[ "$(id -u)" = 0 ] && g="$g user root;"	# workers must reach the 0700 $WORK
+	nginx -t -p "$tp" -c "$tp/nginx.conf" -e "$tp/logs/error.log" -g "$g" >"$tp/t.txt" 2>&1 ||
+	    { fail "nginx -t $(basename "$2"): $(cat "$tp/t.txt")"; finish; }
+	if [ -z "$NGINX_TIER_PIDS" ]; then
+		trap 'stop_nginx_tiers; cleanup' EXIT
+		trap 'stop_nginx_tiers; cleanup; exit 1' INT TERM
+	fi
+	nginx -p "$tp" -c "$tp/nginx.conf" -e "$tp/logs/error.log" -g "$g" >"$tp/out.txt" 2>&1 &
+	tpid=$!
+	NGINX_TIER_PIDS="$NGINX_TIER_PIDS $tpid"
+	i=0
+	while ! curl -fs --max-time 2 "http://127.0.0.1:$TPORT/healthz" >/dev/null 2>&1; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$tpid" 2>/dev/null; then
+			cat "$tp/out.txt" "$tp/logs/error.log" 2>/dev/null
+			fail "nginx $1 did not start"; finish
+		fi
+		sleep 0.1
+	done
+	ok "nginx $1 ($(basename "$2")) on 127.0.0.1:$TPORT in front of 127.0.0.1:$3"
+}
+
+stop_nginx_tiers() {
+	for p in $NGINX_TIER_PIDS; do
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+	NGINX_TIER_PIDS=""
+}
