@@ -164,7 +164,7 @@ crl_due(struct server *s, time_t now, time_t *refresh_at)
 
 	*refresh_at = 0;
 	for (size_t i = 0; i < s->issuers->n; i++) {
-		if (crlpub_needed(s->db, s->issuers->v[i].id, now, &r) != 0)
+		if (crlpub_needed(s->db, s->conf, s->issuers->v[i].id, now, &r) != 0)
 			due = 1;
 		if (r != 0 && (*refresh_at == 0 || r < *refresh_at))
 			*refresh_at = r;
@@ -479,7 +479,7 @@ crl_child_main(int argc, char **argv)
 			continue;
 		is.ca = ca;
 		if (!pki_cert_matches_key(ca, key) ||
-		    crlpub_needed(db, is.id, now, NULL) == 0) {
+		    crlpub_needed(db, conf, is.id, now, NULL) == 0) {
 			X509_free(ca);
 			continue;
 		}
