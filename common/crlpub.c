@@ -197,11 +197,21 @@ int
 crlpub_partitions(struct db *db, const struct config *conf, int64_t issuer_id,
     int *n, char *err, size_t errlen)
 {
-	int64_t	 issued;
+	sqlite3_stmt	*st;
+	int64_t		 issued;
 
-	if (one_int64(db, "SELECT crl_partitions FROM issuers WHERE id = ?",
-	    issuer_id, 0, &issued, err, errlen) != 0)
+	/* a registry before schema 007 (the server reads it as it is) has
+	 * no partitioned certificate */
+	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM crl_partitions LIMIT 0",
+	    -1, &st, NULL) != SQLITE_OK)
+		issued = 0;
+	else if (one_int64(db, "SELECT coalesce(max(partitions), 0) FROM "
+	    "crl_partitions WHERE issuer_id = ?", issuer_id, 0, &issued, err,
+	    errlen) != 0) {
+		sqlite3_finalize(st);
 		return -1;
+	}
+	sqlite3_finalize(st);
 	*n = conf->crl_partitions > 1 ? conf->crl_partitions : 0;
 	if (issued > *n && issued <= CRLPUB_PARTITIONS_MAX)
 		*n = (int)issued;

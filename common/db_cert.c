@@ -211,8 +211,9 @@ db_cert_set_partition(struct db *db, int64_t issuer_id,
 	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db->h) != 1)
 		goto done;
 	sqlite3_finalize(st);
-	if (sqlite3_prepare_v2(db->h, "UPDATE issuers SET crl_partitions = ?2 "
-	    "WHERE id = ?1 AND crl_partitions < ?2", -1, &st,
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO crl_partitions (issuer_id, "
+	    "partitions) VALUES (?1, ?2) ON CONFLICT (issuer_id) DO UPDATE "
+	    "SET partitions = max(partitions, ?2)", -1, &st,
 	    NULL) != SQLITE_OK) {
 		st = NULL;
 		goto done;

@@ -32,8 +32,18 @@ db_crl_newest_part(struct db *db, int64_t issuer_id, int part,
 	    "SELECT number, this_update, next_update, der FROM crls WHERE "
 	    "issuer_id = ? AND part = ? AND delta_base IS NULL "
 	    "ORDER BY number DESC LIMIT 1",
-	    -1, &st, NULL) != SQLITE_OK ||
-	    sqlite3_bind_int64(st, 1, issuer_id) != SQLITE_OK ||
+	    -1, &st, NULL) != SQLITE_OK) {
+		/* a registry before schema 007 (served as it is): no part */
+		if (part >= 0 || sqlite3_prepare_v2(db->h, kind == DB_CRL_DELTA ?
+		    "SELECT number, this_update, next_update, der FROM crls "
+		    "WHERE issuer_id = ? AND delta_base IS NOT NULL AND ?2 < 0 "
+		    "ORDER BY number DESC LIMIT 1" :
+		    "SELECT number, this_update, next_update, der FROM crls "
+		    "WHERE issuer_id = ? AND delta_base IS NULL AND ?2 < 0 "
+		    "ORDER BY number DESC LIMIT 1", -1, &st, NULL) != SQLITE_OK)
+			goto done;
+	}
+	if (sqlite3_bind_int64(st, 1, issuer_id) != SQLITE_OK ||
 	    sqlite3_bind_int(st, 2, part) != SQLITE_OK)
 		goto done;
 	if ((step = sqlite3_step(st)) == SQLITE_DONE) {
@@ -77,10 +87,15 @@ db_crl_heads(struct db *db, int64_t issuer_id, struct db_crl_head **out,
 	*out = NULL;
 	*n = 0;
 	/* rows come in part order, full before delta within a part */
-	if (sqlite3_prepare_v2(db->h, "SELECT part, delta_base IS NOT NULL, "
+	if ((sqlite3_prepare_v2(db->h, "SELECT part, delta_base IS NOT NULL, "
 	    "max(number) FROM crls WHERE issuer_id = ? "
 	    "GROUP BY part, delta_base IS NOT NULL ORDER BY 1, 2", -1, &st,
-	    NULL) != SQLITE_OK ||
+	    NULL) != SQLITE_OK &&
+	    /* a registry before schema 007: the unpartitioned CRL only */
+	    sqlite3_prepare_v2(db->h, "SELECT -1, delta_base IS NOT NULL, "
+	    "max(number) FROM crls WHERE issuer_id = ? "
+	    "GROUP BY delta_base IS NOT NULL ORDER BY 2", -1, &st,
+	    NULL) != SQLITE_OK) ||
 	    sqlite3_bind_int64(st, 1, issuer_id) != SQLITE_OK)
 		goto done;
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {

@@ -10,12 +10,15 @@ ALTER TABLE certificates ADD COLUMN crl_partition INTEGER
 -- The partition CRLs stream from this index, one partition after another.
 CREATE INDEX certs_revoked_part ON certificates(issuer_id, crl_partition,
 	serial, status, revoked_at, reason, not_after) WHERE status != 'good';
--- issuers.crl_partitions: the largest crl-partitions any certificate of the
--- issuer was issued under (0: none), so that every partition a certificate
--- may name keeps being published (an empty CRL too) after the setting
--- shrinks, without an index over all certificates to find them.
-ALTER TABLE issuers ADD COLUMN crl_partitions INTEGER NOT NULL DEFAULT 0
-	CHECK (crl_partitions BETWEEN 0 AND 1024);
+-- The largest crl-partitions any certificate of an issuer was issued under
+-- (no row: none), so that every partition a certificate may name keeps being
+-- published (an empty CRL too) after the setting shrinks, without an index
+-- over all certificates to find them.  A table of its own, not a column of
+-- issuers, so that the issuers row stays as it was.
+CREATE TABLE crl_partitions (
+	issuer_id	INTEGER PRIMARY KEY REFERENCES issuers(id),
+	partitions	INTEGER NOT NULL CHECK (partitions BETWEEN 2 AND 1024)
+);
 -- crls.part: which CRL scope a row is (-1 the unpartitioned CRL, else k).
 -- Every scope has its own CRL Number sequence (RFC 5280 5.2.3: per scope),
 -- so the number is unique per (issuer, part): SQLite cannot change a

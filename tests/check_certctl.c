@@ -1190,7 +1190,7 @@ START_TEST(test_party_load_before_schema_6)
 	ck_assert_int_eq(sqlite3_exec(h, "DROP TABLE parties; "
 	    "DROP INDEX certs_revoked_part; "
 	    "ALTER TABLE certificates DROP COLUMN crl_partition; "
-	    "ALTER TABLE issuers DROP COLUMN crl_partitions; DELETE FROM "
+	    "DROP TABLE crl_partitions; DELETE FROM "
 	    "schema_migrations WHERE version >= 6", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
 	ck_assert_ptr_nonnull(db = db_open(cfg->database, DB_READONLY, err,

@@ -366,13 +366,13 @@ START_TEST(test_needed)
 	struct crlpub_result	 res;
 	time_t			 at;
 
-	ck_assert_int_eq(crlpub_needed(db, is.id, t0, &at), 1);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, &at), 1);
 	generate(CRLPUB_FULL_AND_DELTA, &res);
-	ck_assert_int_eq(crlpub_needed(db, is.id, t0, &at), 0);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, &at), 0);
 	ck_assert_int_eq(at, t0 + cfg->crl_delta_validity / 2);
-	ck_assert_int_eq(crlpub_needed(db, is.id, at, NULL), 1);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, at, NULL), 1);
 	cert_set(9, "revoked", REASON_KEY_COMPROMISE, 0);
-	ck_assert_int_eq(crlpub_needed(db, is.id, t0, NULL), 1);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 1);
 }
 END_TEST
 
