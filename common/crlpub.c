@@ -435,18 +435,19 @@ scope_generate(struct db *db, const struct config *conf,
 	    (have = newest_full(db, is->id, sc->part, &base, &base_seq, err,
 	    errlen)) < 0)
 		return -1;
-	if (mode == CRLPUB_DELTA_ONLY) {
-		if (have != 0) {
-			if (sc->part >= 0)
-				snprintf(err, errlen, "issuer %s: partition %d has "
-				    "no full CRL yet: a delta CRL needs one as its "
-				    "base", is->name, sc->part);
-			else
-				snprintf(err, errlen, "issuer %s: no full CRL yet: "
-				    "a delta CRL needs one as its base", is->name);
-			return -1;
-		}
-	} else {
+	/*
+	 * A delta needs a full CRL as its base.  Without one for the issuer,
+	 * --delta-only is refused; a partition that has none is new (a larger
+	 * crl-partitions since the last full run) and gets its first full
+	 * CRL here, so that a cron job of delta-only runs keeps every
+	 * partition a certificate may name published.
+	 */
+	if (mode == CRLPUB_DELTA_ONLY && have != 0 && sc->part < 0) {
+		snprintf(err, errlen, "issuer %s: no full CRL yet: a delta CRL "
+		    "needs one as its base", is->name);
+		return -1;
+	}
+	if (mode != CRLPUB_DELTA_ONLY || have != 0) {
 		if (write_crl(db, conf, is, sc, number, -1, 0, now, change_seq,
 		    &out->full_entries, &out->full_len, err, errlen) != 0)
 			return -1;
@@ -548,56 +549,63 @@ int
 crlpub_needed(struct db *db, const struct config *conf, int64_t issuer_id,
     time_t now, time_t *refresh_at)
 {
-	sqlite3_stmt		*st = NULL;
-	struct db_crl_head	*heads = NULL;
-	size_t			 nheads = 0, i;
-	int64_t			 seq = -1;
-	time_t			 half, refresh = 0;
-	int			 rc = -1, kinds = 0, step, nparts, complete;
-	char			 err[256];
+	sqlite3_stmt	*st = NULL;
+	int64_t		*seqs = NULL, seq = -1;
+	unsigned char	*kinds = NULL;
+	time_t		 half, refresh = 0;
+	int		 rc = -1, step, nparts, part, complete = 1;
+	char		 err[256];
 
 	if (refresh_at != NULL)
 		*refresh_at = 0;
 	if (crlpub_partitions(db, conf, issuer_id, &nparts, err,
-	    sizeof(err)) != 0 ||
-	    db_crl_heads(db, issuer_id, &heads, &nheads) != 0)
+	    sizeof(err)) != 0)
 		goto done;
-	/* every scope -1 .. nparts-1 has a full and a delta CRL */
-	complete = 1;
-	for (int part = -1; part < nparts && complete; part++) {
-		for (i = 0; i < nheads && heads[i].part != part; i++)
-			;
-		if (i == nheads || heads[i].full == 0 || heads[i].delta == 0)
-			complete = 0;
-	}
-	/* the newest full and the newest delta (a run writes all scopes at
-	 * once, so their times and change_seq are those of every scope) */
-	if (sqlite3_prepare_v2(db->h, "SELECT this_update, next_update, "
-	    "change_seq FROM crls WHERE id IN ("
-	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 AND delta_base IS NULL "
-	    "UNION ALL "
-	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 AND delta_base IS NOT NULL)",
-	    -1, &st, NULL) != SQLITE_OK)
+	/* per scope (index part + 1): the newest CRLs' registry state, and
+	 * which kinds it has (1 full, 2 delta) */
+	if ((seqs = calloc((size_t)nparts + 1, sizeof(*seqs))) == NULL ||
+	    (kinds = calloc((size_t)nparts + 1, 1)) == NULL)
+		goto done;
+	/* the newest full and the newest delta of every scope */
+	if (sqlite3_prepare_v2(db->h, "SELECT part, delta_base IS NULL, "
+	    "this_update, next_update, change_seq FROM crls WHERE id IN ("
+	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 "
+	    "GROUP BY part, delta_base IS NULL)", -1, &st, NULL) != SQLITE_OK &&
+	    /* a registry before schema 007: the unpartitioned CRL only */
+	    sqlite3_prepare_v2(db->h, "SELECT -1, delta_base IS NULL, "
+	    "this_update, next_update, change_seq FROM crls WHERE id IN ("
+	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 "
+	    "GROUP BY delta_base IS NULL)", -1, &st, NULL) != SQLITE_OK)
 		goto done;
 	sqlite3_bind_int64(st, 1, issuer_id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		time_t	 tu = (time_t)sqlite3_column_int64(st, 0);
-		time_t	 nu = (time_t)sqlite3_column_int64(st, 1);
+		time_t	 tu = (time_t)sqlite3_column_int64(st, 2);
+		time_t	 nu = (time_t)sqlite3_column_int64(st, 3);
+		int64_t	 cs = sqlite3_column_int64(st, 4);
 
-		kinds++;
+		if ((part = sqlite3_column_int(st, 0)) < -1 || part >= nparts)
+			continue;	/* not a scope published now */
+		kinds[part + 1] |= sqlite3_column_int(st, 1) ? 1 : 2;
+		if (cs > seqs[part + 1])
+			seqs[part + 1] = cs;
+		/* the scope refreshed least recently decides */
 		half = tu + (nu - tu) / 2;
 		if (refresh == 0 || half < refresh)
 			refresh = half;
-		if (sqlite3_column_int64(st, 2) > seq)
-			seq = sqlite3_column_int64(st, 2);
 	}
 	if (step != SQLITE_DONE)
 		goto done;
 	sqlite3_finalize(st);
 	st = NULL;
+	for (part = -1; part < nparts; part++) {
+		if (kinds[part + 1] != 3)
+			complete = 0;
+		else if (seq < 0 || seqs[part + 1] < seq)
+			seq = seqs[part + 1];
+	}
 	if (refresh_at != NULL)
 		*refresh_at = refresh;
-	if (kinds < 2 || !complete || now >= refresh) {
+	if (!complete || now >= refresh) {
 		rc = 1;
 		goto done;
 	}
@@ -619,6 +627,7 @@ crlpub_needed(struct db *db, const struct config *conf, int64_t issuer_id,
 	if (rc == -1)
 		log_warnx("%s: %s: %s", __func__, db->path, db_errmsg(db));
 	sqlite3_finalize(st);
-	free(heads);
+	free(seqs);
+	free(kinds);
 	return rc;
 }

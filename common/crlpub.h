@@ -15,7 +15,8 @@
  * its current reason), plus removeFromCRL for holds released since.  Any full
  * CRL numbered >= that base combines with it.  The first run has no earlier
  * full: its delta's base is the new full and the delta is empty.
- * CRLPUB_DELTA_ONLY writes only a new delta against the newest full.
+ * CRLPUB_DELTA_ONLY writes only a new delta against the newest full (and a
+ * first full CRL for a partition that has none yet, see below).
  *
  * Partitions (crl-partitions N, schema 007): a certificate issued with N > 1
  * is in partition k = crlpub_partition_of(serial, N), stored with it.  An

@@ -624,16 +624,23 @@ START_TEST(test_partitions_kept)
 	X509_CRL_free(crl);
 	crlpub_result_free(&res);
 	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 0);
-	/* a larger one: partitions 4..7 have no CRL yet, so a run is due */
+	/* a larger one: partitions 4..7 have no CRL yet, so a run is due;
+	 * even a delta-only run gives them their first full CRL */
 	cfg->crl_partitions = 8;
 	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 1);
-	generate(CRLPUB_FULL_AND_DELTA, &res);
+	generate(CRLPUB_DELTA_ONLY, &res);
 	ck_assert_uint_eq(res.nparts, 8);
+	ck_assert_int_eq(res.full_number, -1);
+	for (k = 0; k < 4; k++)
+		ck_assert_int_eq(res.parts[k].full_number, -1);
 	for (k = 4; k < 8; k++) {
 		ck_assert_int_eq(res.parts[k].full_number, 1);	/* their own sequence */
 		ck_assert_int_eq(res.parts[k].full_entries, 0);
+		ck_assert_int_eq(res.parts[k].delta_number, 2);
+		ck_assert_int_eq(res.parts[k].delta_base, 1);
 	}
-	ck_assert_int_eq(res.parts[3].full_number, 3);
+	ck_assert_int_eq(res.parts[3].delta_number, 3);
+	ck_assert_int_eq(res.parts[3].delta_base, 1);
 	crlpub_result_free(&res);
 	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 0);
 }
