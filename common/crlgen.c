@@ -311,7 +311,7 @@ issuer_akid(X509 *issuer)
 	return NULL;
 }
 
-/* DistributionPointName fullName [ URI ], as freshestCRL and the IDP hold it. */
+/* DistributionPointName fullName [ URI ]: as freshestCRL and the IDP hold it. */
 static DIST_POINT_NAME *
 dp_name_uri(const char *url)
 {

@@ -32,7 +32,7 @@ prep(struct db *db, sqlite3_stmt **st, const char *sql, char *err,
 	return 0;
 }
 
-/* Newest full CRL of a scope: number and change_seq; 0 found, 1 none, -1 error. */
+/* A scope's newest full CRL: number, change_seq; 0 found, 1 none, -1 error. */
 static int
 newest_full(struct db *db, int64_t issuer_id, int part, int64_t *number,
     int64_t *seq, char *err, size_t errlen)
