@@ -403,6 +403,30 @@ iss_import(struct reg *r, const char *certfile, const char *card,
 
 /* --- issuers -------------------------------------------------------------- */
 
+/*
+ * Would /crl/<name>.crl also read as partition k (below
+ * CRLPUB_PARTITIONS_MAX) or as the delta of an issuer named by name's
+ * prefix?  The server prefers the exact issuer name, so such a name would
+ * hide the other issuer's partition: refuse it up front.
+ */
+static int
+issuer_name_reads_as_part(const char *name)
+{
+	size_t	 n = strlen(name), d = n;
+	long	 k = 0;
+
+	if (n > 6 && strcmp(name + n - 6, "-delta") == 0)
+		return 1;
+	while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+		d--;
+	if (d == n || d < 2 || name[d - 1] != '-' || n - d > 4 ||
+	    (name[d] == '0' && n - d > 1))
+		return 0;	/* no "-<k>" the server would read as a partition */
+	for (size_t i = d; i < n; i++)
+		k = k * 10 + (name[i] - '0');
+	return k < CRLPUB_PARTITIONS_MAX;
+}
+
 static int
 issuer_name_ok(struct reg *r, const char *name)
 {
@@ -413,6 +437,10 @@ issuer_name_ok(struct reg *r, const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
 		return reg_say(r, REG_REFUSED, "issuer name must be 1-32 letters, "
 		    "digits, '-' or '_' (it becomes the CRL file name)");
+	if (issuer_name_reads_as_part(name))
+		return reg_say(r, REG_REFUSED, "issuer name %s ends like a CRL "
+		    "partition or delta (-<0..1023> or -delta): /crl/%s.crl "
+		    "would name another issuer's CRL", name, name);
 	if (reg_issuer_get(r, name, &row) == REG_OK) {
 		reg_issuer_free(&row);
 		return reg_say(r, REG_REFUSED, "issuer %s already exists", name);

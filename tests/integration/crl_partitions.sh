@@ -272,6 +272,10 @@ echo "$out" | grep -q "certificate revoked" && listed "$WORK/s$A.pem" "$(serial 
 grep -q "crl inagi: full CRL .* 8 partitions (4 entries)" "$WORK/server.log" &&
 	ok "the generator logs the partitions: $(grep -o '8 partitions ([0-9]* entries)' "$WORK/server.log" | tail -1)" ||
 	{ grep crl "$WORK/server.log" | tail -5; fail "generator log"; }
+rc=0; out=$(ctl ca create inagi-3 --key-algorithm p256 2>&1) || rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "ends like a CRL partition or delta" &&
+	[ "$(q "SELECT count(*) FROM issuers WHERE name = 'inagi-3'")" = 0 ] &&
+	ok "an issuer named like a partition is refused: $out" || fail "ca create inagi-3: $rc $out"
 ctl audit verify >/dev/null && ok "audit chain intact" || fail "audit verify"
 stop_server_clean
 finish
