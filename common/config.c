@@ -78,6 +78,7 @@ static const struct directive directives[] = {
 	{ "crl-delta-validity",	T_DURATION,	F(crl_delta_validity), 0, 0 },
 	{ "crl-debounce",	T_DURATION,	F(crl_debounce), 0, 0 },
 	{ "crl-key",		T_PATH,		F(crl_key), 0, 0 },
+	{ "crl-partitions",	T_INT,		F(crl_partitions), 1, 1024 },
 	{ "pkcs11-module",	T_PATH,		F(pkcs11_module), 0, 0 },
 	{ "pkcs11-pin-file",	T_PATH,		F(pkcs11_pin_file), 0, 0 },
 	{ "crl-expired",	T_CRLEXP,	F(crl_expired), 0, 0 },
@@ -274,6 +275,7 @@ config_defaults(const char *dir)
 	c->crl_validity = 7 * 86400;
 	c->crl_delta_validity = 86400;
 	c->crl_debounce = 3;
+	c->crl_partitions = 1;
 	c->crl_expired = CRL_EXPIRED_DROP;
 	c->crl_retention = 0;
 	clock_parse("2015-12-22", &c->juki_issuance_end);

@@ -85,6 +85,7 @@ struct config {
 	time_t	 crl_delta_validity;
 	time_t	 crl_debounce;
 	char	*crl_key;		/* when set, the server signs CRLs itself */
+	int	 crl_partitions;	/* per issuer, for new certificates; 1: one CRL */
 
 	/* keys on a PKCS#11 token (key paths "pkcs11:...", RFC 7512) */
 	char	*pkcs11_module;		/* the module's shared object */

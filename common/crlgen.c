@@ -36,6 +36,7 @@ struct crlgen {
 	int64_t		 delta_base;
 	time_t		 this_update, next_update;
 	char		*freshest_url;
+	char		*idp_url;
 	time_t		 expired_certs_on_crl;
 
 	/*
@@ -114,6 +115,10 @@ crlgen_new(const struct crlgen_params *p)
 		log_warn("%s: strdup", __func__);
 		goto fail;
 	}
+	if (p->idp_url != NULL && (g->idp_url = strdup(p->idp_url)) == NULL) {
+		log_warn("%s: strdup", __func__);
+		goto fail;
+	}
 	if ((g->rev_plain = X509_REVOKED_new()) == NULL ||
 	    (g->rev_coded = X509_REVOKED_new()) == NULL ||
 	    (g->serial = ASN1_INTEGER_new()) == NULL ||
@@ -145,6 +150,7 @@ crlgen_free(struct crlgen *g)
 	X509_free(g->issuer);
 	EVP_PKEY_free(g->key);
 	free(g->freshest_url);
+	free(g->idp_url);
 	X509_REVOKED_free(g->rev_plain);
 	X509_REVOKED_free(g->rev_coded);
 	ASN1_INTEGER_free(g->serial);
@@ -305,37 +311,69 @@ issuer_akid(X509 *issuer)
 	return NULL;
 }
 
+/* DistributionPointName fullName [ URI ]: as freshestCRL and the IDP hold it. */
+static DIST_POINT_NAME *
+dp_name_uri(const char *url)
+{
+	DIST_POINT_NAME	*dpn = NULL;
+	GENERAL_NAME	*gn = NULL;
+	ASN1_IA5STRING	*uri = NULL;
+
+	if ((dpn = DIST_POINT_NAME_new()) == NULL ||
+	    (dpn->name.fullname = GENERAL_NAMES_new()) == NULL ||
+	    (gn = GENERAL_NAME_new()) == NULL ||
+	    (uri = ASN1_IA5STRING_new()) == NULL ||
+	    ASN1_STRING_set(uri, url, -1) != 1)
+		goto fail;
+	dpn->type = 0;	/* fullName */
+	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
+	uri = NULL;
+	if (sk_GENERAL_NAME_push(dpn->name.fullname, gn) <= 0)
+		goto fail;
+	return dpn;
+ fail:
+	ASN1_IA5STRING_free(uri);
+	GENERAL_NAME_free(gn);
+	DIST_POINT_NAME_free(dpn);
+	return NULL;
+}
+
 static CRL_DIST_POINTS *
 freshest_dps(const char *url)
 {
 	CRL_DIST_POINTS	*dps = NULL;
 	DIST_POINT	*dp = NULL;
-	GENERAL_NAME	*gn = NULL;
-	ASN1_IA5STRING	*uri = NULL;
 
 	if ((dps = sk_DIST_POINT_new_null()) == NULL ||
 	    (dp = DIST_POINT_new()) == NULL ||
-	    (dp->distpoint = DIST_POINT_NAME_new()) == NULL ||
-	    (dp->distpoint->name.fullname = GENERAL_NAMES_new()) == NULL ||
-	    (gn = GENERAL_NAME_new()) == NULL ||
-	    (uri = ASN1_IA5STRING_new()) == NULL ||
-	    ASN1_STRING_set(uri, url, -1) != 1)
+	    (dp->distpoint = dp_name_uri(url)) == NULL)
 		goto fail;
-	dp->distpoint->type = 0;	/* fullName */
-	GENERAL_NAME_set0_value(gn, GEN_URI, uri);
-	uri = NULL;
-	if (sk_GENERAL_NAME_push(dp->distpoint->name.fullname, gn) <= 0)
-		goto fail;
-	gn = NULL;
 	if (sk_DIST_POINT_push(dps, dp) <= 0)
 		goto fail;
 	return dps;
  fail:
-	ASN1_IA5STRING_free(uri);
-	GENERAL_NAME_free(gn);
 	DIST_POINT_free(dp);
 	CRL_DIST_POINTS_free(dps);
 	return NULL;
+}
+
+/*
+ * RFC 5280 5.2.5: only distributionPoint, the other fields at their
+ * DEFAULT FALSE / absent (all kinds of certificate, all reasons), so the
+ * scope is exactly "the certificates whose cRLDistributionPoints names url".
+ */
+static ISSUING_DIST_POINT *
+issuing_dp(const char *url)
+{
+	ISSUING_DIST_POINT	*idp;
+
+	if ((idp = ISSUING_DIST_POINT_new()) == NULL)
+		return NULL;
+	if ((idp->distpoint = dp_name_uri(url)) == NULL) {
+		ISSUING_DIST_POINT_free(idp);
+		return NULL;
+	}
+	return idp;
 }
 
 /* ExpiredCertsOnCRL ::= GeneralizedTime (X.509 (2019) 9.6.2.9); no OpenSSL NID. */
@@ -376,6 +414,7 @@ crl_extensions(const struct crlgen *g)
 	AUTHORITY_KEYID			*akid = NULL;
 	ASN1_INTEGER			*num = NULL, *base = NULL;
 	CRL_DIST_POINTS			*dps = NULL;
+	ISSUING_DIST_POINT		*idp = NULL;
 
 	if ((akid = issuer_akid(g->issuer)) == NULL ||
 	    X509V3_add1_i2d(&exts, NID_authority_key_identifier, akid, 0,
@@ -390,6 +429,13 @@ crl_extensions(const struct crlgen *g)
 	    ASN1_INTEGER_set_int64(base, g->delta_base) != 1 ||
 	    X509V3_add1_i2d(&exts, NID_delta_crl, base, 1, X509V3_ADD_APPEND) != 1))
 		goto fail;
+	/* critical: a relying party that cannot read the scope must not
+	 * take a partition's CRL for the complete one (RFC 5280 5.2.5) */
+	if (g->idp_url != NULL &&
+	    ((idp = issuing_dp(g->idp_url)) == NULL ||
+	    X509V3_add1_i2d(&exts, NID_issuing_distribution_point, idp, 1,
+	    X509V3_ADD_APPEND) != 1))
+		goto fail;
 	if (g->freshest_url != NULL &&
 	    ((dps = freshest_dps(g->freshest_url)) == NULL ||
 	    X509V3_add1_i2d(&exts, NID_freshest_crl, dps, 0, X509V3_ADD_APPEND) != 1))
@@ -401,12 +447,14 @@ crl_extensions(const struct crlgen *g)
 	ASN1_INTEGER_free(num);
 	ASN1_INTEGER_free(base);
 	CRL_DIST_POINTS_free(dps);
+	ISSUING_DIST_POINT_free(idp);
 	return exts;
  fail:
 	AUTHORITY_KEYID_free(akid);
 	ASN1_INTEGER_free(num);
 	ASN1_INTEGER_free(base);
 	CRL_DIST_POINTS_free(dps);
+	ISSUING_DIST_POINT_free(idp);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	return NULL;
 }

@@ -39,6 +39,9 @@ struct crlgen_params {
 	time_t		 this_update, next_update;
 	const char	*freshest_url;		/* full CRL only: freshestCRL (2.5.29.46) fullName URI of the delta; NULL none */
 	time_t		 expired_certs_on_crl;	/* 0: omit; else ExpiredCertsOnCRL (2.5.29.60) GeneralizedTime */
+	const char	*idp_url;		/* NULL: none; else a critical issuingDistributionPoint
+						   (2.5.29.28) whose distributionPoint fullName is this URI:
+						   the CRL's scope is the certificates whose CRLDP names it */
 };
 
 struct crlgen;
@@ -66,7 +69,8 @@ int		 crlgen_add(struct crlgen *g, const struct serial *s, time_t revoked_at, in
  * thisUpdate, nextUpdate, the entries (revokedCertificates omitted when
  * there are none), crlExtensions: authorityKeyIdentifier (keyid from the
  * issuer's SKI, else the SHA-1 of its public key), cRLNumber, and
- * deltaCRLIndicator / freshestCRL / expiredCertsOnCRL as configured), sign
+ * deltaCRLIndicator / issuingDistributionPoint / freshestCRL /
+ * expiredCertsOnCRL as configured), sign
  * it and return the DER CertificateList, malloc'd: the caller frees it with
  * free().  *out_len is its length.  NULL on failure (logged).  Either way the
  * builder accepts no more entries; call crlgen_free() after.

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include "crlgen.h"
@@ -31,19 +32,20 @@ prep(struct db *db, sqlite3_stmt **st, const char *sql, char *err,
 	return 0;
 }
 
-/* Newest full CRL: number and change_seq; 0 found, 1 none, -1 error. */
+/* A scope's newest full CRL: number, change_seq; 0 found, 1 none, -1 error. */
 static int
-newest_full(struct db *db, int64_t issuer_id, int64_t *number, int64_t *seq,
-    char *err, size_t errlen)
+newest_full(struct db *db, int64_t issuer_id, int part, int64_t *number,
+    int64_t *seq, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
 	int		 rc = -1;
 
 	if (prep(db, &st, "SELECT number, change_seq FROM crls WHERE "
-	    "issuer_id = ?1 AND delta_base IS NULL ORDER BY number DESC LIMIT 1",
-	    err, errlen) != 0)
+	    "issuer_id = ?1 AND part = ?2 AND delta_base IS NULL "
+	    "ORDER BY number DESC LIMIT 1", err, errlen) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, issuer_id);
+	sqlite3_bind_int(st, 2, part);
 	switch (sqlite3_step(st)) {
 	case SQLITE_ROW:
 		*number = sqlite3_column_int64(st, 0);
@@ -61,8 +63,8 @@ newest_full(struct db *db, int64_t issuer_id, int64_t *number, int64_t *seq,
 }
 
 static int
-one_int64(struct db *db, const char *sql, int64_t a, int64_t *out, char *err,
-    size_t errlen)
+one_int64(struct db *db, const char *sql, int64_t a, int b, int64_t *out,
+    char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
 	int		 rc = -1;
@@ -70,6 +72,8 @@ one_int64(struct db *db, const char *sql, int64_t a, int64_t *out, char *err,
 	if (prep(db, &st, sql, err, errlen) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, a);
+	if (sqlite3_bind_parameter_count(st) >= 2)
+		sqlite3_bind_int(st, 2, b);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*out = sqlite3_column_int64(st, 0);
 		rc = 0;
@@ -113,17 +117,18 @@ serial_of(sqlite3_stmt *st, int col, struct serial *s)
 }
 
 static int
-store(struct db *db, int64_t issuer_id, int64_t number, int64_t delta_base,
-    int64_t seq, time_t tu, time_t nu, const unsigned char *der, size_t len,
-    char *err, size_t errlen)
+store(struct db *db, int64_t issuer_id, int part, int64_t number,
+    int64_t delta_base, int64_t seq, time_t tu, time_t nu,
+    const unsigned char *der, size_t len, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
 	int		 rc = -1;
 
 	if (prep(db, &st, "INSERT INTO crls (issuer_id, number, delta_base, "
-	    "change_seq, this_update, next_update, der) VALUES "
-	    "(?, ?, ?, ?, ?, ?, ?)", err, errlen) != 0)
+	    "change_seq, this_update, next_update, der, part) VALUES "
+	    "(?, ?, ?, ?, ?, ?, ?, ?)", err, errlen) != 0)
 		return -1;
+	sqlite3_bind_int(st, 8, part);
 	sqlite3_bind_int64(st, 1, issuer_id);
 	sqlite3_bind_int64(st, 2, number);
 	if (delta_base >= 0)
@@ -143,18 +148,92 @@ store(struct db *db, int64_t issuer_id, int64_t number, int64_t delta_base,
 	return rc;
 }
 
-static struct crlgen *
-builder(const struct config *conf, const struct crlpub_issuer *is,
-    int64_t number, int64_t delta_base, time_t now, char *err, size_t errlen)
+void
+crlpub_result_free(struct crlpub_result *res)
 {
-	struct crlgen_params	 p;
-	struct crlgen		*g;
-	char			*url = NULL;
-	const char		*base = conf->base_url != NULL ? conf->base_url : "";
-	size_t			 blen = strlen(base);
+	free(res->parts);
+	res->parts = NULL;
+	res->nparts = 0;
+}
+
+int
+crlpub_partition_of(const struct serial *s, int n)
+{
+	unsigned char	 md[EVP_MAX_MD_SIZE];
+	unsigned int	 mdlen = 0;
+	uint32_t	 h;
+
+	if (n <= 1)
+		return -1;
+	/* SHA-256 cannot fail on a few octets short of memory for the
+	 * context; should it, partition 0 is still a valid partition */
+	if (EVP_Digest(s->b, s->len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
+	    mdlen < 4)
+		return 0;
+	h = (uint32_t)md[0] << 24 | (uint32_t)md[1] << 16 |
+	    (uint32_t)md[2] << 8 | md[3];
+	return (int)(h % (uint32_t)n);
+}
+
+char *
+crlpub_url(const struct config *conf, const char *issuer, int part, int delta)
+{
+	const char	*base = conf->base_url != NULL ? conf->base_url : "";
+	size_t		 blen = strlen(base);
+	char		 k[16] = "";
+	char		*url;
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
+	if (part >= 0)
+		snprintf(k, sizeof(k), "-%d", part);
+	if (asprintf(&url, "%.*s/crl/%s%s%s.crl", (int)blen, base, issuer, k,
+	    delta ? "-delta" : "") == -1)
+		return NULL;
+	return url;
+}
+
+int
+crlpub_partitions(struct db *db, const struct config *conf, int64_t issuer_id,
+    int *n, char *err, size_t errlen)
+{
+	sqlite3_stmt	*st;
+	int64_t		 issued;
+
+	/* a registry before schema 007 (the server reads it as it is) has
+	 * no partitioned certificate */
+	if (sqlite3_prepare_v2(db->h, "SELECT 1 FROM crl_partitions LIMIT 0",
+	    -1, &st, NULL) != SQLITE_OK)
+		issued = 0;
+	else if (one_int64(db, "SELECT coalesce(max(partitions), 0) FROM "
+	    "crl_partitions WHERE issuer_id = ?", issuer_id, 0, &issued, err,
+	    errlen) != 0) {
+		sqlite3_finalize(st);
+		return -1;
+	}
+	sqlite3_finalize(st);
+	*n = conf->crl_partitions > 1 ? conf->crl_partitions : 0;
+	if (issued > *n && issued <= CRLPUB_PARTITIONS_MAX)
+		*n = (int)issued;
+	return 0;
+}
+
+/* One CRL scope of a run: the unpartitioned CRL (part -1) or partition k. */
+struct scope {
+	int		 part;
+	int		 idp;		/* issuingDistributionPoint on its CRLs */
+};
+
+static struct crlgen *
+builder(const struct config *conf, const struct crlpub_issuer *is,
+    const struct scope *sc, int64_t number, int64_t delta_base, time_t now,
+    char *err, size_t errlen)
+{
+	struct crlgen_params	 p;
+	struct crlgen		*g = NULL;
+	char			*url = NULL, *idp = NULL;
+	const char		*base = conf->base_url != NULL ? conf->base_url : "";
+
 	memset(&p, 0, sizeof(p));
 	p.issuer = is->ca;
 	p.key = is->key;
@@ -163,21 +242,23 @@ builder(const struct config *conf, const struct crlpub_issuer *is,
 	p.this_update = now;
 	p.next_update = now + (delta_base < 0 ? conf->crl_validity :
 	    conf->crl_delta_validity);
-	if (delta_base < 0 && blen > 0) {
-		if (asprintf(&url, "%.*s/crl/%s-delta.crl", (int)blen, base,
-		    is->name) == -1) {
-			snprintf(err, errlen, "out of memory");
-			return NULL;
-		}
-		p.freshest_url = url;
+	if ((delta_base < 0 && strspn(base, "/") < strlen(base) &&
+	    (url = crlpub_url(conf, is->name, sc->part, 1)) == NULL) ||
+	    (sc->idp && (idp = crlpub_url(conf, is->name, sc->part, 0)) == NULL)) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
 	}
+	p.freshest_url = url;
+	p.idp_url = idp;
 	if (conf->crl_expired == CRL_EXPIRED_KEEP)
 		(void)pki_time(X509_get0_notBefore(is->ca),
 		    &p.expired_certs_on_crl);
 	if ((g = crlgen_new(&p)) == NULL)
 		snprintf(err, errlen, "issuer %s: cannot start the CRL (is the key "
 		    "the CA's?): %s", is->name, log_ssl_drain());
+ done:
 	free(url);
+	free(idp);
 	return g;
 }
 
@@ -237,45 +318,70 @@ rows_add(struct db *db, const struct config *conf,
 }
 
 /*
- * Build, sign and store one CRL: with base < 0 the full CRL (every revoked
- * or held certificate), else a delta on base (the certificates changed since
- * base_seq).  *entries and *len get what was stored.
+ * Build, sign and store one CRL of scope sc: with base < 0 the full CRL
+ * (every revoked or held certificate of the scope), else a delta on base
+ * (the scope's certificates changed since base_seq).  *entries and *len get
+ * what was stored.
  */
 static int
 write_crl(struct db *db, const struct config *conf,
-    const struct crlpub_issuer *is, int64_t number, int64_t base,
-    int64_t base_seq, time_t now, int64_t change_seq, size_t *entries,
-    size_t *len, char *err, size_t errlen)
+    const struct crlpub_issuer *is, const struct scope *sc, int64_t number,
+    int64_t base, int64_t base_seq, time_t now, int64_t change_seq,
+    size_t *entries, size_t *len, char *err, size_t errlen)
 {
 	sqlite3_stmt	*st = NULL;
 	struct crlgen	*g = NULL;
 	unsigned char	*der = NULL;
+	const char	*sql;
+	char		 what[64];
 	int		 rc = -1, delta = base >= 0;
 
-	/* the delta's "+issuer_id" walks certs_by_change (the few changed
-	 * rows), not every certificate of the issuer in serial order */
-	if ((g = builder(conf, is, number, base, now, err, errlen)) == NULL ||
-	    prep(db, &st, delta ?
-	    "SELECT serial, revoked_at, reason, status, not_after, hold_at "
-	    "FROM certificates WHERE change_seq > ?2 AND +issuer_id = ?1 "
-	    "AND (status != 'good' OR hold_at IS NOT NULL) ORDER BY serial" :
-	    "SELECT serial, revoked_at, reason, status, not_after "
-	    "FROM certificates WHERE issuer_id = ?1 AND status != 'good' "
-	    "ORDER BY serial", err, errlen) != 0)
+	/*
+	 * The full CRL walks certs_revoked_part (issuer, partition, serial):
+	 * one partition's revoked certificates, already in serial order.
+	 * The delta's "+issuer_id" walks certs_by_change (the few changed
+	 * rows), not every certificate of the issuer in serial order.
+	 */
+	if (delta)
+		sql = sc->part < 0 ?
+		    "SELECT serial, revoked_at, reason, status, not_after, hold_at "
+		    "FROM certificates WHERE change_seq > ?2 AND +issuer_id = ?1 "
+		    "AND +crl_partition IS NULL "
+		    "AND (status != 'good' OR hold_at IS NOT NULL) ORDER BY serial" :
+		    "SELECT serial, revoked_at, reason, status, not_after, hold_at "
+		    "FROM certificates WHERE change_seq > ?2 AND +issuer_id = ?1 "
+		    "AND +crl_partition = ?3 "
+		    "AND (status != 'good' OR hold_at IS NOT NULL) ORDER BY serial";
+	else
+		sql = sc->part < 0 ?
+		    "SELECT serial, revoked_at, reason, status, not_after "
+		    "FROM certificates WHERE issuer_id = ?1 AND crl_partition IS NULL "
+		    "AND status != 'good' ORDER BY serial" :
+		    "SELECT serial, revoked_at, reason, status, not_after "
+		    "FROM certificates WHERE issuer_id = ?1 AND crl_partition = ?3 "
+		    "AND status != 'good' ORDER BY serial";
+	if ((g = builder(conf, is, sc, number, base, now, err, errlen)) == NULL ||
+	    prep(db, &st, sql, err, errlen) != 0)
 		goto done;
 	sqlite3_bind_int64(st, 1, is->id);
 	if (delta)
 		sqlite3_bind_int64(st, 2, base_seq);
-	if (rows_add(db, conf, is, st, g, now, delta ? "delta CRL" : "CRL",
-	    err, errlen) != 0)
+	if (sc->part >= 0)
+		sqlite3_bind_int(st, 3, sc->part);
+	if (sc->part >= 0)
+		snprintf(what, sizeof(what), "%s of partition %d", delta ?
+		    "delta CRL" : "CRL", sc->part);
+	else
+		snprintf(what, sizeof(what), "%s", delta ? "delta CRL" : "CRL");
+	if (rows_add(db, conf, is, st, g, now, what, err, errlen) != 0)
 		goto done;
 	sqlite3_finalize(st);
 	st = NULL;
 	*entries = crlgen_count(g);
 	if ((der = finish(g, is, len, err, errlen)) == NULL ||
-	    store(db, is->id, number, base, change_seq, now, now + (delta ?
-	    conf->crl_delta_validity : conf->crl_validity), der, *len, err,
-	    errlen) != 0)
+	    store(db, is->id, sc->part, number, base, change_seq, now, now +
+	    (delta ? conf->crl_delta_validity : conf->crl_validity), der, *len,
+	    err, errlen) != 0)
 		goto done;
 	rc = 0;
  done:
@@ -285,9 +391,9 @@ write_crl(struct db *db, const struct config *conf,
 	return rc;
 }
 
-/* Keep the newest CRLPUB_KEEP rows, and always the delta's base. */
+/* Keep the scope's newest CRLPUB_KEEP rows, and always the delta's base. */
 static int
-prune(struct db *db, int64_t issuer_id, int64_t newest, int64_t base,
+prune(struct db *db, int64_t issuer_id, int part, int64_t newest, int64_t base,
     char *err, size_t errlen)
 {
 	sqlite3_stmt	*st;
@@ -296,11 +402,12 @@ prune(struct db *db, int64_t issuer_id, int64_t newest, int64_t base,
 
 	if (base < cutoff)
 		cutoff = base;
-	if (prep(db, &st, "DELETE FROM crls WHERE issuer_id = ? AND number < ?",
-	    err, errlen) != 0)
+	if (prep(db, &st, "DELETE FROM crls WHERE issuer_id = ? AND part = ? "
+	    "AND number < ?", err, errlen) != 0)
 		return -1;
 	sqlite3_bind_int64(st, 1, issuer_id);
-	sqlite3_bind_int64(st, 2, cutoff);
+	sqlite3_bind_int(st, 2, part);
+	sqlite3_bind_int64(st, 3, cutoff);
 	if (sqlite3_step(st) == SQLITE_DONE)
 		rc = 0;
 	else
@@ -309,13 +416,66 @@ prune(struct db *db, int64_t issuer_id, int64_t newest, int64_t base,
 	return rc;
 }
 
+/* Full (unless mode says not) and delta CRL of one scope, numbered in it. */
+static int
+scope_generate(struct db *db, const struct config *conf,
+    const struct crlpub_issuer *is, const struct scope *sc,
+    enum crlpub_mode mode, time_t now, int64_t change_seq,
+    struct crlpub_part *out, char *err, size_t errlen)
+{
+	int64_t		 number, base = -1, base_seq = 0;
+	int		 have;
+
+	memset(out, 0, sizeof(*out));
+	out->part = sc->part;
+	out->full_number = out->delta_number = out->delta_base = -1;
+	if (one_int64(db, "SELECT coalesce(max(number), 0) + 1 FROM crls "
+	    "WHERE issuer_id = ? AND part = ?", is->id, sc->part, &number, err,
+	    errlen) != 0 ||
+	    (have = newest_full(db, is->id, sc->part, &base, &base_seq, err,
+	    errlen)) < 0)
+		return -1;
+	/*
+	 * A delta needs a full CRL as its base.  Without one for the issuer,
+	 * --delta-only is refused; a partition that has none is new (a larger
+	 * crl-partitions since the last full run) and gets its first full
+	 * CRL here, so that a cron job of delta-only runs keeps every
+	 * partition a certificate may name published.
+	 */
+	if (mode == CRLPUB_DELTA_ONLY && have != 0 && sc->part < 0) {
+		snprintf(err, errlen, "issuer %s: no full CRL yet: a delta CRL "
+		    "needs one as its base", is->name);
+		return -1;
+	}
+	if (mode != CRLPUB_DELTA_ONLY || have != 0) {
+		if (write_crl(db, conf, is, sc, number, -1, 0, now, change_seq,
+		    &out->full_entries, &out->full_len, err, errlen) != 0)
+			return -1;
+		out->full_number = number;
+		if (have != 0) {	/* first full: the delta is based on it */
+			base = number;
+			base_seq = change_seq;
+		}
+		number++;
+	}
+	if (write_crl(db, conf, is, sc, number, base, base_seq, now,
+	    change_seq, &out->delta_entries, &out->delta_len, err,
+	    errlen) != 0 ||
+	    prune(db, is->id, sc->part, number, base, err, errlen) != 0)
+		return -1;
+	out->delta_number = number;
+	out->delta_base = base;
+	return 0;
+}
+
 int
 crlpub_generate_tx(struct db *db, const struct config *conf,
     const struct crlpub_issuer *is, enum crlpub_mode mode, time_t now,
     struct crlpub_result *out, char *err, size_t errlen)
 {
-	int64_t		 number, base = -1, base_seq = 0;
-	int		 have;
+	struct crlpub_part	 top;
+	struct scope		 sc;
+	int			 nparts;
 
 	memset(out, 0, sizeof(*out));
 	out->full_number = out->delta_number = out->delta_base = -1;
@@ -329,36 +489,37 @@ crlpub_generate_tx(struct db *db, const struct config *conf,
 		snprintf(err, errlen, "%s: %s", db->path, db_errmsg(db));
 		return -1;
 	}
-	if (one_int64(db, "SELECT coalesce(max(number), 0) + 1 FROM crls "
-	    "WHERE issuer_id = ?", is->id, &number, err, errlen) != 0 ||
-	    (have = newest_full(db, is->id, &base, &base_seq, err, errlen)) < 0)
+	if (crlpub_partitions(db, conf, is->id, &nparts, err, errlen) != 0)
 		return -1;
-	if (mode == CRLPUB_DELTA_ONLY) {
-		if (have != 0) {
-			snprintf(err, errlen, "issuer %s: no full CRL yet: a delta "
-			    "CRL needs one as its base", is->name);
-			return -1;
-		}
-	} else {
-		if (write_crl(db, conf, is, number, -1, 0, now, out->change_seq,
-		    &out->full_entries, &out->full_len, err, errlen) != 0)
-			return -1;
-		out->full_number = number;
-		out->next_update = now + conf->crl_validity;
-		if (have != 0) {	/* first full: the delta is based on it */
-			base = number;
-			base_seq = out->change_seq;
-		}
-		number++;
+	if (nparts > 0 &&
+	    (out->parts = calloc((size_t)nparts, sizeof(*out->parts))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
 	}
-	if (write_crl(db, conf, is, number, base, base_seq, now,
-	    out->change_seq, &out->delta_entries, &out->delta_len, err,
-	    errlen) != 0 ||
-	    prune(db, is->id, number, base, err, errlen) != 0)
+	/* the unpartitioned CRL is scoped to its URL once partitions exist */
+	sc.part = -1;
+	sc.idp = nparts > 0;
+	if (scope_generate(db, conf, is, &sc, mode, now, out->change_seq, &top,
+	    err, errlen) != 0)
 		return -1;
-	out->delta_number = number;
-	out->delta_base = base;
+	out->full_number = top.full_number;
+	out->full_entries = top.full_entries;
+	out->full_len = top.full_len;
+	out->delta_number = top.delta_number;
+	out->delta_base = top.delta_base;
+	out->delta_entries = top.delta_entries;
+	out->delta_len = top.delta_len;
+	if (mode != CRLPUB_DELTA_ONLY)
+		out->next_update = now + conf->crl_validity;
 	out->delta_next_update = now + conf->crl_delta_validity;
+	for (int k = 0; k < nparts; k++) {
+		sc.part = k;
+		sc.idp = 1;
+		if (scope_generate(db, conf, is, &sc, mode, now, out->change_seq,
+		    &out->parts[k], err, errlen) != 0)
+			return -1;
+		out->nparts = (size_t)k + 1;
+	}
 	return 0;
 }
 
@@ -385,42 +546,66 @@ crlpub_generate(struct db *db, const struct config *conf,
 }
 
 int
-crlpub_needed(struct db *db, int64_t issuer_id, time_t now, time_t *refresh_at)
+crlpub_needed(struct db *db, const struct config *conf, int64_t issuer_id,
+    time_t now, time_t *refresh_at)
 {
 	sqlite3_stmt	*st = NULL;
-	int64_t		 seq = -1;
+	int64_t		*seqs = NULL, seq = -1;
+	unsigned char	*kinds = NULL;
 	time_t		 half, refresh = 0;
-	int		 rc = -1, kinds = 0, step;
+	int		 rc = -1, step, nparts, part, complete = 1;
+	char		 err[256];
 
 	if (refresh_at != NULL)
 		*refresh_at = 0;
-	/* the newest full and the newest delta */
-	if (sqlite3_prepare_v2(db->h, "SELECT this_update, next_update, "
-	    "change_seq FROM crls WHERE id IN ("
-	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 AND delta_base IS NULL "
-	    "UNION ALL "
-	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 AND delta_base IS NOT NULL)",
-	    -1, &st, NULL) != SQLITE_OK)
+	if (crlpub_partitions(db, conf, issuer_id, &nparts, err,
+	    sizeof(err)) != 0)
+		goto done;
+	/* per scope (index part + 1): the newest CRLs' registry state, and
+	 * which kinds it has (1 full, 2 delta) */
+	if ((seqs = calloc((size_t)nparts + 1, sizeof(*seqs))) == NULL ||
+	    (kinds = calloc((size_t)nparts + 1, 1)) == NULL)
+		goto done;
+	/* the newest full and the newest delta of every scope */
+	if (sqlite3_prepare_v2(db->h, "SELECT part, delta_base IS NULL, "
+	    "this_update, next_update, change_seq FROM crls WHERE id IN ("
+	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 "
+	    "GROUP BY part, delta_base IS NULL)", -1, &st, NULL) != SQLITE_OK &&
+	    /* a registry before schema 007: the unpartitioned CRL only */
+	    sqlite3_prepare_v2(db->h, "SELECT -1, delta_base IS NULL, "
+	    "this_update, next_update, change_seq FROM crls WHERE id IN ("
+	    "SELECT max(id) FROM crls WHERE issuer_id = ?1 "
+	    "GROUP BY delta_base IS NULL)", -1, &st, NULL) != SQLITE_OK)
 		goto done;
 	sqlite3_bind_int64(st, 1, issuer_id);
 	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
-		time_t	 tu = (time_t)sqlite3_column_int64(st, 0);
-		time_t	 nu = (time_t)sqlite3_column_int64(st, 1);
+		time_t	 tu = (time_t)sqlite3_column_int64(st, 2);
+		time_t	 nu = (time_t)sqlite3_column_int64(st, 3);
+		int64_t	 cs = sqlite3_column_int64(st, 4);
 
-		kinds++;
+		if ((part = sqlite3_column_int(st, 0)) < -1 || part >= nparts)
+			continue;	/* not a scope published now */
+		kinds[part + 1] |= sqlite3_column_int(st, 1) ? 1 : 2;
+		if (cs > seqs[part + 1])
+			seqs[part + 1] = cs;
+		/* the scope refreshed least recently decides */
 		half = tu + (nu - tu) / 2;
 		if (refresh == 0 || half < refresh)
 			refresh = half;
-		if (sqlite3_column_int64(st, 2) > seq)
-			seq = sqlite3_column_int64(st, 2);
 	}
 	if (step != SQLITE_DONE)
 		goto done;
 	sqlite3_finalize(st);
 	st = NULL;
+	for (part = -1; part < nparts; part++) {
+		if (kinds[part + 1] != 3)
+			complete = 0;
+		else if (seq < 0 || seqs[part + 1] < seq)
+			seq = seqs[part + 1];
+	}
 	if (refresh_at != NULL)
 		*refresh_at = refresh;
-	if (kinds < 2 || now >= refresh) {
+	if (!complete || now >= refresh) {
 		rc = 1;
 		goto done;
 	}
@@ -442,5 +627,7 @@ crlpub_needed(struct db *db, int64_t issuer_id, time_t now, time_t *refresh_at)
 	if (rc == -1)
 		log_warnx("%s: %s: %s", __func__, db->path, db_errmsg(db));
 	sqlite3_finalize(st);
+	free(seqs);
+	free(kinds);
 	return rc;
 }

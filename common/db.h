@@ -122,6 +122,21 @@ int		 db_walk(struct db *db, int64_t after, int limit,
  */
 int64_t		 db_cert_next_id(struct db *db);
 /*
+ * Within a write transaction: put the certificate (issuer_id, serial) in
+ * CRL partition k (0 .. n-1) of n (schema 007), and record n as the
+ * issuer's partition count when it is larger than the one recorded.  0, or
+ * -1 (db_errmsg; no such certificate fails too).
+ */
+int		 db_cert_set_partition(struct db *db, int64_t issuer_id,
+		    const struct serial *serial, int k, int n);
+/*
+ * The CRL partition of (issuer_id, serial): *k gets it, or -1 for the
+ * unpartitioned CRL.  0, 1 when there is no such certificate, -1 on a
+ * database error.
+ */
+int		 db_cert_partition(struct db *db, int64_t issuer_id,
+		    const struct serial *serial, int *k);
+/*
  * The name of the resident holding the certificate with this serial (of
  * any issuer): malloc'd, caller frees.  NULL when there is none or on an
  * error.
@@ -223,9 +238,29 @@ struct db_crl {
  * current.  Otherwise returns 0 with out filled (number 0 and der NULL when
  * none is stored; the caller frees der).  -1 on a database error
  * (db_errmsg) or an empty DER.  The read ends before it returns.
+ * db_crl_newest is the unpartitioned CRL; db_crl_newest_part that of
+ * partition part (-1: the unpartitioned one; schema 007).
  */
 int		 db_crl_newest(struct db *db, int64_t issuer_id,
 		    enum db_crl_kind kind, int64_t have, struct db_crl *out);
+int		 db_crl_newest_part(struct db *db, int64_t issuer_id, int part,
+		    enum db_crl_kind kind, int64_t have, struct db_crl *out);
+
+/* The newest CRL numbers of one partition (0: none stored). */
+struct db_crl_head {
+	int		 part;		/* -1: the unpartitioned CRL */
+	int64_t		 full, delta;
+};
+
+/*
+ * The newest full and delta CRL numbers of every partition of issuer_id
+ * that has a stored CRL, in part order, in one read (so a server holding
+ * a thousand partitions re-reads only the ones that moved): *out a
+ * malloc'd array of *n (NULL and 0 when none; caller frees).  0, or -1 on
+ * a database error (db_errmsg) or out of memory.
+ */
+int		 db_crl_heads(struct db *db, int64_t issuer_id,
+		    struct db_crl_head **out, size_t *n);
 
 /* --- relying parties (db_party.c, schema 006, certctl party) ---------- */
 

@@ -194,6 +194,66 @@ db_cert_next_id(struct db *db)
 	return id;
 }
 
+int
+db_cert_set_partition(struct db *db, int64_t issuer_id,
+    const struct serial *serial, int k, int n)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "UPDATE certificates SET crl_partition "
+	    "= ?3 WHERE issuer_id = ?1 AND serial = ?2", -1, &st,
+	    NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, issuer_id);
+	sqlite3_bind_blob(st, 2, serial->b, (int)serial->len, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, k);
+	if (sqlite3_step(st) != SQLITE_DONE || sqlite3_changes(db->h) != 1)
+		goto done;
+	sqlite3_finalize(st);
+	if (sqlite3_prepare_v2(db->h, "INSERT INTO crl_partitions (issuer_id, "
+	    "partitions) VALUES (?1, ?2) ON CONFLICT (issuer_id) DO UPDATE "
+	    "SET partitions = max(partitions, ?2)", -1, &st,
+	    NULL) != SQLITE_OK) {
+		st = NULL;
+		goto done;
+	}
+	sqlite3_bind_int64(st, 1, issuer_id);
+	sqlite3_bind_int(st, 2, n);
+	if (sqlite3_step(st) == SQLITE_DONE)
+		rc = 0;
+ done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int
+db_cert_partition(struct db *db, int64_t issuer_id, const struct serial *serial,
+    int *k)
+{
+	sqlite3_stmt	*st = NULL;
+	int		 rc = -1;
+
+	if (sqlite3_prepare_v2(db->h, "SELECT crl_partition FROM certificates "
+	    "WHERE issuer_id = ?1 AND serial = ?2", -1, &st, NULL) != SQLITE_OK)
+		goto done;
+	sqlite3_bind_int64(st, 1, issuer_id);
+	sqlite3_bind_blob(st, 2, serial->b, (int)serial->len, SQLITE_STATIC);
+	switch (sqlite3_step(st)) {
+	case SQLITE_ROW:
+		*k = sqlite3_column_type(st, 0) == SQLITE_NULL ? -1 :
+		    sqlite3_column_int(st, 0);
+		rc = 0;
+		break;
+	case SQLITE_DONE:
+		rc = 1;
+		break;
+	}
+ done:
+	sqlite3_finalize(st);
+	return rc;
+}
+
 char *
 db_cert_holder_name(struct db *db, const struct serial *serial)
 {

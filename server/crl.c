@@ -5,7 +5,9 @@
  *
  * Serving: GET /crl/<issuer>.crl and /crl/<issuer>-delta.crl answer with the
  * newest full / delta CRL stored in the registry's crls table (by certctl
- * crl generate or by our own generator), kept in memory per issuer and
+ * crl generate or by our own generator), and /crl/<issuer>-<k>.crl and
+ * <issuer>-<k>-delta.crl those of partition k (crl-partitions; 404 for a
+ * partition with nothing stored), kept in memory per issuer and
  * re-read when the registry's data_version moves.  A new CRL becomes
  * visible only when its transaction commits, so publication is atomic: the
  * previous CRL is served until then.
@@ -56,10 +58,17 @@ struct crl_doc {
 	char		 etag[CONDGET_ETAG_SIZE];
 };
 
+/* One partition's CRLs (crl-partitions): /crl/<issuer>-<k>[-delta].crl. */
+struct crl_part {
+	struct crl_doc	 full, delta;
+};
+
 struct crl_entry {
 	int64_t		 issuer_id;
 	char		 name[128];
-	struct crl_doc	 full, delta;
+	struct crl_doc	 full, delta;	/* the unpartitioned CRL */
+	struct crl_part	*parts;		/* indexed by k; malloc'd */
+	size_t		 nparts;
 };
 
 struct crl_state {
@@ -82,17 +91,34 @@ doc_clear(struct crl_doc *d)
 	memset(d, 0, sizeof(*d));
 }
 
-/* Read the newest full (delta == 0) or delta CRL of issuer e if it changed. */
-static int
-doc_load(struct db *db, struct crl_entry *e, int delta)
+static void
+entry_clear(struct crl_entry *e)
 {
-	struct crl_doc	*d = delta ? &e->delta : &e->full;
+	doc_clear(&e->full);
+	doc_clear(&e->delta);
+	for (size_t k = 0; k < e->nparts; k++) {
+		doc_clear(&e->parts[k].full);
+		doc_clear(&e->parts[k].delta);
+	}
+	free(e->parts);
+	e->parts = NULL;
+	e->nparts = 0;
+}
+
+/*
+ * Read the newest full (delta == 0) or delta CRL of issuer e's scope part
+ * (-1: unpartitioned) into d if it is not the one d holds.
+ */
+static int
+doc_load(struct db *db, struct crl_entry *e, int part, int delta,
+    struct crl_doc *d)
+{
 	struct db_crl	 row;
 	int		 rc = -1, got;
 	int64_t		 number;
 
-	if ((got = db_crl_newest(db, e->issuer_id, delta ? DB_CRL_DELTA :
-	    DB_CRL_FULL, d->number, &row)) < 0)
+	if ((got = db_crl_newest_part(db, e->issuer_id, part, delta ?
+	    DB_CRL_DELTA : DB_CRL_FULL, d->number, &row)) < 0)
 		goto done;
 	if (got == 1) {		/* the one we hold */
 		rc = 0;
@@ -109,8 +135,8 @@ doc_load(struct db *db, struct crl_entry *e, int delta)
 	d->this_update = row.this_update;
 	d->next_update = row.next_update;
 	condget_etag(d->der, d->len, d->etag);
-	log_debug("crl %s: %s CRL %lld loaded (%zu bytes)", e->name,
-	    delta ? "delta" : "full", (long long)number, d->len);
+	log_debug("crl %s: %s CRL %lld of partition %d loaded (%zu bytes)",
+	    e->name, delta ? "delta" : "full", (long long)number, part, d->len);
 	rc = 0;
  done:
 	if (rc != 0) {
@@ -119,6 +145,63 @@ doc_load(struct db *db, struct crl_entry *e, int delta)
 		doc_clear(d);
 	}
 	return rc;
+}
+
+/*
+ * Re-read issuer e's CRLs that moved.  One query gives every scope's newest
+ * numbers, so only what changed is read again: with a thousand partitions a
+ * registry change costs one read here, not two thousand.
+ */
+static void
+entry_load(struct db *db, struct crl_entry *e)
+{
+	struct db_crl_head	*h = NULL;
+	struct crl_part		*np;
+	size_t			 nh = 0, want = 0, i;
+	int			 seen_top = 0;
+
+	if (db_crl_heads(db, e->issuer_id, &h, &nh) != 0) {
+		log_warnx("crl %s: reading the stored CRLs: %s", e->name,
+		    db_errmsg(db));
+		return;		/* keep serving what we hold */
+	}
+	for (i = 0; i < nh; i++)
+		if (h[i].part >= 0 && (size_t)h[i].part + 1 > want)
+			want = (size_t)h[i].part + 1;
+	if (want > e->nparts) {
+		if ((np = reallocarray(e->parts, want, sizeof(*np))) == NULL) {
+			log_warnx("crl %s: out of memory for %zu partitions",
+			    e->name, want);
+			want = e->nparts;
+		} else {
+			memset(np + e->nparts, 0, (want - e->nparts) *
+			    sizeof(*np));
+			e->parts = np;
+			e->nparts = want;
+		}
+	}
+	for (i = 0; i < nh; i++) {
+		struct crl_doc	*full, *delta;
+
+		if (h[i].part < 0) {
+			full = &e->full;
+			delta = &e->delta;
+			seen_top = 1;
+		} else if ((size_t)h[i].part < e->nparts) {
+			full = &e->parts[h[i].part].full;
+			delta = &e->parts[h[i].part].delta;
+		} else
+			continue;
+		if (h[i].full != full->number)
+			(void)doc_load(db, e, h[i].part, 0, full);
+		if (h[i].delta != delta->number)
+			(void)doc_load(db, e, h[i].part, 1, delta);
+	}
+	if (!seen_top) {	/* none stored (or all removed) */
+		doc_clear(&e->full);
+		doc_clear(&e->delta);
+	}
+	free(h);
 }
 
 /* Follow the issuer set and re-read what changed in the crls table. */
@@ -139,20 +222,16 @@ crl_reload(struct server *s)
 		for (size_t k = 0; k < nold; k++)
 			if (old[k].issuer_id == is->id) {
 				*e = old[k];
+				memset(&old[k], 0, sizeof(old[k]));
 				old[k].issuer_id = -1;
-				memset(&old[k].full, 0, sizeof(old[k].full));
-				memset(&old[k].delta, 0, sizeof(old[k].delta));
 				break;
 			}
 		e->issuer_id = is->id;
 		snprintf(e->name, sizeof(e->name), "%s", is->name);
-		(void)doc_load(s->db, e, 0);
-		(void)doc_load(s->db, e, 1);
+		entry_load(s->db, e);
 	}
-	for (size_t k = 0; k < nold; k++) {
-		doc_clear(&old[k].full);
-		doc_clear(&old[k].delta);
-	}
+	for (size_t k = 0; k < nold; k++)
+		entry_clear(&old[k]);
 }
 
 /* 1 when some issuer is due for new CRLs; *refresh_at: the earliest due time. */
@@ -164,7 +243,7 @@ crl_due(struct server *s, time_t now, time_t *refresh_at)
 
 	*refresh_at = 0;
 	for (size_t i = 0; i < s->issuers->n; i++) {
-		if (crlpub_needed(s->db, s->issuers->v[i].id, now, &r) != 0)
+		if (crlpub_needed(s->db, s->conf, s->issuers->v[i].id, now, &r) != 0)
 			due = 1;
 		if (r != 0 && (*refresh_at == 0 || r < *refresh_at))
 			*refresh_at = r;
@@ -334,26 +413,53 @@ crl_registry_changed(struct server *s)
 	evtimer_add(c->debounce_ev, &tv);
 }
 
+/* The issuer named exactly by name[0 .. len). */
+static struct crl_entry *
+entry_named(struct crl_state *c, const char *name, size_t len)
+{
+	for (size_t i = 0; i < c->n; i++)
+		if (strlen(c->v[i].name) == len &&
+		    strncmp(c->v[i].name, name, len) == 0)
+			return &c->v[i];
+	return NULL;
+}
+
+/*
+ * <issuer>.crl, <issuer>-delta.crl, <issuer>-<k>.crl, <issuer>-<k>-delta.crl.
+ * An issuer's own name wins over a partition reading (issuer names may end
+ * in "-<digits>"); k is canonical decimal (no leading zero), so one CRL has
+ * one URL, the one its IDP names.
+ */
 static struct crl_doc *
 crl_find(struct crl_state *c, const char *name)
 {
-	size_t	 len = strlen(name), stem;
+	struct crl_entry	*e;
+	size_t			 len = strlen(name), stem, d;
+	int			 delta = 0;
+	long			 k = 0;
 
 	if (len < 5 || strcmp(name + len - 4, ".crl") != 0)
 		return NULL;
 	stem = len - 4;
-	for (size_t i = 0; i < c->n; i++)
-		if (strlen(c->v[i].name) == stem &&
-		    strncmp(c->v[i].name, name, stem) == 0)
-			return &c->v[i].full;
-	if (stem < 7 || strncmp(name + stem - 6, "-delta", 6) != 0)
+	if ((e = entry_named(c, name, stem)) != NULL)
+		return &e->full;
+	if (stem >= 7 && strncmp(name + stem - 6, "-delta", 6) == 0) {
+		stem -= 6;
+		delta = 1;
+		if ((e = entry_named(c, name, stem)) != NULL)
+			return &e->delta;
+	}
+	/* "-<k>" */
+	for (d = stem; d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9'; d--)
+		;
+	if (d == stem || d < 2 || name[d - 1] != '-' || stem - d > 4 ||
+	    (name[d] == '0' && stem - d > 1))
 		return NULL;
-	stem -= 6;
-	for (size_t i = 0; i < c->n; i++)
-		if (strlen(c->v[i].name) == stem &&
-		    strncmp(c->v[i].name, name, stem) == 0)
-			return &c->v[i].delta;
-	return NULL;
+	for (size_t i = d; i < stem; i++)
+		k = k * 10 + (name[i] - '0');
+	if ((e = entry_named(c, name, d - 1)) == NULL || (size_t)k >= e->nparts)
+		return NULL;
+	return delta ? &e->parts[k].delta : &e->parts[k].full;
 }
 
 void
@@ -417,10 +523,8 @@ crl_stop(struct server *s)
 		event_free(c->refresh_ev);
 	if (c->child_ev != NULL)
 		event_free(c->child_ev);
-	for (size_t i = 0; i < c->n; i++) {
-		doc_clear(&c->v[i].full);
-		doc_clear(&c->v[i].delta);
-	}
+	for (size_t i = 0; i < c->n; i++)
+		entry_clear(&c->v[i]);
 	free(c);
 	s->crl = NULL;
 }
@@ -469,7 +573,7 @@ crl_child_main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < nrows; i++) {
 		struct crlpub_issuer	 is;
-		struct crlpub_result	 res;
+		struct crlpub_result	 res = { 0 };
 		const char		*pem = rows[i].ca_pem;
 		X509			*ca;
 
@@ -480,7 +584,7 @@ crl_child_main(int argc, char **argv)
 			continue;
 		is.ca = ca;
 		if (!pki_cert_matches_key(ca, key) ||
-		    crlpub_needed(db, is.id, now, NULL) == 0) {
+		    crlpub_needed(db, conf, is.id, now, NULL) == 0) {
 			X509_free(ca);
 			continue;
 		}
@@ -488,12 +592,20 @@ crl_child_main(int argc, char **argv)
 		    &res, err, sizeof(err)) != 0) {
 			log_warnx("crl %s: %s", is.name, err);
 			failed++;
-		} else
+		} else {
+			size_t	 sum = 0;
+
+			for (size_t k = 0; k < res.nparts; k++)
+				sum += res.parts[k].full_entries;
 			log_info("crl %s: full CRL %lld (%zu entries), delta CRL "
-			    "%lld (base %lld, %zu entries), registry change %lld",
-			    is.name, (long long)res.full_number, res.full_entries,
+			    "%lld (base %lld, %zu entries), %zu partitions (%zu "
+			    "entries), registry change %lld", is.name,
+			    (long long)res.full_number, res.full_entries,
 			    (long long)res.delta_number, (long long)res.delta_base,
-			    res.delta_entries, (long long)res.change_seq);
+			    res.delta_entries, res.nparts, sum,
+			    (long long)res.change_seq);
+		}
+		crlpub_result_free(&res);
 		X509_free(ca);
 	}
 	rc = failed ? 1 : 0;

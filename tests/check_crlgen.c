@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * check_crlgen.c: the streaming CRL builder, read back by OpenSSL's parser,
- * `openssl crl` and GnuTLS `certtool`.
+ * `openssl crl` and GnuTLS `certtool`; the partitions' issuingDistributionPoint.
  */
 #include <check.h>
 #include <stdio.h>
@@ -29,6 +29,8 @@
 #define T_2050		((time_t)2524608000)	/* 2050-01-01T00:00:00Z */
 #define LARGE_N		100000
 #define FRESHEST_URL	"http://crl.example.jp/crl/inagi-delta.crl"
+#define IDP_URL		"http://crl.example.jp/crl/inagi-3.crl"
+#define IDP_DELTA_URL	"http://crl.example.jp/crl/inagi-3-delta.crl"
 
 enum { CA_RSA, CA_EC, CA_RSA_NOSKI, CA_COUNT };
 
@@ -399,6 +401,8 @@ START_TEST(test_full)
 	    ASN1_STRING_length(X509_EXTENSION_get_data(ext))));
 	ck_assert_int_eq(ASN1_TIME_cmp_time_t(gt, p.expired_certs_on_crl), 0);
 	ASN1_GENERALIZEDTIME_free(gt);
+	/* without idp_url: no issuingDistributionPoint, as before partitions */
+	ck_assert_int_lt(X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1), 0);
 	ck_assert_int_eq(X509_CRL_get_ext_count(crl), 4);
 
 	snprintf(name, sizeof(name), "full-%d", _i);
@@ -444,6 +448,7 @@ START_TEST(test_delta)
 	ck_assert_int_eq(v, 41);
 	ASN1_INTEGER_free(base);
 	ck_assert_ptr_null(X509_CRL_get_ext_d2i(crl, NID_freshest_crl, &crit, NULL));
+	ck_assert_int_lt(X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1), 0);
 	ck_assert_int_eq(X509_CRL_get_ext_count(crl), 3);
 	ck_assert_int_eq(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 2);
 	r = sk_X509_REVOKED_value(X509_CRL_get_REVOKED(crl), 0);
@@ -455,6 +460,150 @@ START_TEST(test_delta)
 	check_external(ca, der, len, name, 0);
 	X509_CRL_free(crl);
 	free(der);
+}
+END_TEST
+
+/* The URI of a one-name fullName DistributionPointName. */
+static const char *
+dp_uri(const DIST_POINT_NAME *dpn)
+{
+	const GENERAL_NAME	*gn;
+
+	ck_assert_ptr_nonnull(dpn);
+	ck_assert_int_eq(dpn->type, 0);		/* fullName */
+	ck_assert_int_eq(sk_GENERAL_NAME_num(dpn->name.fullname), 1);
+	gn = sk_GENERAL_NAME_value(dpn->name.fullname, 0);
+	ck_assert_int_eq(gn->type, GEN_URI);
+	return (const char *)ASN1_STRING_get0_data(gn->d.uniformResourceIdentifier);
+}
+
+/*
+ * RFC 5280 5.2.5: critical, distributionPoint fullName exactly url, and
+ * nothing else (all certificate kinds, all reasons, not indirect), so that
+ * the scope is "the certificates whose CRLDP names url".
+ */
+static void
+check_idp(X509_CRL *crl, const char *url)
+{
+	ISSUING_DIST_POINT	*idp;
+	int			 crit = -1;
+
+	ck_assert_ptr_nonnull(idp = X509_CRL_get_ext_d2i(crl,
+	    NID_issuing_distribution_point, &crit, NULL));
+	ck_assert_int_eq(crit, 1);
+	ck_assert_str_eq(dp_uri(idp->distpoint), url);
+	ck_assert_int_eq(idp->onlyuser, 0);
+	ck_assert_int_eq(idp->onlyCA, 0);
+	ck_assert_int_eq(idp->onlyattr, 0);
+	ck_assert_int_eq(idp->indirectCRL, 0);
+	ck_assert_ptr_null(idp->onlysomereasons);
+	ISSUING_DIST_POINT_free(idp);
+	/* exactly one */
+	ck_assert_int_lt(X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point,
+	    X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1)), 0);
+}
+
+START_TEST(test_idp)
+{
+	const struct ca		*ca = &cas[_i];
+	struct crlgen_params	 p;
+	X509_CRL		*full, *delta;
+	CRL_DIST_POINTS		*dps;
+	ASN1_INTEGER		*base;
+	unsigned char		*fder, *dder;
+	size_t			 flen, dlen;
+	int			 crit;
+	char			 name[32];
+
+	/* a partition's full CRL: IDP naming its URL, freshestCRL its delta */
+	params_init(&p, ca);
+	p.freshest_url = IDP_DELTA_URL;
+	p.idp_url = IDP_URL;
+	fder = build(&p, N_ENTRIES, &flen);
+	full = parse(fder, flen);
+	check_canonical_tbs(full, fder);
+	check_common(full, ca, 42);
+	check_entries(full, N_ENTRIES);
+	check_idp(full, IDP_URL);
+	ck_assert_ptr_nonnull(dps = X509_CRL_get_ext_d2i(full, NID_freshest_crl, &crit, NULL));
+	ck_assert_str_eq(dp_uri(sk_DIST_POINT_value(dps, 0)->distpoint), IDP_DELTA_URL);
+	CRL_DIST_POINTS_free(dps);
+	ck_assert_int_eq(X509_CRL_get_ext_count(full), 4);	/* AKID, number, IDP, freshest */
+	snprintf(name, sizeof(name), "idp-full-%d", _i);
+	check_external(ca, fder, flen, name, 0);
+
+	/* its delta: the same IDP (a relying party pairs them by it) */
+	params_init(&p, ca);
+	p.number = 43;
+	p.delta_base = 42;
+	p.idp_url = IDP_URL;
+	dder = build(&p, 2, &dlen);
+	delta = parse(dder, dlen);
+	check_canonical_tbs(delta, dder);
+	check_common(delta, ca, 43);
+	check_idp(delta, IDP_URL);
+	ck_assert_ptr_nonnull(base = X509_CRL_get_ext_d2i(delta, NID_delta_crl, &crit, NULL));
+	ck_assert_int_eq(crit, 1);
+	ASN1_INTEGER_free(base);
+	ck_assert_int_eq(X509_CRL_get_ext_count(delta), 4);	/* AKID, number, delta, IDP */
+	ck_assert_int_eq(ASN1_OCTET_STRING_cmp(
+	    X509_EXTENSION_get_data(X509_CRL_get_ext(full,
+	    X509_CRL_get_ext_by_NID(full, NID_issuing_distribution_point, -1))),
+	    X509_EXTENSION_get_data(X509_CRL_get_ext(delta,
+	    X509_CRL_get_ext_by_NID(delta, NID_issuing_distribution_point, -1)))), 0);
+	snprintf(name, sizeof(name), "idp-delta-%d", _i);
+	check_external(ca, dder, dlen, name, 0);
+	X509_CRL_free(full);
+	X509_CRL_free(delta);
+	free(fder);
+	free(dder);
+}
+END_TEST
+
+/*
+ * Without idp_url the output is what it was: with the RSA CA (PKCS#1 v1.5
+ * signatures are deterministic) the same parameters give the same bytes,
+ * and setting idp_url changes exactly one thing: the extra extension.
+ */
+START_TEST(test_no_idp_unchanged)
+{
+	const struct ca		*ca = &cas[CA_RSA];
+	struct crlgen_params	 p;
+	X509_CRL		*a, *b;
+	unsigned char		*d1, *d2, *d3;
+	size_t			 l1, l2, l3;
+	int			 loc;
+
+	params_init(&p, ca);
+	p.freshest_url = FRESHEST_URL;
+	d1 = build(&p, N_ENTRIES, &l1);
+	d2 = build(&p, N_ENTRIES, &l2);
+	ck_assert_uint_eq(l1, l2);
+	ck_assert_int_eq(memcmp(d1, d2, l1), 0);
+	p.idp_url = IDP_URL;
+	d3 = build(&p, N_ENTRIES, &l3);
+	ck_assert_uint_gt(l3, l1);
+	a = parse(d1, l1);
+	b = parse(d3, l3);
+	ck_assert_int_ge(loc = X509_CRL_get_ext_by_NID(b, NID_issuing_distribution_point, -1), 0);
+	X509_EXTENSION_free(X509_CRL_delete_ext(b, loc));
+	/* re-encoded without it, b's TBS is a's */
+	{
+		unsigned char	*ta = NULL, *tb = NULL;
+		int		 na, nb;
+
+		ck_assert_int_gt(na = i2d_re_X509_CRL_tbs(a, &ta), 0);
+		ck_assert_int_gt(nb = i2d_re_X509_CRL_tbs(b, &tb), 0);
+		ck_assert_int_eq(na, nb);
+		ck_assert_int_eq(memcmp(ta, tb, na), 0);
+		OPENSSL_free(ta);
+		OPENSSL_free(tb);
+	}
+	X509_CRL_free(a);
+	X509_CRL_free(b);
+	free(d1);
+	free(d2);
+	free(d3);
 }
 END_TEST
 
@@ -617,6 +766,8 @@ crlgen_suite(void)
 	tcase_add_loop_test(tc, test_full, 0, CA_COUNT);
 	tcase_add_loop_test(tc, test_delta, 0, CA_COUNT);
 	tcase_add_loop_test(tc, test_empty, 0, CA_COUNT);
+	tcase_add_loop_test(tc, test_idp, 0, CA_COUNT);
+	tcase_add_test(tc, test_no_idp_unchanged);
 	tcase_add_test(tc, test_generalized_time);
 	tcase_add_test(tc, test_refusals);
 	tcase_add_test(tc, test_large);

@@ -3,7 +3,8 @@
  * check_crlpub.c: CRL publication from the registry (common/crlpub.c) and
  * certctl crl generate: numbering, the full CRL's entries and reasons, the
  * delta against its base, expired entries (drop/keep) and the refusal for
- * an issuer without its CA key.  Certificates are registry rows written
+ * an issuer without its CA key; partitions (crl-partitions): entries, IDP,
+ * numbers per partition, N=1 unchanged.  Certificates are registry rows written
  * directly (no DER needed for CRLs); each test gets a fresh folder (CK_FORK).
  */
 #include <check.h>
@@ -19,6 +20,7 @@
 #include "check_main.h"
 #include "check_registry.h"
 #include "clock.h"
+#include "crlgen.h"
 #include "crlpub.h"
 #include "db_impl.h"	/* crlpub.c is part of the registry */
 #include "issuance.h"
@@ -144,6 +146,97 @@ entry(X509_CRL *crl, int serial)
 		return reason;
 	}
 	return -2;
+}
+
+/* Put certificate `serial` (one byte) in partition k of n, as issuance does. */
+static void
+cert_part(int serial, int k, int n)
+{
+	struct serial	 s = { .len = 1 };
+
+	s.b[0] = (unsigned char)serial;
+	ck_assert_int_eq(db_begin(db), 0);
+	ck_assert_int_eq(db_cert_set_partition(db, is.id, &s, k, n), 0);
+	ck_assert_int_eq(db_commit(db), 0);
+}
+
+/* The partition of one-byte serial v with crl-partitions n. */
+static int
+part_of(int v, int n)
+{
+	struct serial	 s = { .len = 1 };
+
+	s.b[0] = (unsigned char)v;
+	return crlpub_partition_of(&s, n);
+}
+
+/* Stored CRL `number` of scope part (-1: unpartitioned), verified. */
+static X509_CRL *
+stored_part(int part, int64_t number, unsigned char **der, size_t *len)
+{
+	sqlite3_stmt		*st;
+	const unsigned char	*p;
+	X509_CRL		*crl;
+
+	ck_assert_int_eq(sqlite3_prepare_v2(db->h, "SELECT der FROM crls WHERE "
+	    "issuer_id = ? AND part = ? AND number = ?", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_int64(st, 1, is.id);
+	sqlite3_bind_int(st, 2, part);
+	sqlite3_bind_int64(st, 3, number);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	p = sqlite3_column_blob(st, 0);
+	if (der != NULL) {
+		*len = (size_t)sqlite3_column_bytes(st, 0);
+		ck_assert_ptr_nonnull(*der = malloc(*len));
+		memcpy(*der, p, *len);
+	}
+	crl = d2i_X509_CRL(NULL, &p, sqlite3_column_bytes(st, 0));
+	sqlite3_finalize(st);
+	ck_assert_ptr_nonnull(crl);
+	ck_assert_int_eq(X509_CRL_verify(crl, X509_get0_pubkey(ca.cert)), 1);
+	return crl;
+}
+
+/* The URI of the CRL's extension nid (IDP or freshestCRL); *crit its flag. */
+static char *
+ext_uri(X509_CRL *crl, int nid, int *crit)
+{
+	const DIST_POINT_NAME	*dpn;
+	const GENERAL_NAME	*gn;
+	ISSUING_DIST_POINT	*idp = NULL;
+	CRL_DIST_POINTS		*dps = NULL;
+	char			*uri;
+
+	if (nid == NID_issuing_distribution_point) {
+		if ((idp = X509_CRL_get_ext_d2i(crl, nid, crit, NULL)) == NULL)
+			return NULL;
+		dpn = idp->distpoint;
+	} else {
+		if ((dps = X509_CRL_get_ext_d2i(crl, nid, crit, NULL)) == NULL)
+			return NULL;
+		dpn = sk_DIST_POINT_value(dps, 0)->distpoint;
+	}
+	ck_assert_ptr_nonnull(dpn);
+	ck_assert_int_eq(sk_GENERAL_NAME_num(dpn->name.fullname), 1);
+	gn = sk_GENERAL_NAME_value(dpn->name.fullname, 0);
+	ck_assert_int_eq(gn->type, GEN_URI);
+	uri = strdup((const char *)ASN1_STRING_get0_data(
+	    gn->d.uniformResourceIdentifier));
+	ISSUING_DIST_POINT_free(idp);
+	CRL_DIST_POINTS_free(dps);
+	return uri;
+}
+
+static void
+check_uri(X509_CRL *crl, int nid, int crit_want, const char *want)
+{
+	char	*got;
+	int	 crit = -1;
+
+	ck_assert_ptr_nonnull(got = ext_uri(crl, nid, &crit));
+	ck_assert_str_eq(got, want);
+	ck_assert_int_eq(crit, crit_want);
+	free(got);
 }
 
 static int
@@ -366,13 +459,257 @@ START_TEST(test_needed)
 	struct crlpub_result	 res;
 	time_t			 at;
 
-	ck_assert_int_eq(crlpub_needed(db, is.id, t0, &at), 1);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, &at), 1);
 	generate(CRLPUB_FULL_AND_DELTA, &res);
-	ck_assert_int_eq(crlpub_needed(db, is.id, t0, &at), 0);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, &at), 0);
 	ck_assert_int_eq(at, t0 + cfg->crl_delta_validity / 2);
-	ck_assert_int_eq(crlpub_needed(db, is.id, at, NULL), 1);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, at, NULL), 1);
 	cert_set(9, "revoked", REASON_KEY_COMPROMISE, 0);
-	ck_assert_int_eq(crlpub_needed(db, is.id, t0, NULL), 1);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 1);
+}
+END_TEST
+
+START_TEST(test_partition_of)
+{
+	struct serial	 s;
+	int		 seen[8] = { 0 };
+
+	/* SHA-256 of the serial's octets, first 4 big-endian, mod n */
+	ck_assert_int_eq(part_of(1, 1), -1);
+	ck_assert_int_eq(part_of(1, 0), -1);
+	ck_assert_int_eq(part_of(1, 4), 3);
+	ck_assert_int_eq(part_of(1, 1024), 559);
+	ck_assert_int_eq(serial_from_hex("4A1B2C3D4E5F60718293A4B5C6D7E8F9", &s), 0);
+	ck_assert_int_eq(crlpub_partition_of(&s, 1024), 255);
+	ck_assert_int_eq(crlpub_partition_of(&s, 7), 6);
+	for (int v = 1; v < 256; v++) {
+		int	 k = part_of(v, 8);
+
+		ck_assert_int_ge(k, 0);
+		ck_assert_int_lt(k, 8);
+		seen[k]++;
+	}
+	for (int k = 0; k < 8; k++)	/* 255 serials: each gets about 32 */
+		ck_assert_int_gt(seen[k], 10);
+}
+END_TEST
+
+START_TEST(test_url)
+{
+	char	*u;
+
+	ck_assert_ptr_nonnull(u = crlpub_url(cfg, "test", -1, 0));
+	ck_assert_str_eq(u, "http://crl.example/crl/test.crl");
+	free(u);
+	ck_assert_ptr_nonnull(u = crlpub_url(cfg, "test", -1, 1));
+	ck_assert_str_eq(u, "http://crl.example/crl/test-delta.crl");
+	free(u);
+	ck_assert_ptr_nonnull(u = crlpub_url(cfg, "test", 0, 0));
+	ck_assert_str_eq(u, "http://crl.example/crl/test-0.crl");
+	free(u);
+	ck_assert_ptr_nonnull(u = crlpub_url(cfg, "test", 1023, 1));
+	ck_assert_str_eq(u, "http://crl.example/crl/test-1023-delta.crl");
+	free(u);
+}
+END_TEST
+
+/*
+ * crl-partitions 4: serials 1..40 spread over the partitions by their hash,
+ * 200 and 201 issued before (no partition).  Each partition's CRLs list only
+ * its own, carry the critical IDP of their URL and their own numbers.
+ */
+START_TEST(test_partitions)
+{
+	struct crlpub_result	 res;
+	X509_CRL		*crl;
+	char			 url[128];
+	int			 want[4] = { 0 }, wantd[4] = { 0 }, k;
+
+	cfg->crl_partitions = 4;
+	for (int v = 1; v <= 40; v++) {
+		cert_set(v, v % 3 == 0 ? "revoked" : "good", v % 3 == 0 ?
+		    REASON_KEY_COMPROMISE : -1, 0);
+		cert_part(v, part_of(v, 4), 4);
+		if (v % 3 == 0)
+			want[part_of(v, 4)]++;
+	}
+	cert_set(200, "revoked", REASON_KEY_COMPROMISE, 0);
+	cert_set(201, "good", -1, 0);
+	generate(CRLPUB_FULL_AND_DELTA, &res);
+	ck_assert_uint_eq(res.nparts, 4);
+	ck_assert_int_eq(res.full_entries, 1);		/* 200 only */
+	crl = stored_part(-1, res.full_number, NULL, NULL);
+	ck_assert_int_eq(entry(crl, 200), CRL_REASON_KEY_COMPROMISE);
+	ck_assert_int_eq(count(crl), 1);
+	check_uri(crl, NID_issuing_distribution_point, 1,
+	    "http://crl.example/crl/test.crl");
+	X509_CRL_free(crl);
+	for (k = 0; k < 4; k++) {
+		ck_assert_int_eq(res.parts[k].part, k);
+		ck_assert_int_eq(res.parts[k].full_number, 1);
+		ck_assert_int_eq(res.parts[k].delta_number, 2);
+		ck_assert_int_eq(res.parts[k].full_entries, want[k]);
+		crl = stored_part(k, 1, NULL, NULL);
+		ck_assert_int_eq(crl_number(crl), 1);
+		ck_assert_int_eq(count(crl), want[k]);
+		for (int v = 1; v <= 40; v++)
+			ck_assert_int_eq(entry(crl, v) != -2,
+			    v % 3 == 0 && part_of(v, 4) == k);
+		ck_assert_int_eq(entry(crl, 200), -2);
+		snprintf(url, sizeof(url), "http://crl.example/crl/test-%d.crl", k);
+		check_uri(crl, NID_issuing_distribution_point, 1, url);
+		snprintf(url, sizeof(url), "http://crl.example/crl/test-%d-delta.crl", k);
+		check_uri(crl, NID_freshest_crl, 0, url);
+		X509_CRL_free(crl);
+		crl = stored_part(k, 2, NULL, NULL);
+		ck_assert_int_ge(X509_CRL_get_ext_by_NID(crl, NID_delta_crl, -1), 0);
+		snprintf(url, sizeof(url), "http://crl.example/crl/test-%d.crl", k);
+		check_uri(crl, NID_issuing_distribution_point, 1, url);
+		X509_CRL_free(crl);
+	}
+	crlpub_result_free(&res);
+
+	/* revocations since: each lands in its own partition's delta only */
+	clock_set(t0 + 60);
+	for (int v = 1; v <= 40; v += 3) {
+		cert_set(v, "revoked", REASON_SUPERSEDED, 0);
+		wantd[part_of(v, 4)]++;
+	}
+	generate(CRLPUB_DELTA_ONLY, &res);
+	ck_assert_int_eq(res.delta_entries, 0);
+	for (k = 0; k < 4; k++) {
+		ck_assert_int_eq(res.parts[k].delta_number, 3);
+		ck_assert_int_eq(res.parts[k].delta_base, 1);
+		ck_assert_int_eq(res.parts[k].delta_entries, wantd[k]);
+		crl = stored_part(k, 3, NULL, NULL);
+		for (int v = 1; v <= 40; v += 3)
+			ck_assert_int_eq(entry(crl, v) == CRL_REASON_SUPERSEDED,
+			    part_of(v, 4) == k);
+		X509_CRL_free(crl);
+	}
+	crlpub_result_free(&res);
+	/* numbers keep rising per partition */
+	for (int run = 0; run < 3; run++) {
+		generate(CRLPUB_FULL_AND_DELTA, &res);
+		ck_assert_int_eq(res.full_number, 4 + 2 * run);	/* unpartitioned: 1, 2, 3(delta) before */
+		for (k = 0; k < 4; k++) {
+			ck_assert_int_eq(res.parts[k].full_number, 4 + 2 * run);
+			ck_assert_int_eq(res.parts[k].delta_number, 5 + 2 * run);
+			ck_assert_int_eq(res.parts[k].full_entries, want[k] + wantd[k]);
+		}
+		crlpub_result_free(&res);
+	}
+}
+END_TEST
+
+/* A smaller crl-partitions later keeps every partition a certificate names. */
+START_TEST(test_partitions_kept)
+{
+	struct crlpub_result	 res;
+	X509_CRL		*crl;
+	int			 k, n;
+	char			 err[256];
+
+	cfg->crl_partitions = 4;
+	cert_set(9, "revoked", REASON_KEY_COMPROMISE, 0);
+	cert_part(9, 3, 4);
+	cfg->crl_partitions = 1;
+	ck_assert_int_eq(crlpub_partitions(db, cfg, is.id, &n, err, sizeof(err)), 0);
+	ck_assert_int_eq(n, 4);
+	generate(CRLPUB_FULL_AND_DELTA, &res);
+	ck_assert_uint_eq(res.nparts, 4);
+	ck_assert_int_eq(res.parts[3].full_entries, 1);
+	crl = stored_part(3, res.parts[3].full_number, NULL, NULL);
+	ck_assert_int_eq(entry(crl, 9), CRL_REASON_KEY_COMPROMISE);
+	X509_CRL_free(crl);
+	crlpub_result_free(&res);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 0);
+	/* a larger one: partitions 4..7 have no CRL yet, so a run is due;
+	 * even a delta-only run gives them their first full CRL */
+	cfg->crl_partitions = 8;
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 1);
+	generate(CRLPUB_DELTA_ONLY, &res);
+	ck_assert_uint_eq(res.nparts, 8);
+	ck_assert_int_eq(res.full_number, -1);
+	for (k = 0; k < 4; k++)
+		ck_assert_int_eq(res.parts[k].full_number, -1);
+	for (k = 4; k < 8; k++) {
+		ck_assert_int_eq(res.parts[k].full_number, 1);	/* their own sequence */
+		ck_assert_int_eq(res.parts[k].full_entries, 0);
+		ck_assert_int_eq(res.parts[k].delta_number, 2);
+		ck_assert_int_eq(res.parts[k].delta_base, 1);
+	}
+	ck_assert_int_eq(res.parts[3].delta_number, 3);
+	ck_assert_int_eq(res.parts[3].delta_base, 1);
+	crlpub_result_free(&res);
+	ck_assert_int_eq(crlpub_needed(db, cfg, is.id, t0, NULL), 0);
+}
+END_TEST
+
+/*
+ * crl-partitions 1 and no partitioned certificate: the CRLs are what they
+ * were: no IDP, the same extensions, and the TBS crlgen makes from the same
+ * parameters without any partition (ECDSA signatures differ run to run).
+ */
+START_TEST(test_unpartitioned_unchanged)
+{
+	struct crlpub_result	 res;
+	struct crlgen_params	 p;
+	struct crlgen		*g;
+	struct serial		 s = { .len = 1 };
+	X509_CRL		*crl, *mine;
+	unsigned char		*der, *der2, *t1 = NULL, *t2 = NULL;
+	size_t			 len, len2;
+	int			 n1, n2;
+
+	ck_assert_int_eq(cfg->crl_partitions, 1);
+	cert_set(2, "revoked", REASON_KEY_COMPROMISE, 0);
+	cert_set(5, "hold", REASON_CERTIFICATE_HOLD, 0);
+	cert_set(7, "good", -1, 0);
+	generate(CRLPUB_FULL_AND_DELTA, &res);
+	ck_assert_uint_eq(res.nparts, 0);
+	ck_assert_ptr_null(res.parts);
+	crl = stored_part(-1, res.full_number, &der, &len);
+	ck_assert_int_lt(X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1), 0);
+	ck_assert_int_eq(X509_CRL_get_ext_count(crl), 3);
+	ck_assert_int_ge(X509_CRL_get_ext_by_NID(crl, NID_authority_key_identifier, -1), 0);
+	ck_assert_int_ge(X509_CRL_get_ext_by_NID(crl, NID_crl_number, -1), 0);
+	ck_assert_int_ge(X509_CRL_get_ext_by_NID(crl, NID_freshest_crl, -1), 0);
+
+	memset(&p, 0, sizeof(p));
+	p.issuer = ca.cert;
+	p.key = ca.key;
+	p.number = (uint64_t)res.full_number;
+	p.delta_base = -1;
+	p.this_update = res.this_update;
+	p.next_update = res.next_update;
+	p.freshest_url = "http://crl.example/crl/test-delta.crl";
+	ck_assert_ptr_nonnull(g = crlgen_new(&p));
+	s.b[0] = 2;
+	ck_assert_int_eq(crlgen_add(g, &s, clock_now(), CRL_REASON_KEY_COMPROMISE), 0);
+	s.b[0] = 5;
+	ck_assert_int_eq(crlgen_add(g, &s, clock_now(), CRL_REASON_CERTIFICATE_HOLD), 0);
+	ck_assert_ptr_nonnull(der2 = crlgen_finish(g, &len2));
+	crlgen_free(g);
+	{
+		const unsigned char *q = der2;
+
+		ck_assert_ptr_nonnull(mine = d2i_X509_CRL(NULL, &q, (long)len2));
+	}
+	ck_assert_int_gt(n1 = i2d_re_X509_CRL_tbs(crl, &t1), 0);
+	ck_assert_int_gt(n2 = i2d_re_X509_CRL_tbs(mine, &t2), 0);
+	ck_assert_int_eq(n1, n2);
+	ck_assert_int_eq(memcmp(t1, t2, n1), 0);
+	OPENSSL_free(t1);
+	OPENSSL_free(t2);
+	X509_CRL_free(crl);
+	X509_CRL_free(mine);
+	free(der);
+	free(der2);
+	crl = stored_part(-1, res.delta_number, NULL, NULL);
+	ck_assert_int_lt(X509_CRL_get_ext_by_NID(crl, NID_issuing_distribution_point, -1), 0);
+	ck_assert_int_eq(X509_CRL_get_ext_count(crl), 3);	/* AKID, number, delta */
+	X509_CRL_free(crl);
 }
 END_TEST
 
@@ -390,6 +727,11 @@ crlpub_suite(void)
 	tcase_add_test(tc, test_expired_drop_keep);
 	tcase_add_test(tc, test_no_key_refused);
 	tcase_add_test(tc, test_needed);
+	tcase_add_test(tc, test_partition_of);
+	tcase_add_test(tc, test_url);
+	tcase_add_test(tc, test_partitions);
+	tcase_add_test(tc, test_partitions_kept);
+	tcase_add_test(tc, test_unpartitioned_unchanged);
 	suite_add_tcase(s, tc);
 	return s;
 }

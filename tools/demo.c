@@ -530,7 +530,7 @@ publish_crls(struct demo *d)
 {
 	struct iss_ca		 ca;
 	struct crlpub_issuer	 is;
-	struct crlpub_result	 res;
+	struct crlpub_result	 res = { 0 };
 	json_t			*detail;
 	char			 err[512];
 	int			 rc;
@@ -555,6 +555,7 @@ publish_crls(struct demo *d)
 	    "crl.generate", "issuer " DEMO_ISSUER, detail)));
 	json_decref(detail);
  done:
+	crlpub_result_free(&res);
 	iss_ca_free(&ca);
 	return rc;
 }

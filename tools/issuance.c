@@ -15,6 +15,7 @@
 #include <openssl/x509v3.h>
 
 #include "clock.h"
+#include "crlpub.h"
 #include "issuance.h"
 #include "log.h"
 #include "p11.h"
@@ -157,7 +158,7 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	int64_t			 seq = 0;
 	const char		*base = r->cfg->base_url;
 	size_t			 blen = strlen(base);
-	int			 rc, derlen;
+	int			 rc, derlen, part;
 
 	while (blen > 0 && base[blen - 1] == '/')
 		blen--;
@@ -170,10 +171,23 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	}
 	iss_cert_cn(plan.not_before, seq, ISS_MUNICIPALITY_CODE, cn);
 	ocsp = xasprintf("%.*s/ocsp", (int)blen, base);
-	crl = xasprintf("%.*s/crl/%s.crl", (int)blen, base, ca->row.name);
+	memset(&p, 0, sizeof(p));
+	/*
+	 * The CRL partition is fixed here, from the serial, and stored with the
+	 * certificate: a later crl-partitions moves no certificate off the
+	 * distribution point it names.
+	 */
+	if (pki_serial_random(&p.serial) != 0) {
+		rc = reg_say(r, REG_ERROR, "no random serial: %s", log_ssl_drain());
+		goto done;
+	}
+	part = crlpub_partition_of(&p.serial, r->cfg->crl_partitions);
+	if ((crl = crlpub_url(r->cfg, ca->row.name, part, 0)) == NULL) {
+		rc = reg_say(r, REG_ERROR, "out of memory");
+		goto done;
+	}
 	/* RFC 5280 4.2.2.1: a relying party with only this certificate finds its CA */
 	caiss = xasprintf("%.*s/ca/%s.crt", (int)blen, base, ca->row.name);
-	memset(&p, 0, sizeof(p));
 	p.kind = strcmp(q->kind, "sign") == 0 ? PKI_KIND_SIGN : PKI_KIND_AUTH;
 	p.prefecture = r->cfg->prefecture;
 	p.city = r->cfg->city;
@@ -187,10 +201,6 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	p.ocsp_url = ocsp;
 	p.crl_url = crl;
 	p.ca_issuers_url = caiss;
-	if (pki_serial_random(&p.serial) != 0) {
-		rc = reg_say(r, REG_ERROR, "no random serial: %s", log_ssl_drain());
-		goto done;
-	}
 	if ((x = pki_cert_issue(ca->cert, ca->key, subject_key, &p)) == NULL) {
 		rc = reg_say(r, REG_ERROR, "signing the certificate failed: %s",
 		    log_ssl_drain());
@@ -200,6 +210,11 @@ iss_issue_tx(struct reg *r, struct iss_ca *ca, const struct issue_req *q,
 	    (rc = reg_cert_insert(r, ca->row.id, &p.serial, der, (size_t)derlen,
 	    &plan, q->kind, "cert.issue")) != REG_OK)
 		goto done;
+	if (part >= 0 && db_cert_set_partition(r->db, ca->row.id, &p.serial,
+	    part, r->cfg->crl_partitions) != 0) {
+		rc = reg_say(r, REG_ERROR, "database: %s", db_errmsg(r->db));
+		goto done;
+	}
 	if (out != NULL)
 		result_fill(out, x, &p.serial, &plan, q->kind);
  done:
@@ -388,6 +403,30 @@ iss_import(struct reg *r, const char *certfile, const char *card,
 
 /* --- issuers -------------------------------------------------------------- */
 
+/*
+ * Would /crl/<name>.crl also read as partition k (below
+ * CRLPUB_PARTITIONS_MAX) or as the delta of an issuer named by name's
+ * prefix?  The server prefers the exact issuer name, so such a name would
+ * hide the other issuer's partition: refuse it up front.
+ */
+static int
+issuer_name_reads_as_part(const char *name)
+{
+	size_t	 n = strlen(name), d = n;
+	long	 k = 0;
+
+	if (n > 6 && strcmp(name + n - 6, "-delta") == 0)
+		return 1;
+	while (d > 0 && name[d - 1] >= '0' && name[d - 1] <= '9')
+		d--;
+	if (d == n || d < 2 || name[d - 1] != '-' || n - d > 4 ||
+	    (name[d] == '0' && n - d > 1))
+		return 0;	/* no "-<k>" the server would read as a partition */
+	for (size_t i = d; i < n; i++)
+		k = k * 10 + (name[i] - '0');
+	return k < CRLPUB_PARTITIONS_MAX;
+}
+
 static int
 issuer_name_ok(struct reg *r, const char *name)
 {
@@ -398,6 +437,10 @@ issuer_name_ok(struct reg *r, const char *name)
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
 		return reg_say(r, REG_REFUSED, "issuer name must be 1-32 letters, "
 		    "digits, '-' or '_' (it becomes the CRL file name)");
+	if (issuer_name_reads_as_part(name))
+		return reg_say(r, REG_REFUSED, "issuer name %s ends like a CRL "
+		    "partition or delta (-<0..1023> or -delta): /crl/%s.crl "
+		    "would name another issuer's CRL", name, name);
 	if (reg_issuer_get(r, name, &row) == REG_OK) {
 		reg_issuer_free(&row);
 		return reg_say(r, REG_REFUSED, "issuer %s already exists", name);
