@@ -260,9 +260,10 @@ db_cert_holder_name(struct db *db, const struct serial *serial)
 	sqlite3_stmt	*st = NULL;
 	char		*name = NULL;
 
-	if (sqlite3_prepare_v2(db->h, "SELECT r.name FROM certificates c "
-	    "JOIN residents r ON r.id = c.resident_id WHERE c.serial = ?", -1,
-	    &st, NULL) != SQLITE_OK)
+	/* issuers first, so that each looks the serial up in its index */
+	if (sqlite3_prepare_v2(db->h, "SELECT r.name FROM issuers i CROSS JOIN "
+	    "certificates c ON c.issuer_id = i.id AND c.serial = ?1 JOIN "
+	    "residents r ON r.id = c.resident_id", -1, &st, NULL) != SQLITE_OK)
 		goto done;
 	if (sqlite3_bind_blob(st, 1, serial->b, (int)serial->len,
 	    SQLITE_STATIC) != SQLITE_OK)

@@ -24,9 +24,14 @@ reg_cert_find(struct reg *r, const char *serial_hex, const char *issuer,
 		return reg_say(r, REG_REFUSED, "\"%.64s\" is not a serial number "
 		    "(hexadecimal, as openssl x509 -serial prints it)",
 		    serial_hex != NULL ? serial_hex : "");
-	if ((st = reg_prep(r, "SELECT c.id FROM certificates c JOIN issuers i ON "
-	    "i.id = c.issuer_id WHERE c.serial = ?1 AND (?2 IS NULL OR "
-	    "i.name = ?2)")) == NULL)
+	/*
+	 * Issuers first (CROSS JOIN fixes the order), then the (issuer_id,
+	 * serial) index per issuer: joined the other way SQLite scans every
+	 * certificate's index entry, 1.3 s a revoke at 10M (bench-national).
+	 */
+	if ((st = reg_prep(r, "SELECT c.id FROM issuers i CROSS JOIN "
+	    "certificates c ON c.issuer_id = i.id AND c.serial = ?1 WHERE "
+	    "?2 IS NULL OR i.name = ?2")) == NULL)
 		return REG_ERROR;
 	sqlite3_bind_blob(st, 1, s->b, (int)s->len, SQLITE_STATIC);
 	if (issuer != NULL)
