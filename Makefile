@@ -5,6 +5,7 @@
 #   make run        install what is missing, build, create var/demo, serve it
 #   make check      install what is missing, build, run every test
 #   make bench      benchmarks (side by side with peers), not tests
+#   make bench-national  the national-scale bench (BIG_N, default 10,000,000)
 #   make fuzz       libFuzzer targets for FUZZ_SECONDS each (default 60)
 #   make check-long the integration tests in their long versions (CHECK_LONG=1)
 #   make install    install under PREFIX (default /usr/local), DESTDIR, sysconfdir,
@@ -110,7 +111,7 @@ FUZZ_LIB_OBJS = $(COMMON_OBJS) $(SERVER_LIB_OBJS) $(BUILD)/server/prepare.o \
                $(BUILD)/server/issuers.o $(CERTCTL_LIB_OBJS)
 FUZZ_BINS    = $(FUZZ_TARGETS:%=$(BIN)/fuzz_%)
 
-.PHONY: FORCE install deb all run check check-long unit-bins bench bench-bins fuzz fuzz-bins clean deps
+.PHONY: FORCE install deb all run check check-long unit-bins bench bench-national bench-bins fuzz fuzz-bins clean deps
 all: $(BIN)/certstatusd $(BIN)/certctl
 
 deps:
@@ -241,8 +242,13 @@ bench: deps
 	@$(MAKE) --no-print-directory all bench-bins
 	@BIN=$(BIN) BUILD=$(BUILD) sh tests/bench/run.sh
 
+# 10,000,000 certificates by default (BIG_N=200000 for a quick run).
+bench-national: deps
+	@$(MAKE) --no-print-directory all bench-bins
+	@BIN=$(BIN) BUILD=$(BUILD) sh tests/bench/national.sh
+
 # Benchmark helper programs (tests/bench/*.c), built by make bench.
-BENCH_BINS = $(BUILD)/bench/crlgen_bench
+BENCH_BINS = $(BUILD)/bench/crlgen_bench $(BUILD)/bench/gen_national
 bench-bins: $(BENCH_BINS)
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(COMMON_OBJS)
