@@ -248,7 +248,8 @@ bench-national: deps
 	@BIN=$(BIN) BUILD=$(BUILD) sh tests/bench/national.sh
 
 # Benchmark helper programs (tests/bench/*.c), built by make bench.
-BENCH_BINS = $(BUILD)/bench/crlgen_bench $(BUILD)/bench/gen_national
+BENCH_BINS = $(BUILD)/bench/crlgen_bench $(BUILD)/bench/gen_national \
+             $(BUILD)/bench/sign_bench
 bench-bins: $(BENCH_BINS)
 
 $(BUILD)/bench/%: $(BUILD)/tests/bench/%.o $(COMMON_OBJS)

@@ -324,6 +324,14 @@ row "$S1" "certstatusd POST no nonce, ECDSA P-256, unsigned (open)" $H \
     -d "$WORK/ec/post.der" -H "$CT" "http://127.0.0.1:$PORT/"
 stop "$SRV"
 
+# What one signed answer costs a signer worker against the bare signature
+# openssl speed counts (tests/bench/sign_bench.c), for each demo's signer.
+for d in ec rsa; do
+	"$BUILD/bench/sign_bench" "$WORK/$d/keys/inagi-ocsp.key" "$WORK/$d/signer.pem" 2 \
+	    >"$WORK/sign.$d" 2>&1 || echo "sign_bench failed" >"$WORK/sign.$d"
+	note "Signer worker, $d demo (sign_bench, one core, interleaved; share of openssl speed's rate): $(awk -F'\t' 'NF == 3 { printf "%s%s %s (%s)", sep, $1, $2, $3; sep = "; " }' "$WORK/sign.$d")."
+done
+
 # Signed requests (ocsp-access registered): every request's signature is
 # verified with the registered party's key on the event loop, beside the
 # same demo's unsigned answers above.  The party's key is ECDSA P-256.
