@@ -27,56 +27,8 @@ CLIENTS=${CLIENTS:-32}
 PRESIGN_MAX=${PRESIGN_MAX:-480}	# seconds we wait for 1M pre-signing
 OUT="$TOP/tests/out/bench.md"
 WORK=$(mktemp -d /tmp/certstatus-bench.XXXXXX)
-PIDS=""
-T0=$(date +%s)
-
-cleanup() {
-	for p in $PIDS; do
-		stop "$p"
-	done
-	if [ -z "${KEEP:-}" ]; then rm -rf "$WORK"; else echo "kept $WORK" >&2; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-
-say() { echo "bench: $* ($(($(date +%s) - T0)) s)" >&2; }
-die() { echo "bench: $*" >&2; exit 1; }
-
-free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# start LOG CMD...: in the background; the pid is left in $LAST.
-start() {
-	log=$1
-	shift
-	"$@" >"$log" 2>&1 &
-	LAST=$!
-	PIDS="$PIDS $LAST"
-}
-
-# stop PID: the process, then its children (openssl ocsp -multi leaves its
-# children running when the parent alone is killed)
-stop() {
-	kids=$(ps -o pid= --ppid "$1" 2>/dev/null || true)
-	kill -TERM "$1" 2>/dev/null || true
-	[ -z "$kids" ] || kill -TERM $kids 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-	PIDS=$(echo "$PIDS" | tr ' ' '\n' | grep -vx "$1" | tr '\n' ' ' || true)
-}
-
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-
-# wait_url URL SECONDS: poll until it answers 200
-wait_url() {
-	i=0
-	while ! curl -fs -o /dev/null "$1"; do
-		i=$((i + 1))
-		[ $i -lt $(($2 * 20)) ] || die "$1: no answer in $2 s"
-		sleep 0.05
-	done
-}
+BENCH=bench
+. "$B/lib.sh"
 
 # wait_presign PORT SECONDS: poll /metrics until the first pass is done
 wait_presign() {
@@ -136,7 +88,6 @@ pct() {
 	    printf "%.2f %.2f\n", a[i] / 1000, a[j] / 1000 }'
 }
 
-med() { sort -g | awk '{ a[NR] = $1 } END { print NR ? a[int((NR + 1) / 2)] : "-" }'; }
 
 # one_run OUTFILE h2load-args...: appends "req/s p50 p99" of one h2load run
 one_run() {
@@ -221,8 +172,6 @@ target() {
 	    print (op == ">=" ? v + 0 >= l + 0 : v + 0 <= l + 0) ? "met" : "NOT met" }')
 	printf '| %s | %s | %s %s | %s |\n' "$1" "$2" "$3" "$4" "$ok" >>"$WORK/targets"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b + 0 == 0 || a == "") print "-";
-    else printf "%.2f", a / b }'; }
 
 # rss PID: "VmRSS VmHWM" of the main process and the sum over its children (MB)
 rss() {
