@@ -243,6 +243,7 @@ t0=$(metric certstatus_tls_handshake_timeouts_total)
 $PY - "$TPORT" >"$WORK/stall.txt" 2>&1 <<'PY' &
 import select, socket, sys, threading, time
 port = int(sys.argv[1])
+done = []          # list.append is atomic under the GIL
 def stall(name, data, trickle=False):
     s = socket.create_connection(("127.0.0.1", port))
     t = time.monotonic()
@@ -265,13 +266,16 @@ def stall(name, data, trickle=False):
         how = "still open"
     except (ConnectionResetError, BrokenPipeError):
         pass
-    print("%s %s %.1f" % (name, how, time.monotonic() - t), flush=True)
+    # kept, and printed after the join: three threads printing at once
+    # interleave their lines
+    done.append("%s %s %.1f" % (name, how, time.monotonic() - t))
 # a TLS record header for a 512-byte handshake message, then 20 of them
 half = bytes([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xfc, 0x03, 0x03]) + bytes(20)
 ts = [threading.Thread(target=stall, args=a) for a in
       (("silent", b""), ("half", half), ("trickle", half, True))]
 for t in ts: t.start()
 for t in ts: t.join()
+print("\n".join(done), flush=True)
 PY
 STALL=$!
 sleep 0.5
