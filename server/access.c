@@ -137,37 +137,47 @@ access_set_parties(struct access *a, const struct db_party *rows, size_t n,
     char *why, size_t whylen)
 {
 	struct party	*v = NULL;
+	size_t		 k = 0;
+	int		 skipped = 0;
 
 	if (n > 0 && (v = calloc(n, sizeof(*v))) == NULL) {
 		snprintf(why, whylen, "out of memory");
 		return -1;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (party_make(&v[i], &rows[i]) != 0) {
-			snprintf(why, whylen, "relying party %s: its "
-			    "certificate does not decode", rows[i].name);
-			parties_free(v, i);
-			return -1;
+		/*
+		 * certctl checks a certificate before it registers it: one
+		 * that does not decode was written behind its back.  That
+		 * party is not authorized (fail closed for it alone); the
+		 * others, and open mode, go on.
+		 */
+		if (party_make(&v[k], &rows[i]) != 0) {
+			if (skipped++ == 0)
+				snprintf(why, whylen, "relying party %s: its "
+				    "certificate does not decode: refused",
+				    rows[i].name);
+			continue;
 		}
 		/* one still registered keeps what it has counted */
 		for (size_t j = 0; j < a->n; j++) {
 			struct party	*old = &a->v[j];
 
-			if (old->id != v[i].id)
+			if (old->id != v[k].id)
 				continue;
-			v[i].requests = old->requests;
-			memcpy(v[i].refused, old->refused, sizeof(v[i].refused));
-			if (old->rate == v[i].rate) {
-				v[i].tokens = old->tokens;
-				v[i].filled_us = old->filled_us;
+			v[k].requests = old->requests;
+			memcpy(v[k].refused, old->refused, sizeof(v[k].refused));
+			if (old->rate == v[k].rate) {
+				v[k].tokens = old->tokens;
+				v[k].filled_us = old->filled_us;
 			}
 			break;
 		}
+		k++;
 	}
 	parties_free(a->v, a->n);
 	a->v = v;
-	a->n = n;
-	return 0;
+	a->n = k;
+	return skipped;
 }
 
 int

@@ -51,12 +51,14 @@ void		 access_free(struct access *a);
 
 /*
  * Replace the parties by these rows.  A party still there (same id) keeps
- * its counters and rate bucket.  0, or -1 (the set unchanged) when a
- * certificate does not decode or memory ran out; why says which.
+ * its counters and rate bucket.  A row whose certificate does not decode
+ * is left out (that party is refused).  Returns how many were left out
+ * (why names the first), or -1 when memory ran out (the set unchanged).
  */
 int		 access_set_parties(struct access *a, const struct db_party *v,
 		    size_t n, char *why, size_t whylen);
-/* access_set_parties() with the registry's rows (db_parties_load). */
+/* access_set_parties() with the registry's rows (db_parties_load); -1
+ * also when they cannot be read. */
 int		 access_load(struct access *a, struct db *db, char *why,
 		    size_t whylen);
 size_t		 access_count(const struct access *a);

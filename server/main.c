@@ -178,11 +178,14 @@ parties_reload(struct server *s)
 {
 	char	 err[256];
 
-	s->main_state->parties_stale = access_load(s->access, s->db, err,
-	    sizeof(err)) != 0;
-	if (s->main_state->parties_stale)
+	int	 rc = access_load(s->access, s->db, err, sizeof(err));
+
+	if (rc > 0)
+		log_warnx("%s (%d such)", err, rc);
+	s->main_state->parties_stale = rc < 0;
+	if (rc < 0)
 		db_fail(s, "%s", err);
-	return s->main_state->parties_stale ? -1 : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 static void
@@ -441,7 +444,7 @@ main(int argc, char *argv[])
 	struct server	*s = &server;
 	const char	*conf_path = NULL;
 	char		 err[CONFIG_ERR_MAX];
-	int		 ch, check_only = 0, port = -1;
+	int		 ch, check_only = 0, port = -1, rc;
 	struct event	*sig_hup, *sig_term, *sig_int, *sig_usr1;
 	struct event_config *ecfg;
 	struct timeval	 tv;
@@ -515,11 +518,13 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if ((s->access = access_new()) == NULL ||
-	    access_load(s->access, s->db, err, sizeof(err)) != 0) {
+	    (rc = access_load(s->access, s->db, err, sizeof(err))) < 0) {
 		fprintf(stderr, "%s: %s\n", conf_path, s->access == NULL ?
 		    "out of memory" : err);
 		return 1;
 	}
+	if (rc > 0)
+		log_warnx("%s (%d such)", err, rc);
 	signal(SIGPIPE, SIG_IGN);
 	raise_fd_limit();
 	s->started = clock_now();

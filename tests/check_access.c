@@ -543,22 +543,26 @@ START_TEST(rate_limit_and_reload)
 }
 END_TEST
 
-START_TEST(bad_rows_keep_the_set)
+START_TEST(bad_rows_refused_alone)
 {
-	struct access		*a = two_parties();
+	struct access		*a = access_new();
 	struct access_who	 who;
-	struct db_party		 bad;
+	struct db_party		 rows[2];
 	char			 why[256];
 
-	memset(&bad, 0, sizeof(bad));
-	bad.id = 9;
-	bad.name = "broken";
-	bad.cert = (unsigned char *)"\x30\x03\x02\x01\x01";
-	bad.cert_len = 5;
-	ck_assert_int_eq(access_set_parties(a, &bad, 1, why, sizeof(why)), -1);
+	/* a row written behind certctl's back: that party alone is refused */
+	memset(&rows[0], 0, sizeof(rows[0]));
+	rows[0].id = 9;
+	rows[0].name = "broken";
+	rows[0].cert = (unsigned char *)"\x30\x03\x02\x01\x01";
+	rows[0].cert_len = 5;
+	rows[1] = row(1, "alice", &alice, 0);
+	ck_assert_int_eq(access_set_parties(a, rows, 2, why, sizeof(why)), 1);
+	OPENSSL_free(rows[1].cert);
 	ck_assert_ptr_nonnull(strstr(why, "broken"));
-	ck_assert_uint_eq(access_count(a), 2);
+	ck_assert_uint_eq(access_count(a), 1);
 	ck_assert_int_eq(access_crl(a, alice.cert, 1, T0, 1, &who), ACCESS_OK);
+	ck_assert_str_eq(access_party_name(a, who.party), "alice");
 	ck_assert_int_eq(ERR_peek_error(), 0);
 	access_free(a);
 }
@@ -581,7 +585,7 @@ access_suite(void)
 	tcase_add_test(tc, requestor_name_mismatch);
 	tcase_add_test(tc, client_certificates);
 	tcase_add_test(tc, rate_limit_and_reload);
-	tcase_add_test(tc, bad_rows_keep_the_set);
+	tcase_add_test(tc, bad_rows_refused_alone);
 	suite_add_tcase(s, tc);
 	return s;
 }
